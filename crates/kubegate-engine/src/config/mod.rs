@@ -1,0 +1,343 @@
+//! `kubegate.yaml`: environments and their matching, per-rule level overrides per
+//! environment, and rule parameters. Loaded with the same spanned YAML as manifests, so
+//! every mistake is reported at its file and line.
+
+pub mod shape;
+
+use crate::environment::{Environment, Tier};
+use crate::finding::{InputError, Level};
+use crate::rules::{self, Rule};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use kubegate_yaml::Node;
+use shape::{Field, Shape};
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+/// The name of the config file found upward from the working directory.
+pub const FILE_NAME: &str = "kubegate.yaml";
+
+/// A list of glob patterns that remembers which pattern matched.
+#[derive(Clone, Debug, Default)]
+pub struct Globs {
+    patterns: Vec<String>,
+    set: GlobSet,
+}
+
+impl Globs {
+    fn new(patterns: Vec<String>, file: &str, node: &Node<'_>, errors: &mut Vec<InputError>) -> Globs {
+        let mut b = GlobSetBuilder::new();
+        for (p, n) in patterns.iter().zip(node.items()) {
+            match GlobBuilder::new(p).literal_separator(true).build() {
+                Ok(g) => {
+                    b.add(g);
+                }
+                Err(e) => errors.push(InputError::new(file, n.span.start.line, n.span.start.col, format!("bad glob `{p}`: {e}"))),
+            }
+        }
+        let set = b.build().unwrap_or_else(|_| GlobSet::empty());
+        Globs { patterns, set }
+    }
+
+    /// Globs from patterns known to be valid (built-in or tests).
+    pub fn from_patterns(patterns: &[&str]) -> Globs {
+        let mut b = GlobSetBuilder::new();
+        for p in patterns {
+            b.add(Glob::new(p).expect("valid glob"));
+        }
+        Globs { patterns: patterns.iter().map(|s| s.to_string()).collect(), set: b.build().expect("valid globs") }
+    }
+
+    pub fn first_match(&self, s: &str) -> Option<&str> {
+        self.set.matches(s).first().map(|&i| self.patterns[i].as_str())
+    }
+
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+}
+
+/// An environment with its matching rules.
+#[derive(Clone, Debug)]
+pub struct EnvConfig {
+    pub env: Environment,
+    pub paths: Globs,
+    pub namespaces: Globs,
+}
+
+/// Per-rule settings from the config.
+#[derive(Clone, Debug, Default)]
+pub struct RuleConfig {
+    pub level: Option<Level>,
+    pub levels: HashMap<String, Level>,
+    pub params: HashMap<&'static str, f64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The config file, when one was read.
+    pub file: Option<PathBuf>,
+    /// Paths in the config are relative to this folder (the config's, else the working
+    /// directory).
+    pub base_dir: Option<PathBuf>,
+    /// The working directory that relative input paths are relative to.
+    pub cwd: Option<PathBuf>,
+    /// dev, staging and prod first, then configured environments in file order.
+    pub environments: Vec<EnvConfig>,
+    pub default_environment: Option<usize>,
+    pub rules: HashMap<&'static str, RuleConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let environments = Tier::ALL
+            .into_iter()
+            .map(|t| EnvConfig {
+                env: Environment { name: t.name().into(), tier: t, display: t.display().into() },
+                paths: Globs::default(),
+                namespaces: Globs::default(),
+            })
+            .collect();
+        Config { file: None, base_dir: None, cwd: None, environments, default_environment: None, rules: HashMap::new() }
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn strings(node: Option<&Node<'_>>) -> Vec<String> {
+    node.map(|n| n.items().iter().filter_map(|i| i.as_str().map(str::to_string)).collect()).unwrap_or_default()
+}
+
+fn lexical_normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+impl Config {
+    /// The environment index for a name (`prod`, or a configured one).
+    pub fn env_index(&self, name: &str) -> Option<usize> {
+        self.environments.iter().position(|e| e.env.name == name)
+    }
+
+    pub fn tier_env(&self, tier: Tier) -> usize {
+        tier.index()
+    }
+
+    pub fn env_names(&self) -> Vec<&str> {
+        self.environments.iter().map(|e| e.env.name.as_str()).collect()
+    }
+
+    pub fn display_path(&self) -> String {
+        self.file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| FILE_NAME.to_string())
+    }
+
+    /// A file path as the config's globs see it: relative to the config's folder, with
+    /// `./` and `..` folded, `/` separated.
+    pub fn relative_path(&self, file: &str) -> String {
+        let p = Path::new(file);
+        let abs = match (&self.cwd, p.is_absolute()) {
+            (Some(cwd), false) => cwd.join(p),
+            _ => p.to_path_buf(),
+        };
+        let abs = lexical_normalize(&abs);
+        let rel = match &self.base_dir {
+            Some(base) => abs.strip_prefix(lexical_normalize(base)).map(Path::to_path_buf).unwrap_or(abs),
+            None => abs,
+        };
+        rel.to_string_lossy().replace('\\', "/")
+    }
+
+    /// The level a rule runs at in an environment.
+    pub fn level(&self, rule: &Rule, env: usize) -> Level {
+        let e = &self.environments[env].env;
+        if let Some(rc) = self.rules.get(rule.id) {
+            if let Some(l) = rc.levels.get(&e.name) {
+                return *l;
+            }
+            if let Some(l) = rc.level {
+                return l;
+            }
+        }
+        rule.levels[e.tier.index()]
+    }
+
+    /// A rule's parameter values, in declaration order.
+    pub fn params(&self, rule: &Rule) -> Vec<f64> {
+        let rc = self.rules.get(rule.id);
+        rule.params.iter().map(|p| rc.and_then(|rc| rc.params.get(p.name).copied()).unwrap_or(p.default)).collect()
+    }
+
+    /// Reads a config file's text. `file` is the path shown in errors.
+    pub fn parse(text: &str, file: &Path, cwd: Option<PathBuf>) -> Result<Config, Vec<InputError>> {
+        let shown = file.display().to_string();
+        let loaded = kubegate_yaml::load(text);
+        let mut errors = Vec::new();
+        if let Some(e) = &loaded.error {
+            errors.push(InputError::new(&shown, e.pos.line, e.pos.col, format!("cannot parse config: {}", e.message)));
+            return Err(errors);
+        }
+        for d in &loaded.duplicates {
+            errors.push(InputError::new(&shown, d.span.start.line, d.span.start.col, format!("duplicate key `{}` (first at line {})", d.key, d.first.start.line)));
+        }
+        if loaded.documents.len() > 1 {
+            errors.push(InputError::new(&shown, 1, 1, "the config file must hold one YAML document"));
+        }
+        let mut config = Config { file: Some(file.to_path_buf()), cwd: cwd.clone(), ..Config::default() };
+        config.base_dir = file.parent().map(|p| match (&cwd, p.is_absolute()) {
+            (Some(cwd), false) => cwd.join(p),
+            _ => p.to_path_buf(),
+        });
+        let Some(doc) = loaded.documents.first() else {
+            return if errors.is_empty() { Ok(config) } else { Err(errors) };
+        };
+        let root = &doc.root;
+        schema_shape().validate(root, &shown, "", &mut errors);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let at = |n: &Node<'_>| (n.span.start.line, n.span.start.col);
+
+        // Environments: built-ins take extra matching; new names are custom environments.
+        for (k, v) in root.get("environments").map(|n| n.entries()).unwrap_or_default() {
+            let paths = Globs::new(strings(v.get("paths")), &shown, v.get("paths").unwrap_or(v), &mut errors);
+            let namespaces =
+                Globs::new(strings(v.get("namespaces")), &shown, v.get("namespaces").unwrap_or(v), &mut errors);
+            let like = v.get("like").and_then(|n| n.as_str()).and_then(Tier::parse);
+            let display = v.get("display").and_then(|n| n.as_str()).map(str::to_string);
+            if let Some(i) = config.env_index(&k.text) {
+                let ec = &mut config.environments[i];
+                if like.is_some() && like != Some(ec.env.tier) {
+                    errors.push(InputError::new(&shown, k.span.start.line, k.span.start.col, format!("`{}` is a built-in environment; `like` cannot change its tier", k.text)));
+                }
+                ec.paths = paths;
+                ec.namespaces = namespaces;
+                if let Some(d) = display {
+                    ec.env.display = d;
+                }
+            } else {
+                let tier = like.unwrap_or(Tier::Prod);
+                config.environments.push(EnvConfig {
+                    env: Environment { name: k.text.to_string(), tier, display: display.unwrap_or_else(|| capitalize(&k.text)) },
+                    paths,
+                    namespaces,
+                });
+            }
+        }
+        if let Some(n) = root.get("default_environment").and_then(|n| n.as_str()) {
+            match config.env_index(n) {
+                Some(i) => config.default_environment = Some(i),
+                None => {
+                    let (l, c) = at(root.get("default_environment").unwrap());
+                    errors.push(InputError::new(&shown, l, c, format!("unknown environment `{n}`; known: {}", config.env_names().join(", "))));
+                }
+            }
+        }
+        for (k, v) in root.get("rules").map(|n| n.entries()).unwrap_or_default() {
+            let rule = rules::find(&k.text).expect("validated rule id");
+            let mut rc = RuleConfig::default();
+            if let Some(l) = v.get("level").and_then(|n| n.scalar_text()).and_then(Level::parse) {
+                rc.level = Some(l);
+            }
+            for (ek, ev) in v.get("levels").map(|n| n.entries()).unwrap_or_default() {
+                if config.env_index(&ek.text).is_none() {
+                    errors.push(InputError::new(&shown, ek.span.start.line, ek.span.start.col, format!("unknown environment `{}` in rules.{}.levels; known: {}", ek.text, rule.id, config.env_names().join(", "))));
+                }
+                if let Some(l) = ev.scalar_text().and_then(Level::parse) {
+                    rc.levels.insert(ek.text.to_string(), l);
+                }
+            }
+            for p in rule.params {
+                if let Some(n) = v.get(p.name).and_then(|n| n.as_f64()) {
+                    rc.params.insert(p.name, n);
+                }
+            }
+            config.rules.insert(rule.id, rc);
+        }
+        if errors.is_empty() { Ok(config) } else { Err(errors) }
+    }
+}
+
+fn level_shape() -> Shape {
+    Shape::Enum(vec!["off", "warn", "deny"])
+}
+
+/// The shape of `kubegate.yaml`, built from the rule registry.
+pub fn schema_shape() -> Shape {
+    let env = Shape::object(
+        "How resources are matched to this environment.",
+        vec![
+            Field::new("paths", "Globs matched against input file paths, relative to the config file's folder (`**` crosses folders).", Shape::strings()),
+            Field::new("namespaces", "Globs matched against the resource's namespace.", Shape::strings()),
+            Field::new("like", "For a new environment: the tier whose rule levels it uses (default prod).", Shape::Enum(vec!["dev", "staging", "prod"])),
+            Field::new("display", "The word messages use for this environment (default: the name, capitalised; Development/Staging/Production for the built-ins).", Shape::Str),
+        ],
+    );
+    let rule_fields = rules::ALL
+        .iter()
+        .map(|r| {
+            let mut fields = vec![
+                Field::new("level", "Level in every environment.", level_shape()),
+                Field::new(
+                    "levels",
+                    "Level per environment name; wins over `level`.",
+                    Shape::Object { doc: String::new(), fields: vec![], extra: Some((Box::new(level_shape()), "environment")) },
+                ),
+            ];
+            for p in r.params {
+                fields.push(Field::new(p.name, format!("{} (default {}).", p.doc, p.default), Shape::Number { min: p.min, integer: p.integer }));
+            }
+            Field::new(r.id, r.summary, Shape::object("", fields))
+        })
+        .collect();
+    Shape::object(
+        "kubegate configuration (kubegate.yaml).",
+        vec![
+            Field::new("default_environment", "The environment of resources that no flag, path or namespace places (default prod).", Shape::Str),
+            Field::new(
+                "environments",
+                "Environments and how files and namespaces are matched to them. dev, staging and prod always exist.",
+                Shape::Object { doc: String::new(), fields: vec![], extra: Some((Box::new(env), "environment")) },
+            ),
+            Field::new("rules", "Per-rule levels and parameters, by rule id.", Shape::object("", rule_fields)),
+        ],
+    )
+}
+
+/// The published JSON Schema of `kubegate.yaml`.
+pub fn json_schema() -> serde_json::Value {
+    let mut s = schema_shape().json_schema();
+    if let serde_json::Value::Object(o) = &mut s {
+        o.insert("$schema".into(), "https://json-schema.org/draft/2020-12/schema".into());
+        o.insert("title".into(), "kubegate.yaml".into());
+    }
+    s
+}
+
+/// Finds `kubegate.yaml` in `dir` or the nearest folder above it.
+pub fn discover(dir: &Path) -> Option<PathBuf> {
+    let mut cur = Some(dir);
+    while let Some(d) = cur {
+        let candidate = d.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        cur = d.parent();
+    }
+    None
+}

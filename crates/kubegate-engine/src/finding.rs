@@ -1,0 +1,96 @@
+//! The one finding type every renderer reads.
+
+use serde::Serialize;
+
+/// How a finding weighs on the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// The rule does not run.
+    Off,
+    /// Reported; fails the run only with `--fail-on-warn`.
+    Warn,
+    /// Fails the run.
+    Deny,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Off => "off",
+            Level::Warn => "warn",
+            Level::Deny => "deny",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "off" => Some(Level::Off),
+            "warn" => Some(Level::Warn),
+            "deny" => Some(Level::Deny),
+            _ => None,
+        }
+    }
+}
+
+/// Which resource a finding is about.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ResourceId {
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
+/// One result of one rule on one resource (and container, where the rule is per container).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub level: Level,
+    pub environment: String,
+    pub message: String,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub resource: ResourceId,
+    pub container: Option<String>,
+    /// The field the finding is about (`spec.template.spec.containers[0].image`), even
+    /// when the field is missing and the position points at its nearest existing parent.
+    pub path: String,
+    pub exemption: Option<serde_json::Value>,
+    /// Position of the file among the inputs, for a stable order across files.
+    #[serde(skip)]
+    pub file_index: usize,
+    /// Index of the resource in [`crate::Outcome::resources`].
+    #[serde(skip)]
+    pub resource_index: usize,
+}
+
+/// An input, config or policy that could not be read. Any error makes the exit status 2;
+/// the other inputs are still checked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InputError {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+impl InputError {
+    pub fn new(file: impl Into<String>, line: u32, column: u32, message: impl Into<String>) -> Self {
+        InputError { file: file.into(), line, column, message: message.into() }
+    }
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line > 0 {
+            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        } else {
+            write!(f, "{}: {}", self.file, self.message)
+        }
+    }
+}

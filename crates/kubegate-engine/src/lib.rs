@@ -1,0 +1,23 @@
+//! kubegate's engine: the stages between loading and reporting.
+//!
+//! ```text
+//! sources ─► resources ─► environment ─► evaluate ─► findings
+//! ```
+//!
+//! - [`resources`] turns loaded YAML documents into typed, read-only views (identity,
+//!   labels, the pod template wherever the kind keeps it, effective security settings);
+//! - [`environment`] binds each resource to dev, staging, prod or a configured environment,
+//!   and says why;
+//! - [`rules`] is the registry of built-in rules, one file per rule;
+//! - [`evaluate`] runs the rules over the bundle and returns findings in a stable order.
+
+pub mod config;
+pub mod environment;
+pub mod evaluate;
+pub mod finding;
+pub mod resources;
+pub mod rules;
+
+pub use config::Config;
+pub use evaluate::{CheckOptions, Outcome, Source, check};
+pub use finding::{Finding, InputError, Level, ResourceId};

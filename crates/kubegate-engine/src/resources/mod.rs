@@ -1,0 +1,172 @@
+//! Typed, read-only views over loaded documents: identity, labels, annotations, and for
+//! workloads the pod template wherever the kind keeps it.
+
+pub mod image;
+pub mod pod;
+pub mod quantity;
+pub mod selector;
+
+use crate::environment::Binding;
+use crate::finding::ResourceId;
+use kubegate_yaml::{DuplicateKey, Node, Span};
+pub use pod::{Container, ContainerKind, PodSpec};
+
+/// Where each workload kind keeps its pod spec.
+pub fn pod_spec_path(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "Pod" => "spec",
+        "PodTemplate" => "template.spec",
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "Job" => "spec.template.spec",
+        "CronJob" => "spec.jobTemplate.spec.template.spec",
+        _ => return None,
+    })
+}
+
+/// Kinds whose pods are expected to keep running (probes apply to them).
+pub fn is_long_running(kind: &str) -> bool {
+    !matches!(kind, "Job" | "CronJob")
+}
+
+/// One Kubernetes resource: a document of an input file.
+#[derive(Debug)]
+pub struct Resource<'a> {
+    /// Index of the resource in the bundle (and in the outcome's resource list).
+    pub index: usize,
+    /// Index of the file among the inputs.
+    pub file: usize,
+    /// Index of the document in its file.
+    pub doc: usize,
+    pub root: &'a Node<'a>,
+    pub api_version: &'a str,
+    pub kind: &'a str,
+    pub name: Option<&'a str>,
+    pub namespace: Option<&'a str>,
+    pub labels: Option<&'a Node<'a>>,
+    pub annotations: Option<&'a Node<'a>>,
+    pub pod: Option<PodSpec<'a>>,
+    pub binding: Binding,
+    /// Duplicate keys the loader saw inside this document.
+    pub duplicates: Vec<DuplicateKey>,
+}
+
+impl<'a> Resource<'a> {
+    pub fn id(&self) -> ResourceId {
+        ResourceId {
+            api_version: self.api_version.to_string(),
+            kind: self.kind.to_string(),
+            namespace: self.namespace.map(str::to_string),
+            name: self.name.map(str::to_string),
+        }
+    }
+
+    pub fn label(&self, key: &str) -> Option<&'a Node<'a>> {
+        self.labels.and_then(|l| l.get(key))
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<&'a str> {
+        self.annotations.and_then(|a| a.get(key)).and_then(|n| n.as_str())
+    }
+
+    /// The span of the `kind` value: where findings about the whole resource point.
+    pub fn kind_span(&self) -> Span {
+        self.root.get("kind").map(|n| n.span).unwrap_or(self.root.span)
+    }
+
+    /// Where a finding on `path` (relative to the resource root) points: the field itself
+    /// when it exists, else the key of its nearest existing parent, else `kind`.
+    pub fn locate(&self, path: &str) -> Span {
+        locate(self.root, path).unwrap_or_else(|| self.kind_span())
+    }
+}
+
+/// Walks `path` from `base`. A found scalar answers with its value's span; a found
+/// collection, or the deepest existing parent, with its key's span. `None` when not even
+/// the first key exists.
+pub fn locate(base: &Node<'_>, path: &str) -> Option<Span> {
+    let mut cur = base;
+    let mut last_key: Option<Span> = None;
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        match cur.entry(part) {
+            Some((k, v)) => {
+                last_key = Some(k.span);
+                cur = v;
+            }
+            None => return last_key,
+        }
+    }
+    match &cur.data {
+        kubegate_yaml::Data::Scalar { .. } if !cur.is_null() => Some(cur.span),
+        _ => last_key,
+    }
+}
+
+/// Why a document is not a resource.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NotAResource {
+    /// Not an error: a kustomization file or an empty document in a stream.
+    Skip,
+    /// An error at a position, with a message.
+    Error(Span, String),
+}
+
+/// Reads the identity of a document, or says why it is not a resource.
+pub fn identify<'a>(root: &'a Node<'a>) -> Result<(&'a str, &'a str), NotAResource> {
+    if root.is_null() {
+        return Err(NotAResource::Skip);
+    }
+    if !root.is_map() {
+        return Err(NotAResource::Error(root.span, format!("a Kubernetes document must be a mapping, found {}", root.type_name())));
+    }
+    let api_version = root.get("apiVersion").and_then(|n| n.as_str());
+    if api_version.is_some_and(|a| a.starts_with("kustomize.config.k8s.io/")) {
+        return Err(NotAResource::Skip);
+    }
+    let kind = match root.get("kind") {
+        Some(k) => match k.as_str() {
+            Some(s) if !s.is_empty() => s,
+            _ => return Err(NotAResource::Error(k.span, format!("`kind` must be a non-empty string, found {}", k.type_name()))),
+        },
+        None => return Err(NotAResource::Error(root.span, "document has no `kind`: not a Kubernetes resource".into())),
+    };
+    let api_version = match root.get("apiVersion") {
+        Some(a) => match a.as_str() {
+            Some(s) if !s.is_empty() => s,
+            _ => return Err(NotAResource::Error(a.span, format!("`apiVersion` must be a non-empty string, found {}", a.type_name()))),
+        },
+        None => return Err(NotAResource::Error(root.span, format!("{kind} has no `apiVersion`"))),
+    };
+    Ok((api_version, kind))
+}
+
+/// Builds the resource view of one document.
+pub fn build<'a>(file: usize, doc: usize, root: &'a Node<'a>, api_version: &'a str, kind: &'a str, binding: Binding, duplicates: Vec<DuplicateKey>) -> Resource<'a> {
+    let meta = root.get("metadata");
+    let name = meta.and_then(|m| m.get("name")).and_then(|n| n.as_str());
+    let namespace = meta.and_then(|m| m.get("namespace")).and_then(|n| n.as_str());
+    let pod = pod_spec_path(kind).and_then(|p| PodSpec::new(root, p));
+    Resource {
+        index: 0,
+        file,
+        doc,
+        root,
+        api_version,
+        kind,
+        name,
+        namespace,
+        labels: meta.and_then(|m| m.get("labels")),
+        annotations: meta.and_then(|m| m.get("annotations")),
+        pod,
+        binding,
+        duplicates,
+    }
+}
+
+/// The namespace a resource belongs to for environment matching: its own, or for a
+/// Namespace its name.
+pub fn environment_namespace<'a>(kind: &str, root: &'a Node<'a>) -> Option<&'a str> {
+    let meta = root.get("metadata")?;
+    if kind == "Namespace" {
+        return meta.get("name").and_then(|n| n.as_str());
+    }
+    meta.get("namespace").and_then(|n| n.as_str())
+}

@@ -1,0 +1,31 @@
+use super::{Ctx, Doc, Rule, levels};
+use crate::finding::Level::{Deny, Warn};
+
+pub static RULE: Rule = Rule {
+    id: "capabilities-drop-all",
+    summary: "Every container must drop `ALL` capabilities",
+    levels: levels(Warn, Warn, Deny),
+    params: &[],
+    doc: Doc {
+        what: "Every container (containers, init and ephemeral containers) must list `ALL` in `securityContext.capabilities.drop`. Capability names are case-sensitive: `all` does not count.",
+        why: "Container runtimes grant a default set of Linux capabilities (NET_RAW, CHOWN, SETUID, …) that most programs never need; dropping them all limits what an attacker can do with code execution.",
+        example: "containers:\n  - name: app\n    securityContext:\n      capabilities:\n        drop: [NET_RAW]\n",
+        fix: "```yaml\ncontainers:\n  - name: app\n    securityContext:\n      capabilities:\n        drop: [ALL]\n```",
+        help: "set securityContext.capabilities.drop: [ALL] (add back only what is needed, e.g. NET_BIND_SERVICE)",
+        references: "Seed 000, \"2. Container Security Context\". Pod Security Standards (restricted): Capabilities.",
+    },
+    check,
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    let Some(pod) = &ctx.res.pod else { return };
+    for c in &pod.containers {
+        let drops_all = c
+            .security("capabilities.drop")
+            .is_some_and(|d| d.items().iter().any(|i| i.scalar_text() == Some("ALL")));
+        if !drops_all {
+            let message = format!("{} must drop all capabilities (securityContext.capabilities.drop: [ALL])", ctx.container_subject(c));
+            ctx.emit_container(c, "securityContext.capabilities.drop", message);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+use super::{Ctx, Doc, Rule, levels};
+use crate::finding::Level::{Deny, Off};
+
+pub static RULE: Rule = Rule {
+    id: "environment-label",
+    summary: "Workloads must carry the label `environment: <their environment>`",
+    levels: levels(Off, Off, Deny),
+    params: &[],
+    doc: Doc {
+        what: "Every workload (a kind with a pod template) must carry `metadata.labels.environment` equal to the name of the environment kubegate bound it to (`prod` in production). The label is checked, never used to choose the environment: a manifest cannot talk itself into a laxer tier.",
+        why: "Clear identification of environment for tooling, alerts, and dashboards.",
+        example: "kind: Deployment\nmetadata:\n  name: backend\n  namespace: claude-hub-prod\n  labels:\n    app: backend\n",
+        fix: "```yaml\nmetadata:\n  labels:\n    environment: prod\n```",
+        help: "set metadata.labels.environment to the environment's name",
+        references: "Seed 000, \"7. Environment Labeling\".",
+    },
+    check,
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    if ctx.res.pod.is_none() {
+        return;
+    }
+    let want = ctx.env.name.clone();
+    let have = ctx.res.label("environment");
+    let message = match have.and_then(|n| n.scalar_text()) {
+        Some(v) if v == want => return,
+        Some(v) => format!("{} has label environment: {v}, but it is bound for {want}; set environment: {want}", ctx.subject()),
+        None => format!("{} must have label environment: {want}", ctx.subject()),
+    };
+    ctx.emit(ctx.res.locate("metadata.labels.environment"), "metadata.labels.environment".into(), None, message);
+}

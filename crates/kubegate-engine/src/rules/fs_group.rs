@@ -1,0 +1,28 @@
+use super::{Ctx, Doc, Rule, levels};
+use crate::finding::Level::{Off, Warn};
+
+pub static RULE: Rule = Rule {
+    id: "fs-group",
+    summary: "Pods that mount volumes should set `securityContext.fsGroup`",
+    levels: levels(Off, Off, Warn),
+    params: &[],
+    doc: Doc {
+        what: "A pod that declares `volumes` must set the pod-level `securityContext.fsGroup`.",
+        why: "`fsGroup` makes mounted volumes group-owned by a known GID, so a non-root container can use them without world-writable permissions.",
+        example: "spec:\n  securityContext:\n    runAsUser: 1001\n  volumes:\n    - name: cache\n      emptyDir: {}\n",
+        fix: "```yaml\nspec:\n  securityContext:\n    fsGroup: 1001\n```",
+        help: "set securityContext.fsGroup at the pod level",
+        references: "Seed 000, \"3. Pod Security Context\": `fsGroup` recommended if using volumes.",
+    },
+    check,
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    let Some(pod) = &ctx.res.pod else { return };
+    let mounts = pod.spec.get("volumes").is_some_and(|v| !v.items().is_empty());
+    if mounts && pod.security("fsGroup").is_none() {
+        let rel = "securityContext.fsGroup";
+        let message = format!("{} must set securityContext.fsGroup because it mounts volumes", ctx.subject());
+        ctx.emit(pod.locate(rel), pod.field_path(rel), None, message);
+    }
+}

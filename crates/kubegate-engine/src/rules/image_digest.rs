@@ -1,0 +1,38 @@
+use super::{Ctx, Doc, Rule, levels};
+use crate::finding::Level::{Deny, Off, Warn};
+use crate::resources::image::ImageRef;
+
+pub static RULE: Rule = Rule {
+    id: "image-digest",
+    summary: "Images must be pinned by SHA256 digest (`image@sha256:` + 64 hex digits)",
+    levels: levels(Off, Warn, Deny),
+    params: &[],
+    doc: Doc {
+        what: "Every container image must be pinned as `@sha256:` followed by exactly 64 lowercase hexadecimal digits. A tag may stand beside the digest (`app:v1@sha256:…`); the digest is what counts. A short or upper-case digest (`@sha256:abc123`) is not a valid digest.",
+        why: "Digest pins ensure immutability - the exact same image is deployed every time. Tags can be overwritten.",
+        example: "containers:\n  - name: app\n    image: ghcr.io/sdottatum/backend:v1.2.3\n",
+        fix: "Look up the digest of the tag you tested and pin it:\n\n```bash\ndocker inspect ghcr.io/sdottatum/backend:v1.2.3 --format='{{index .RepoDigests 0}}'\n```\n\n```yaml\ncontainers:\n  - name: app\n    image: ghcr.io/sdottatum/backend@sha256:<64 hex digits>\n```",
+        help: "pin the image as image@sha256:<64 hex digits> (docker inspect --format='{{index .RepoDigests 0}}' IMAGE)",
+        references: "Seed 000, \"1. SHA256 Digests Required\" and Policy Matrix (dev not required, staging recommended, prod required).",
+    },
+    check,
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    let Some(pod) = &ctx.res.pod else { return };
+    for c in &pod.containers {
+        let Some(image) = c.get("image").and_then(|n| n.scalar_text()) else { continue };
+        let r = ImageRef::parse(image);
+        if r.has_valid_digest() {
+            continue;
+        }
+        let message = match r.digest {
+            Some(d) => format!(
+                "{} image '{image}' has an invalid digest '@{d}'; a digest is sha256: followed by 64 lowercase hex digits",
+                ctx.container_subject(c)
+            ),
+            None => format!("{} must use SHA256 digest (image@sha256:...), not version tags", ctx.container_subject(c)),
+        };
+        ctx.emit_container(c, "image", message);
+    }
+}

@@ -1,0 +1,36 @@
+use super::{Ctx, Doc, Rule, levels};
+use crate::finding::Level::{Deny, Warn};
+use crate::resources::image::ImageRef;
+
+pub static RULE: Rule = Rule {
+    id: "image-tag-latest",
+    summary: "Images must name a tag other than `latest` (or be pinned by digest)",
+    levels: levels(Warn, Deny, Deny),
+    params: &[],
+    doc: Doc {
+        what: "Every container image (containers, init and ephemeral containers) must carry an explicit tag that is not `latest`. An image without a tag is pulled as `latest`; a port in the registry (`registry:5000/app`) is not a tag. An image pinned by a valid `@sha256:` digest passes whatever its tag.",
+        why: "`latest` moves: two pods of the same Deployment can run different code, a rollback redeploys whatever `latest` is today, and nobody can tell from the manifest what runs.",
+        example: "containers:\n  - name: app\n    image: ghcr.io/org/backend          # no tag: pulled as latest\n  - name: sidecar\n    image: envoyproxy/envoy:latest\n",
+        fix: "Pin a version tag, or better a digest:\n\n```yaml\ncontainers:\n  - name: app\n    image: ghcr.io/org/backend:v1.2.3\n```",
+        help: "pin a version tag (image:v1.2.3) or a digest (image@sha256:...)",
+        references: "Seed 000, Policy Matrix: \"No :latest tags\" (dev warn, staging and prod required).",
+    },
+    check,
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    let Some(pod) = &ctx.res.pod else { return };
+    for c in &pod.containers {
+        let Some(image) = c.get("image").and_then(|n| n.scalar_text()) else { continue };
+        let r = ImageRef::parse(image);
+        if r.has_valid_digest() {
+            continue;
+        }
+        let message = match r.tag {
+            None => format!("{} image '{image}' has no tag, so it runs :latest; pin a version tag or digest", ctx.container_subject(c)),
+            Some("latest") => format!("{} must not use the :latest tag (image '{image}')", ctx.container_subject(c)),
+            Some(_) => continue,
+        };
+        ctx.emit_container(c, "image", message);
+    }
+}

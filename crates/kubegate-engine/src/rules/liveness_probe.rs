@@ -1,0 +1,35 @@
+use super::{Ctx, Doc, Rule, levels};
+use crate::finding::Level::{Deny, Warn};
+
+pub static RULE: Rule = Rule {
+    id: "liveness-probe",
+    summary: "Every long-running container must define `livenessProbe`",
+    levels: levels(Warn, Warn, Deny),
+    params: &[],
+    doc: Doc {
+        what: "Every regular container of a long-running workload (not Job or CronJob) must define `livenessProbe`. Init and ephemeral containers are not checked: they run to completion or are not restarted.",
+        why: "Automatic recovery from hung processes: the kubelet restarts a container whose liveness probe fails.",
+        example: "containers:\n  - name: app\n    image: app:v1\n",
+        fix: "```yaml\ncontainers:\n  - name: app\n    livenessProbe:\n      httpGet:\n        path: /health\n        port: 8080\n      initialDelaySeconds: 60\n      periodSeconds: 30\n```",
+        help: "define a livenessProbe (httpGet, tcpSocket, grpc or exec)",
+        references: "Seed 000, \"5. Health Probes\" and \"Violation: Missing Health Probes\"; Policy Matrix (dev/staging recommended, prod required).",
+    },
+    check,
+};
+
+pub(super) fn check_probe(ctx: &mut Ctx<'_, '_>, probe: &str) {
+    let Some(pod) = &ctx.res.pod else { return };
+    if !crate::resources::is_long_running(ctx.res.kind) {
+        return;
+    }
+    for c in pod.containers.iter().filter(|c| c.kind == crate::resources::ContainerKind::Regular) {
+        if c.get(probe).is_none() {
+            let message = format!("{} must define {probe}", ctx.container_subject(c));
+            ctx.emit_container(c, probe, message);
+        }
+    }
+}
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    check_probe(ctx, "livenessProbe");
+}

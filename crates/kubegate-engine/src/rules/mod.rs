@@ -1,0 +1,153 @@
+//! The rule registry. Each rule is one file holding one [`Rule`] declaration: id, summary,
+//! levels per tier, parameters, documentation and the check. `kubegate rules`,
+//! `kubegate explain`, the config schema and `docs/rules/` are all generated from [`ALL`].
+
+use crate::environment::Environment;
+use crate::evaluate::Bundle;
+use crate::finding::{Finding, Level};
+use crate::resources::{Container, Resource};
+use kubegate_yaml::Span;
+
+mod allow_privilege_escalation;
+mod capabilities_drop_all;
+mod duplicate_key;
+mod environment_label;
+mod fs_group;
+mod image_digest;
+mod image_tag_latest;
+mod liveness_probe;
+mod pod_disruption_budget;
+mod read_only_root_filesystem;
+mod readiness_probe;
+mod replicas;
+mod resource_limit_ratio;
+mod resource_limits;
+mod resource_requests;
+mod run_as_non_root;
+mod run_as_user;
+mod seccomp_profile;
+
+/// Every built-in rule, in the order they run and are listed.
+pub static ALL: &[&Rule] = &[
+    &image_tag_latest::RULE,
+    &image_digest::RULE,
+    &run_as_non_root::RULE,
+    &allow_privilege_escalation::RULE,
+    &read_only_root_filesystem::RULE,
+    &capabilities_drop_all::RULE,
+    &run_as_user::RULE,
+    &seccomp_profile::RULE,
+    &fs_group::RULE,
+    &resource_requests::RULE,
+    &resource_limits::RULE,
+    &resource_limit_ratio::RULE,
+    &liveness_probe::RULE,
+    &readiness_probe::RULE,
+    &replicas::RULE,
+    &pod_disruption_budget::RULE,
+    &environment_label::RULE,
+    &duplicate_key::RULE,
+];
+
+pub fn find(id: &str) -> Option<&'static Rule> {
+    ALL.iter().copied().find(|r| r.id == id)
+}
+
+/// Levels in dev, staging and prod.
+pub type Levels = [Level; 3];
+
+/// A rule, declared once.
+pub struct Rule {
+    /// Kebab-case, self-explaining and stable.
+    pub id: &'static str,
+    pub summary: &'static str,
+    pub levels: Levels,
+    pub params: &'static [Param],
+    pub doc: Doc,
+    pub check: fn(&mut Ctx<'_, '_>),
+}
+
+/// The documentation sections of a rule (Markdown).
+pub struct Doc {
+    pub what: &'static str,
+    pub why: &'static str,
+    /// A manifest fragment that the rule reports.
+    pub example: &'static str,
+    /// How to fix it, with a corrected fragment.
+    pub fix: &'static str,
+    /// One line shown under each finding as help.
+    pub help: &'static str,
+    /// The seed section or standard the rule comes from.
+    pub references: &'static str,
+}
+
+/// A numeric parameter of a rule, settable in `kubegate.yaml`.
+pub struct Param {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub default: f64,
+    pub min: f64,
+    pub integer: bool,
+}
+
+/// What a check sees, and where it reports.
+pub struct Ctx<'r, 'a> {
+    pub rule: &'static Rule,
+    pub res: &'r Resource<'a>,
+    pub bundle: &'r Bundle<'a>,
+    pub env: &'r Environment,
+    pub level: Level,
+    pub file_name: &'r str,
+    pub(crate) params: &'r [f64],
+    pub(crate) out: &'r mut Vec<Finding>,
+}
+
+impl Ctx<'_, '_> {
+    /// A parameter's value (from the config, else its default).
+    pub fn param(&self, name: &str) -> f64 {
+        let i = self.rule.params.iter().position(|p| p.name == name).expect("declared parameter");
+        self.params[i]
+    }
+
+    /// `Production deployment 'backend'`
+    pub fn subject(&self) -> String {
+        format!("{} {} '{}'", self.env.display, self.res.kind.to_ascii_lowercase(), self.res.name.unwrap_or("<unnamed>"))
+    }
+
+    /// `Production deployment 'backend' container 'app'`
+    pub fn container_subject(&self, c: &Container<'_>) -> String {
+        format!("{} {} '{}'", self.subject(), c.kind.word(), c.name)
+    }
+
+    /// Records a finding at `span` about the field at `path`.
+    pub fn emit(&mut self, span: Span, path: String, container: Option<&Container<'_>>, message: String) {
+        self.out.push(Finding {
+            rule: self.rule.id.to_string(),
+            level: self.level,
+            environment: self.env.name.clone(),
+            message,
+            file: self.file_name.to_string(),
+            line: span.start.line,
+            column: span.start.col,
+            end_line: span.end.line,
+            end_column: span.end.col,
+            resource: self.res.id(),
+            container: container.map(|c| c.name.clone()),
+            path,
+            exemption: None,
+            file_index: self.res.file,
+            resource_index: self.res.index,
+        });
+    }
+
+    /// Reports a field of a container at its position (or its nearest existing parent).
+    pub fn emit_container(&mut self, c: &Container<'_>, rel: &str, message: String) {
+        let span = c.locate(rel);
+        self.emit(span, c.field_path(rel), Some(c), message);
+    }
+}
+
+/// Levels shorthand used by the declarations: `levels(Warn, Deny, Deny)`.
+pub const fn levels(dev: Level, staging: Level, prod: Level) -> Levels {
+    [dev, staging, prod]
+}

@@ -1,0 +1,37 @@
+use super::{Ctx, Doc, Rule, levels};
+use crate::finding::Level::{Off, Warn};
+use crate::resources::selector::labels;
+
+pub static RULE: Rule = Rule {
+    id: "pod-disruption-budget",
+    summary: "A replicated workload should have a PodDisruptionBudget selecting its pods",
+    levels: levels(Off, Off, Warn),
+    params: &[],
+    doc: Doc {
+        what: "A Deployment, StatefulSet, ReplicaSet or ReplicationController running two or more replicas (counting an HPA's `minReplicas`) must have a PodDisruptionBudget among the inputs, in the same namespace, whose `spec.selector` matches the labels of its pod template. `matchLabels` and `matchExpressions` are honoured; an empty selector selects every pod (policy/v1) or none (policy/v1beta1).",
+        why: "Without a budget, a node drain or cluster upgrade may evict every replica at once, and the HA that `replicas >= 2` bought is gone exactly when it is needed.",
+        example: "kind: Deployment\nmetadata:\n  name: backend\nspec:\n  replicas: 2\n  template:\n    metadata:\n      labels:\n        app: backend\n",
+        fix: "```yaml\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: backend-pdb\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels:\n      app: backend\n```",
+        help: "add a PodDisruptionBudget whose selector matches the pod template's labels",
+        references: "Seed 000, \"6. High Availability\": Recommendation: Also create a PodDisruptionBudget.",
+    },
+    check,
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    if !super::replicas::is_replicated_kind(ctx.res.kind) {
+        return;
+    }
+    let Some(pod) = &ctx.res.pod else { return };
+    if super::replicas::effective_replicas(ctx.res, ctx.bundle) < 2 || !ctx.bundle.pdbs_for(ctx.res).is_empty() {
+        return;
+    }
+    let shown: Vec<String> = labels(pod.labels).iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let message = format!(
+        "{} should have a PodDisruptionBudget selecting its pods ({})",
+        ctx.subject(),
+        if shown.is_empty() { "its pod template has no labels".to_string() } else { shown.join(",") }
+    );
+    let path = pod.path.trim_end_matches(".spec").to_string() + ".metadata.labels";
+    ctx.emit(ctx.res.locate(&path), path, None, message);
+}

@@ -1,0 +1,28 @@
+use super::{Ctx, Doc, Rule, levels};
+use crate::finding::Level::{Deny, Warn};
+
+pub static RULE: Rule = Rule {
+    id: "read-only-root-filesystem",
+    summary: "Every container must set `readOnlyRootFilesystem: true`",
+    levels: levels(Warn, Warn, Deny),
+    params: &[],
+    doc: Doc {
+        what: "Every container (containers, init and ephemeral containers) must set `securityContext.readOnlyRootFilesystem: true`. Mount an `emptyDir` where the program needs to write (`/tmp`, caches).",
+        why: "A read-only root filesystem stops malicious file writes, runtime binary modifications and persistence mechanisms.",
+        example: "containers:\n  - name: event-service\n    image: event-service:v1\n    securityContext:\n      readOnlyRootFilesystem: false\n",
+        fix: "```yaml\ncontainers:\n  - name: event-service\n    securityContext:\n      readOnlyRootFilesystem: true\n    volumeMounts:\n      - name: tmp-volume\n        mountPath: /tmp\nvolumes:\n  - name: tmp-volume\n    emptyDir:\n      sizeLimit: 64Mi\n```",
+        help: "set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where the program writes",
+        references: "Seed 000, \"2. Container Security Context\" and Policy Matrix (readOnlyRootFS); seed 002, \"Read-Only Root Filesystem\".",
+    },
+    check,
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    let Some(pod) = &ctx.res.pod else { return };
+    for c in &pod.containers {
+        if c.security("readOnlyRootFilesystem").and_then(|n| n.as_bool()) != Some(true) {
+            let message = format!("{} must set securityContext.readOnlyRootFilesystem: true", ctx.container_subject(c));
+            ctx.emit_container(c, "securityContext.readOnlyRootFilesystem", message);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+use super::{Ctx, Doc, Param, Rule, levels};
+use crate::finding::Level::{Off, Warn};
+use crate::resources::{ContainerKind, quantity};
+
+pub static RULE: Rule = Rule {
+    id: "resource-limit-ratio",
+    summary: "A limit should be at most 4x its request (the 2-4x guideline)",
+    levels: levels(Off, Off, Warn),
+    params: &[Param {
+        name: "max_ratio",
+        doc: "The largest accepted limit/request ratio",
+        default: 4.0,
+        min: 1.0,
+        integer: false,
+    }],
+    doc: Doc {
+        what: "For cpu and memory, where a container sets both the request and the limit, the limit must be at most `max_ratio` (4 by default) times the request. Missing values are the business of `resource-requests` and `resource-limits`.",
+        why: "A limit far above the request overcommits the node: the scheduler places the pod by its request, and under load it bursts into memory other pods were promised, ending in OOM kills.",
+        example: "resources:\n  requests:\n    memory: \"128Mi\"\n  limits:\n    memory: \"2Gi\"\n",
+        fix: "```yaml\nresources:\n  requests:\n    memory: \"512Mi\"\n  limits:\n    memory: \"2Gi\"\n```",
+        help: "keep limits within 2-4x of requests (raise the request or lower the limit)",
+        references: "Seed 000, \"4. Resource Limits and Requests\": Guideline: Set `limits` to 2-4x `requests` based on burst needs.",
+    },
+    check,
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    let Some(pod) = &ctx.res.pod else { return };
+    let max = ctx.param("max_ratio");
+    for c in pod.containers.iter().filter(|c| c.kind != ContainerKind::Ephemeral) {
+        for res in ["cpu", "memory"] {
+            let req = c.get(&format!("resources.requests.{res}")).and_then(|n| n.scalar_text());
+            let lim = c.get(&format!("resources.limits.{res}")).and_then(|n| n.scalar_text());
+            let (Some(req), Some(lim)) = (req, lim) else { continue };
+            let (Some(r), Some(l)) = (quantity::parse(req), quantity::parse(lim)) else { continue };
+            if r > 0.0 && l > r * max * (1.0 + 1e-9) {
+                let message = format!(
+                    "{} resources.limits.{res} ({lim}) is {:.1}x resources.requests.{res} ({req}); keep limits within {max}x requests",
+                    ctx.container_subject(c),
+                    l / r
+                );
+                ctx.emit_container(c, &format!("resources.limits.{res}"), message);
+            }
+        }
+    }
+}

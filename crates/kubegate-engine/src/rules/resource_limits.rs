@@ -1,0 +1,22 @@
+use super::{Ctx, Doc, Rule, levels};
+use crate::finding::Level::{Deny, Warn};
+
+pub static RULE: Rule = Rule {
+    id: "resource-limits",
+    summary: "Every container must define `limits.cpu` and `limits.memory`",
+    levels: levels(Warn, Deny, Deny),
+    params: &[],
+    doc: Doc {
+        what: "Every regular and init container must define `resources.limits.cpu` and `resources.limits.memory`; each missing one is its own finding. Ephemeral containers cannot set resources and are not checked.",
+        why: "Limits prevent resource exhaustion attacks and noisy neighbours, and make cost and capacity plannable.",
+        example: "containers:\n  - name: app\n    resources:\n      requests:\n        cpu: \"250m\"\n        memory: \"512Mi\"\n",
+        fix: "```yaml\nresources:\n  requests:\n    cpu: \"250m\"\n    memory: \"512Mi\"\n  limits:\n    cpu: \"1000m\"\n    memory: \"2Gi\"\n```",
+        help: "define resources.limits.cpu and resources.limits.memory (2-4x the requests)",
+        references: "Seed 000, \"4. Resource Limits and Requests\" and \"Violation: Missing Resource Limits\"; Policy Matrix (Resource limits).",
+    },
+    check,
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    super::resource_requests::check_fields(ctx, "limits");
+}

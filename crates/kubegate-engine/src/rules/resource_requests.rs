@@ -1,0 +1,36 @@
+use super::{Ctx, Doc, Rule, levels};
+use crate::finding::Level::{Deny, Warn};
+use crate::resources::ContainerKind;
+
+pub static RULE: Rule = Rule {
+    id: "resource-requests",
+    summary: "Every container must define `requests.cpu` and `requests.memory`",
+    levels: levels(Warn, Deny, Deny),
+    params: &[],
+    doc: Doc {
+        what: "Every regular and init container must define `resources.requests.cpu` and `resources.requests.memory`; each missing one is its own finding. Ephemeral containers cannot set resources and are not checked.",
+        why: "Requests drive scheduling and the pod's QoS class; without them the scheduler packs nodes blindly and the pod is first to be evicted.",
+        example: "containers:\n  - name: app\n    resources:\n      limits:\n        cpu: \"1000m\"\n        memory: \"2Gi\"\n",
+        fix: "```yaml\nresources:\n  requests:\n    cpu: \"250m\"\n    memory: \"512Mi\"\n```",
+        help: "define resources.requests.cpu and resources.requests.memory",
+        references: "Seed 000, \"4. Resource Limits and Requests\"; Policy Matrix (Resource limits: dev recommended, staging and prod required).",
+    },
+    check,
+};
+
+pub(super) fn check_fields(ctx: &mut Ctx<'_, '_>, section: &str) {
+    let Some(pod) = &ctx.res.pod else { return };
+    for c in pod.containers.iter().filter(|c| c.kind != ContainerKind::Ephemeral) {
+        for res in ["cpu", "memory"] {
+            let rel = format!("resources.{section}.{res}");
+            if c.get(&rel).and_then(|n| n.scalar_text()).is_none() {
+                let message = format!("{} must define {rel}", ctx.container_subject(c));
+                ctx.emit_container(c, &rel, message);
+            }
+        }
+    }
+}
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    check_fields(ctx, "requests");
+}

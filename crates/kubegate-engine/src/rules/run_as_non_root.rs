@@ -1,0 +1,50 @@
+use super::{Ctx, Doc, Rule, levels};
+use crate::finding::Level::Deny;
+use crate::resources::pod::Failure;
+
+pub static RULE: Rule = Rule {
+    id: "run-as-non-root",
+    summary: "Every container must effectively run with `runAsNonRoot: true`",
+    levels: levels(Deny, Deny, Deny),
+    params: &[],
+    doc: Doc {
+        what: "The effective `securityContext.runAsNonRoot` of every container (containers, init and ephemeral containers) must be `true`. A pod-level value applies to each container that does not set its own; a container's own value wins. Set once at the pod level it is one fix; missing everywhere it is one finding at the pod.",
+        why: "With `runAsNonRoot: true` the kubelet refuses to start a container whose image would run as UID 0, so a root image cannot slip into the cluster.",
+        example: "spec:\n  securityContext:\n    runAsNonRoot: false\n  containers:\n    - name: app\n      image: app:v1\n",
+        fix: "```yaml\nspec:\n  securityContext:\n    runAsNonRoot: true\n```",
+        help: "set securityContext.runAsNonRoot: true at the pod level (or on every container)",
+        references: "Seed 000, \"2. Container Security Context\" and \"3. Pod Security Context\"; Policy Matrix: required in every environment. Pod Security Standards (restricted): Running as Non-root.",
+    },
+    check,
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    let Some(pod) = &ctx.res.pod else { return };
+    for f in pod.inherited_failures("runAsNonRoot", |n| n.as_bool() == Some(true)) {
+        match f {
+            Failure::Pod(value) => {
+                let message = match value {
+                    None => format!("{} must set securityContext.runAsNonRoot: true", ctx.subject()),
+                    Some(v) => format!(
+                        "{} sets securityContext.runAsNonRoot: {}; it must be true",
+                        ctx.subject(),
+                        v.scalar_text().unwrap_or("null")
+                    ),
+                };
+                let rel = "securityContext.runAsNonRoot";
+                ctx.emit(pod.locate(rel), pod.field_path(rel), None, message);
+            }
+            Failure::Container(c, value) => {
+                let message = match value {
+                    None => format!("{} must set securityContext.runAsNonRoot: true", ctx.container_subject(c)),
+                    Some(v) => format!(
+                        "{} sets securityContext.runAsNonRoot: {}; it must be true",
+                        ctx.container_subject(c),
+                        v.scalar_text().unwrap_or("null")
+                    ),
+                };
+                ctx.emit_container(c, "securityContext.runAsNonRoot", message);
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+use super::{Ctx, Doc, Param, Rule, levels};
+use crate::finding::Level::{Deny, Warn};
+use crate::resources::pod::Failure;
+
+pub static RULE: Rule = Rule {
+    id: "run-as-user",
+    summary: "Every container must effectively run as a UID >= 1000",
+    levels: levels(Warn, Warn, Deny),
+    params: &[Param {
+        name: "minimum",
+        doc: "The lowest UID accepted",
+        default: 1000.0,
+        min: 0.0,
+        integer: true,
+    }],
+    doc: Doc {
+        what: "The effective `securityContext.runAsUser` of every container must be set and at least `minimum` (1000 by default). A pod-level value applies to each container that does not set its own.",
+        why: "UIDs below 1000 are system users on most distributions (0 is root); a workload running as one of them shares identity with system daemons on the node and in mounted volumes.",
+        example: "spec:\n  securityContext:\n    runAsUser: 0\n",
+        fix: "```yaml\nspec:\n  securityContext:\n    runAsNonRoot: true\n    runAsUser: 1000\n```",
+        help: "set securityContext.runAsUser to a UID >= 1000 at the pod level",
+        references: "Seed 000, \"3. Pod Security Context\": `runAsUser >= 1000` prevents running as system users (0-999).",
+    },
+    check,
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    let Some(pod) = &ctx.res.pod else { return };
+    let min = ctx.param("minimum") as i64;
+    for f in pod.inherited_failures("runAsUser", |n| n.as_i64().is_some_and(|u| u >= min)) {
+        let rel = "securityContext.runAsUser";
+        match f {
+            Failure::Pod(value) => {
+                let message = match value {
+                    None => format!("{} must set securityContext.runAsUser >= {min}", ctx.subject()),
+                    Some(v) => format!(
+                        "{} sets securityContext.runAsUser: {}; it must be >= {min}",
+                        ctx.subject(),
+                        v.scalar_text().unwrap_or("null")
+                    ),
+                };
+                ctx.emit(pod.locate(rel), pod.field_path(rel), None, message);
+            }
+            Failure::Container(c, value) => {
+                let message = match value {
+                    None => format!("{} must set securityContext.runAsUser >= {min}", ctx.container_subject(c)),
+                    Some(v) => format!(
+                        "{} sets securityContext.runAsUser: {}; it must be >= {min}",
+                        ctx.container_subject(c),
+                        v.scalar_text().unwrap_or("null")
+                    ),
+                };
+                ctx.emit_container(c, rel, message);
+            }
+        }
+    }
+}

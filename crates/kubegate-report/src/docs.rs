@@ -1,0 +1,74 @@
+//! Documentation generated from the rule declarations: `docs/rules/<id>.md`, the rule
+//! table in the README and `docs/rules/README.md`, and `kubegate explain`.
+
+use kubegate_engine::environment::Tier;
+use kubegate_engine::rules::{ALL, Rule};
+
+fn levels_cell(rule: &Rule, tier: Tier) -> &'static str {
+    rule.levels[tier.index()].as_str()
+}
+
+/// The Markdown page of one rule.
+pub fn rule_page(rule: &Rule) -> String {
+    let mut s = format!("# {}\n\n{}\n\n", rule.id, rule.summary);
+    s.push_str("| dev | staging | prod |\n|---|---|---|\n");
+    s.push_str(&format!(
+        "| {} | {} | {} |\n\n",
+        levels_cell(rule, Tier::Dev),
+        levels_cell(rule, Tier::Staging),
+        levels_cell(rule, Tier::Prod)
+    ));
+    s.push_str(&format!("## What it checks\n\n{}\n\n", rule.doc.what));
+    s.push_str(&format!("## Why\n\n{}\n\n", rule.doc.why));
+    s.push_str(&format!("## Example\n\nReported:\n\n```yaml\n{}```\n\n", rule.doc.example));
+    s.push_str(&format!("## Fix\n\n{}\n\n", rule.doc.fix));
+    if !rule.params.is_empty() {
+        s.push_str("## Parameters\n\nSet in `kubegate.yaml` under `rules.");
+        s.push_str(rule.id);
+        s.push_str("`.\n\n| name | default | meaning |\n|---|---|---|\n");
+        for p in rule.params {
+            s.push_str(&format!("| `{}` | {} | {} |\n", p.name, p.default, p.doc));
+        }
+        s.push('\n');
+    }
+    s.push_str(&format!("## References\n\n{}\n", rule.doc.references));
+    s
+}
+
+/// The rule table (Markdown), with links relative to `link_prefix`.
+pub fn rule_table(link_prefix: &str) -> String {
+    let mut s = String::from("| rule | checks | dev | staging | prod |\n|---|---|---|---|---|\n");
+    for r in ALL {
+        s.push_str(&format!(
+            "| [`{id}`]({link_prefix}{id}.md) | {} | {} | {} | {} |\n",
+            r.summary.replace('|', "\\|"),
+            levels_cell(r, Tier::Dev),
+            levels_cell(r, Tier::Staging),
+            levels_cell(r, Tier::Prod),
+            id = r.id,
+        ));
+    }
+    s
+}
+
+/// `docs/rules/README.md`
+pub fn rules_index() -> String {
+    format!(
+        "# Rules\n\nGenerated from the rule declarations in `crates/kubegate-engine/src/rules/`; do not edit by hand \
+         (run `KUBEGATE_BLESS=1 cargo test -p kubegate --test generated`).\n\n\
+         Levels: `deny` fails the run, `warn` is reported (fails only with `--fail-on-warn`), `off` does not run. \
+         Override them per environment in `kubegate.yaml`.\n\n{}",
+        rule_table("")
+    )
+}
+
+/// Every generated file: (path relative to the repository root, contents).
+pub fn generated_files() -> Vec<(String, String)> {
+    let mut files = vec![("docs/rules/README.md".to_string(), rules_index())];
+    for r in ALL {
+        files.push((format!("docs/rules/{}.md", r.id), rule_page(r)));
+    }
+    let schema = serde_json::to_string_pretty(&kubegate_engine::config::json_schema()).expect("schema") + "\n";
+    files.push(("docs/kubegate.schema.json".to_string(), schema));
+    files
+}

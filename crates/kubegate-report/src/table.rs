@@ -1,0 +1,35 @@
+//! A Conftest-like table: one row per finding or error.
+
+use comfy_table::{Table, presets};
+use kubegate_engine::{Level, Outcome};
+
+pub fn render(outcome: &Outcome) -> String {
+    let mut t = Table::new();
+    t.load_style(presets::ASCII_FULL_CONDENSED);
+    t.set_header(["RESULT", "FILE", "ENV", "RULE", "MESSAGE"]);
+    for e in &outcome.errors {
+        t.add_row(["error".to_string(), location(&e.file, e.line, e.column), String::new(), String::new(), e.message.clone()]);
+    }
+    for f in &outcome.findings {
+        let result = match (f.level, &f.exemption) {
+            (_, Some(_)) => "exempted",
+            (Level::Deny, None) => "failure",
+            _ => "warning",
+        };
+        t.add_row([
+            result.to_string(),
+            location(&f.file, f.line, f.column),
+            f.environment.clone(),
+            f.rule.clone(),
+            f.message.clone(),
+        ]);
+    }
+    let mut s = if outcome.findings.is_empty() && outcome.errors.is_empty() { String::new() } else { t.to_string() + "\n" };
+    s.push_str(&super::summary_line(outcome));
+    s.push('\n');
+    s
+}
+
+fn location(file: &str, line: u32, col: u32) -> String {
+    if line == 0 { file.to_string() } else { format!("{file}:{line}:{col}") }
+}

@@ -1,0 +1,182 @@
+//! The `kubegate` command: a thin layer that reads inputs and the config, runs the engine
+//! and hands the outcome to a renderer.
+
+mod inputs;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use kubegate_engine::config::{self, Config};
+use kubegate_engine::environment::Tier;
+use kubegate_engine::{CheckOptions, InputError, Level, Outcome, rules};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "kubegate", version, about = "A policy gate for Kubernetes manifests", max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Output {
+    Pretty,
+    Table,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check manifests (files, directories, `-` for stdin) against the policy
+    Test {
+        /// Files or directories to check; `-` reads stdin
+        #[arg(default_value = ".")]
+        paths: Vec<String>,
+        /// Bind every resource to this environment (dev, staging, prod or a configured one)
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
+        /// Output format
+        #[arg(short, long, value_enum, default_value = "pretty")]
+        output: Output,
+        /// Config file (default: kubegate.yaml in the working directory or above)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Fail (exit 1) on warnings too
+        #[arg(long)]
+        fail_on_warn: bool,
+        /// Never colour the output (NO_COLOR is honoured too)
+        #[arg(long)]
+        no_color: bool,
+    },
+    /// List the built-in rules with their levels per environment
+    Rules {
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Output,
+    },
+    /// Show the documentation of a rule
+    Explain {
+        /// The rule id, e.g. image-digest
+        rule: String,
+    },
+    /// Print the JSON Schema of kubegate.yaml
+    Schema,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut out = std::io::stdout().lock();
+    let code = match cli.command {
+        Command::Test { paths, env, output, config, fail_on_warn, no_color } => {
+            let color = !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal();
+            test(&mut out, paths, env, output, config, fail_on_warn, color)
+        }
+        Command::Rules { output } => {
+            let _ = out.write_all(rules_listing(output).as_bytes());
+            0
+        }
+        Command::Explain { rule } => match rules::find(&rule) {
+            Some(r) => {
+                let _ = out.write_all(kubegate_report::docs::rule_page(r).as_bytes());
+                0
+            }
+            None => {
+                let known: Vec<&str> = rules::ALL.iter().map(|r| r.id).filter(|id| id.contains(&rule) || rule.contains(id)).collect();
+                eprintln!("error: unknown rule `{rule}`{}; `kubegate rules` lists them", if known.is_empty() { String::new() } else { format!(" (did you mean {}?)", known.join(", ")) });
+                2
+            }
+        },
+        Command::Schema => {
+            let _ = writeln!(out, "{}", serde_json_pretty());
+            0
+        }
+    };
+    let _ = out.flush();
+    ExitCode::from(code)
+}
+
+fn serde_json_pretty() -> String {
+    kubegate_report::docs::generated_files().into_iter().find(|(p, _)| p.ends_with(".schema.json")).map(|(_, s)| s.trim_end().to_string()).unwrap_or_default()
+}
+
+fn rules_listing(output: Output) -> String {
+    match output {
+        Output::Json => {
+            let mut s = String::from("[\n");
+            for (i, r) in rules::ALL.iter().enumerate() {
+                let levels: Vec<String> = Tier::ALL.iter().map(|t| format!("\"{}\": \"{}\"", t.name(), r.levels[t.index()].as_str())).collect();
+                s.push_str(&format!("  {{\"id\": \"{}\", \"summary\": {:?}, \"levels\": {{{}}}}}{}\n", r.id, r.summary, levels.join(", "), if i + 1 < rules::ALL.len() { "," } else { "" }));
+            }
+            s.push_str("]\n");
+            s
+        }
+        _ => {
+            let width = rules::ALL.iter().map(|r| r.id.len()).max().unwrap_or(0);
+            let mut s = format!("{:width$}  {:5}  {:7}  {:5}  SUMMARY\n", "RULE", "DEV", "STAGING", "PROD");
+            for r in rules::ALL {
+                s.push_str(&format!(
+                    "{:width$}  {:5}  {:7}  {:5}  {}\n",
+                    r.id,
+                    r.levels[0].as_str(),
+                    r.levels[1].as_str(),
+                    r.levels[2].as_str(),
+                    r.summary.replace('`', "")
+                ));
+            }
+            s
+        }
+    }
+}
+
+fn load_config(explicit: Option<PathBuf>, cwd: &std::path::Path) -> Result<Config, Vec<InputError>> {
+    let path = match explicit {
+        Some(p) => p,
+        None => match config::discover(cwd) {
+            Some(p) => p,
+            None => return Ok(Config { cwd: Some(cwd.to_path_buf()), base_dir: Some(cwd.to_path_buf()), ..Config::default() }),
+        },
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| vec![InputError::new(path.display().to_string(), 0, 0, format!("cannot read config: {e}"))])?;
+    Config::parse(&text, &path, Some(cwd.to_path_buf()))
+}
+
+fn test(out: &mut dyn Write, paths: Vec<String>, env: Option<String>, output: Output, config: Option<PathBuf>, fail_on_warn: bool, color: bool) -> u8 {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let config = match load_config(config, &cwd) {
+        Ok(c) => c,
+        Err(errors) => {
+            // Without a readable config the levels would be guesses: report and stop.
+            let outcome = Outcome { errors, ..Outcome::default() };
+            let _ = out.write_all(render(&outcome, &[], output, color).as_bytes());
+            return 2;
+        }
+    };
+    let (sources, read_errors) = inputs::collect(&paths, &mut std::io::stdin().lock());
+    let mut outcome = kubegate_engine::check(&sources, &config, &CheckOptions { env });
+    outcome.files += read_errors.len();
+    let mut errors = read_errors;
+    errors.append(&mut outcome.errors);
+    outcome.errors = errors;
+    let _ = out.write_all(render(&outcome, &sources, output, color).as_bytes());
+    exit_code(&outcome, fail_on_warn)
+}
+
+fn render(outcome: &Outcome, sources: &[kubegate_engine::Source], output: Output, color: bool) -> String {
+    match output {
+        Output::Pretty => kubegate_report::pretty(outcome, sources, color),
+        Output::Table => kubegate_report::table(outcome),
+        Output::Json => kubegate_report::json(outcome),
+    }
+}
+
+/// 2 when anything could not be read; else 1 when something is denied (or warned, with
+/// `--fail-on-warn`); else 0.
+fn exit_code(outcome: &Outcome, fail_on_warn: bool) -> u8 {
+    if !outcome.errors.is_empty() {
+        2
+    } else if outcome.count(Level::Deny) > 0 || (fail_on_warn && outcome.count(Level::Warn) > 0) {
+        1
+    } else {
+        0
+    }
+}
