@@ -1,8 +1,12 @@
 //! Which environment a resource is bound for, first match wins (DESIGN.md §4):
-//! 1. `--env NAME`; 2. the config's `environments.NAME.paths`; 3. the config's
-//! `environments.NAME.namespaces`; 4. the built-in path/namespace conventions;
-//! 5. `default_environment`, else prod. A resource's own `environment` label never
-//! chooses its environment.
+//!
+//! 1. `--env NAME`;
+//! 2. the config's `environments.NAME.paths`;
+//! 3. the config's `environments.NAME.namespaces`;
+//! 4. the built-in path/namespace conventions;
+//! 5. `default_environment`, else prod.
+//!
+//! A resource's own `environment` label never chooses its environment.
 
 use crate::config::Config;
 use std::path::Path;
@@ -71,9 +75,17 @@ pub fn conventional_tier(word: &str) -> Option<Tier> {
 }
 
 /// Chooses the environment of a resource from its file path and namespace.
-pub fn bind(config: &Config, forced: Option<usize>, file: &str, namespace: Option<&str>) -> Binding {
+pub fn bind(
+    config: &Config,
+    forced: Option<usize>,
+    file: &str,
+    namespace: Option<&str>,
+) -> Binding {
     if let Some(env) = forced {
-        return Binding { env, reason: "--env on the command line".into() };
+        return Binding {
+            env,
+            reason: "--env on the command line".into(),
+        };
     }
     let rel = config.relative_path(file);
     let is_stdin = file == "-" || file == "<stdin>";
@@ -92,7 +104,10 @@ pub fn bind(config: &Config, forced: Option<usize>, file: &str, namespace: Optio
             if let Some(glob) = env.namespaces.first_match(ns) {
                 return Binding {
                     env: i,
-                    reason: format!("namespace `{ns}` matches `{glob}` in {}", config.display_path()),
+                    reason: format!(
+                        "namespace `{ns}` matches `{glob}` in {}",
+                        config.display_path()
+                    ),
                 };
             }
         }
@@ -101,7 +116,11 @@ pub fn bind(config: &Config, forced: Option<usize>, file: &str, namespace: Optio
         // The deepest segment is the most specific: `prod/dev/x.yaml` is dev.
         let path = Path::new(&rel);
         let stem = path.file_stem().and_then(|s| s.to_str());
-        let dirs = path.parent().into_iter().flat_map(|p| p.components()).filter_map(|c| c.as_os_str().to_str());
+        let dirs = path
+            .parent()
+            .into_iter()
+            .flat_map(|p| p.components())
+            .filter_map(|c| c.as_os_str().to_str());
         let segments: Vec<&str> = dirs.chain(stem).collect();
         for seg in segments.iter().rev() {
             if let Some(tier) = conventional_tier(seg) {
@@ -124,7 +143,10 @@ pub fn bind(config: &Config, forced: Option<usize>, file: &str, namespace: Optio
     match config.default_environment {
         Some(env) => Binding {
             env,
-            reason: format!("no path or namespace matched; default_environment in {}", config.display_path()),
+            reason: format!(
+                "no path or namespace matched; default_environment in {}",
+                config.display_path()
+            ),
         },
         None => Binding {
             env: config.tier_env(Tier::Prod),

@@ -25,7 +25,12 @@ impl Source {
         let path = path.into();
         if let Some(at) = bytes.iter().position(|&b| b == 0) {
             let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-            return Err(InputError::new(path, line, 1, "binary file (contains NUL bytes): not a YAML or JSON manifest"));
+            return Err(InputError::new(
+                path,
+                line,
+                1,
+                "binary file (contains NUL bytes): not a YAML or JSON manifest",
+            ));
         }
         match String::from_utf8(bytes) {
             Ok(mut text) => {
@@ -38,7 +43,12 @@ impl Source {
                 let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
                 let line = good.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
                 let col = good.iter().rev().take_while(|&&b| b != b'\n').count() as u32 + 1;
-                Err(InputError::new(path, line, col, "invalid UTF-8: manifests must be UTF-8 text"))
+                Err(InputError::new(
+                    path,
+                    line,
+                    col,
+                    "invalid UTF-8: manifests must be UTF-8 text",
+                ))
             }
         }
     }
@@ -71,7 +81,10 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn count(&self, level: Level) -> usize {
-        self.findings.iter().filter(|f| f.level == level && f.exemption.is_none()).count()
+        self.findings
+            .iter()
+            .filter(|f| f.level == level && f.exemption.is_none())
+            .count()
     }
 }
 
@@ -103,7 +116,11 @@ impl<'a> Bundle<'a> {
                     let target = r.root.path("spec.scaleTargetRef");
                     let kind = target.and_then(|t| t.get("kind")).and_then(|n| n.as_str());
                     let name = target.and_then(|t| t.get("name")).and_then(|n| n.as_str());
-                    let min = r.root.path("spec.minReplicas").and_then(Node::as_i64).unwrap_or(1);
+                    let min = r
+                        .root
+                        .path("spec.minReplicas")
+                        .and_then(Node::as_i64)
+                        .unwrap_or(1);
                     if let (Some(kind), Some(name)) = (kind, name) {
                         let e = hpa_min.entry((r.namespace, kind, name)).or_insert(min);
                         *e = (*e).max(min);
@@ -112,28 +129,52 @@ impl<'a> Bundle<'a> {
                 _ => {}
             }
         }
-        Bundle { resources, pdbs, hpa_min }
+        Bundle {
+            resources,
+            pdbs,
+            hpa_min,
+        }
     }
 
     /// PDBs in the resource's namespace that select its pods.
     pub fn pdbs_for(&self, r: &Resource<'a>) -> Vec<&Resource<'a>> {
         let Some(pod) = &r.pod else { return Vec::new() };
-        self.pdbs.matching(r.namespace, &labels(pod.labels)).into_iter().map(|i| &self.resources[i]).collect()
+        self.pdbs
+            .matching(r.namespace, &labels(pod.labels))
+            .into_iter()
+            .map(|i| &self.resources[i])
+            .collect()
     }
 }
 
 /// Markers that only an unrendered Helm template has (not `{{ $labels.x }}` in an alert).
-fn helm_template_line(text: &str) -> Option<u32> {
+fn helm_template_line(text: &str) -> Option<(u32, u32)> {
     if !text.contains("{{") {
         return None;
     }
     const MARKERS: [&str; 14] = [
-        ".Values", ".Release", ".Chart", ".Capabilities", ".Files", "include ", "template ", "toYaml", "{{-", "-}}",
-        "{{ if ", "{{ end", "{{ range ", "{{ define ",
+        ".Values",
+        ".Release",
+        ".Chart",
+        ".Capabilities",
+        ".Files",
+        "include ",
+        "template ",
+        "toYaml",
+        "{{-",
+        "-}}",
+        "{{ if ",
+        "{{ end",
+        "{{ range ",
+        "{{ define ",
     ];
-    text.lines()
-        .position(|l| l.contains("{{") && MARKERS.iter().any(|m| l.contains(m)))
-        .map(|i| i as u32 + 1)
+    text.lines().enumerate().find_map(|(i, l)| {
+        let at = l.find("{{")?;
+        MARKERS
+            .iter()
+            .any(|m| l.contains(m))
+            .then(|| (i as u32 + 1, l[..at].chars().count() as u32 + 1))
+    })
 }
 
 struct LoadedFile<'s> {
@@ -143,27 +184,43 @@ struct LoadedFile<'s> {
 
 fn load_file(s: &Source) -> LoadedFile<'_> {
     let mut errors = Vec::new();
-    if let Some(line) = helm_template_line(&s.text) {
+    if let Some((line, col)) = helm_template_line(&s.text) {
         errors.push(InputError::new(
             &s.path,
             line,
-            1,
+            col,
             "unrendered Helm template (`{{ … }}`): render it first, e.g. `helm template CHART | kubegate test -`",
         ));
-        return LoadedFile { loaded: Default::default(), errors };
+        return LoadedFile {
+            loaded: Default::default(),
+            errors,
+        };
     }
     let loaded = kubegate_yaml::load(&s.text);
     if let Some(e) = &loaded.error {
-        errors.push(InputError::new(&s.path, e.pos.line, e.pos.col, format!("cannot parse YAML: {}", e.message)));
+        errors.push(InputError::new(
+            &s.path,
+            e.pos.line,
+            e.pos.col,
+            format!("cannot parse YAML: {}", e.message),
+        ));
     } else if loaded.documents.iter().all(|d| d.root.is_null()) {
-        errors.push(InputError::new(&s.path, 1, 1, "empty file: no Kubernetes documents"));
+        errors.push(InputError::new(
+            &s.path,
+            1,
+            1,
+            "empty file: no Kubernetes documents",
+        ));
     }
     LoadedFile { loaded, errors }
 }
 
 /// Runs the built-in rules over the sources.
 pub fn check(sources: &[Source], config: &Config, opts: &CheckOptions) -> Outcome {
-    let mut outcome = Outcome { files: sources.len(), ..Outcome::default() };
+    let mut outcome = Outcome {
+        files: sources.len(),
+        ..Outcome::default()
+    };
     let forced = match &opts.env {
         Some(name) => match config.env_index(name) {
             Some(i) => Some(i),
@@ -172,7 +229,10 @@ pub fn check(sources: &[Source], config: &Config, opts: &CheckOptions) -> Outcom
                     "--env",
                     0,
                     0,
-                    format!("unknown environment `{name}`; known: {}", config.env_names().join(", ")),
+                    format!(
+                        "unknown environment `{name}`; known: {}",
+                        config.env_names().join(", ")
+                    ),
                 ));
                 return outcome;
             }
@@ -189,8 +249,15 @@ pub fn check(sources: &[Source], config: &Config, opts: &CheckOptions) -> Outcom
                 Ok((api_version, kind)) => {
                     let ns = resources::environment_namespace(kind, &d.root);
                     let binding = environment::bind(config, forced, &src.path, ns);
-                    let dups = f.loaded.duplicates.iter().filter(|x| x.document == d.index).cloned().collect();
-                    let mut r = resources::build(fi, d.index, &d.root, api_version, kind, binding, dups);
+                    let dups = f
+                        .loaded
+                        .duplicates
+                        .iter()
+                        .filter(|x| x.document == d.index)
+                        .cloned()
+                        .collect();
+                    let mut r =
+                        resources::build(fi, d.index, &d.root, api_version, kind, binding, dups);
                     r.index = resources.len();
                     let env = &config.environments[r.binding.env].env;
                     outcome.resources.push(ResourceInfo {
@@ -204,7 +271,12 @@ pub fn check(sources: &[Source], config: &Config, opts: &CheckOptions) -> Outcom
                 }
                 Err(NotAResource::Skip) => {}
                 Err(NotAResource::Error(span, msg)) => {
-                    outcome.errors.push(InputError::new(&src.path, span.start.line, span.start.col, msg));
+                    outcome.errors.push(InputError::new(
+                        &src.path,
+                        span.start.line,
+                        span.start.col,
+                        msg,
+                    ));
                 }
             }
         }
@@ -214,7 +286,11 @@ pub fn check(sources: &[Source], config: &Config, opts: &CheckOptions) -> Outcom
     // Levels and parameters per (rule, environment), resolved once.
     let plan: Vec<Vec<(Level, Vec<f64>)>> = rules::ALL
         .iter()
-        .map(|r| (0..config.environments.len()).map(|e| (config.level(r, e), config.params(r))).collect())
+        .map(|r| {
+            (0..config.environments.len())
+                .map(|e| (config.level(r, e), config.params(r)))
+                .collect()
+        })
         .collect();
     let per_resource: Vec<Vec<Finding>> = bundle
         .resources
@@ -243,6 +319,8 @@ pub fn check(sources: &[Source], config: &Config, opts: &CheckOptions) -> Outcom
         })
         .collect();
     outcome.findings = per_resource.into_iter().flatten().collect();
-    outcome.findings.sort_by_key(|f| (f.file_index, f.line, f.column));
+    outcome
+        .findings
+        .sort_by_key(|f| (f.file_index, f.line, f.column));
     outcome
 }

@@ -9,7 +9,11 @@ pub fn render(outcome: &Outcome) -> String {
     for r in &outcome.resources {
         *envs.entry(r.environment.as_str()).or_default() += 1;
     }
-    let exempted = outcome.findings.iter().filter(|f| f.exemption.is_some()).count();
+    let exempted = outcome
+        .findings
+        .iter()
+        .filter(|f| f.exemption.is_some())
+        .count();
     let doc = json!({
         "version": 1,
         "summary": {

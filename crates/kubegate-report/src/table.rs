@@ -8,7 +8,13 @@ pub fn render(outcome: &Outcome) -> String {
     t.load_style(presets::ASCII_FULL_CONDENSED);
     t.set_header(["RESULT", "FILE", "ENV", "RULE", "MESSAGE"]);
     for e in &outcome.errors {
-        t.add_row(["error".to_string(), location(&e.file, e.line, e.column), String::new(), String::new(), e.message.clone()]);
+        t.add_row([
+            "error".to_string(),
+            location(&e.file, e.line, e.column),
+            String::new(),
+            String::new(),
+            e.message.clone(),
+        ]);
     }
     for f in &outcome.findings {
         let result = match (f.level, &f.exemption) {
@@ -24,12 +30,20 @@ pub fn render(outcome: &Outcome) -> String {
             f.message.clone(),
         ]);
     }
-    let mut s = if outcome.findings.is_empty() && outcome.errors.is_empty() { String::new() } else { t.to_string() + "\n" };
+    let mut s = if outcome.findings.is_empty() && outcome.errors.is_empty() {
+        String::new()
+    } else {
+        t.to_string() + "\n"
+    };
     s.push_str(&super::summary_line(outcome));
     s.push('\n');
     s
 }
 
 fn location(file: &str, line: u32, col: u32) -> String {
-    if line == 0 { file.to_string() } else { format!("{file}:{line}:{col}") }
+    if line == 0 {
+        file.to_string()
+    } else {
+        format!("{file}:{line}:{col}")
+    }
 }

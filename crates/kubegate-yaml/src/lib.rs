@@ -35,11 +35,17 @@ impl Span {
 }
 
 fn pos(m: saphyr_parser::Marker) -> Pos {
-    Pos { line: m.line() as u32, col: m.col() as u32 + 1 }
+    Pos {
+        line: m.line() as u32,
+        col: m.col() as u32 + 1,
+    }
 }
 
 fn span(s: PSpan) -> Span {
-    Span { start: pos(s.start), end: pos(s.end) }
+    Span {
+        start: pos(s.start),
+        end: pos(s.end),
+    }
 }
 
 /// How many nodes alias expansion may create in one file before the file is rejected
@@ -94,7 +100,10 @@ pub fn load(text: &str) -> Loaded<'_> {
     if out.error.is_none()
         && let Err(e) = result
     {
-        out.error = Some(LoadError { pos: pos(*e.marker()), message: e.info().to_string() });
+        out.error = Some(LoadError {
+            pos: pos(*e.marker()),
+            message: e.info().to_string(),
+        });
     }
     out
 }
@@ -107,7 +116,10 @@ pub fn parse_events_only(text: &str) -> Result<usize, LoadError> {
         match ev {
             Ok(_) => count += 1,
             Err(e) => {
-                return Err(LoadError { pos: pos(*e.marker()), message: e.info().to_string() });
+                return Err(LoadError {
+                    pos: pos(*e.marker()),
+                    message: e.info().to_string(),
+                });
             }
         }
     }
@@ -115,8 +127,18 @@ pub fn parse_events_only(text: &str) -> Result<usize, LoadError> {
 }
 
 enum Frame<'a> {
-    Seq { start: Span, anchor: usize, items: Vec<Node<'a>> },
-    Map { start: Span, anchor: usize, entries: Vec<(Key<'a>, Node<'a>)>, pending_key: Option<Key<'a>>, merges: Vec<Node<'a>> },
+    Seq {
+        start: Span,
+        anchor: usize,
+        items: Vec<Node<'a>>,
+    },
+    Map {
+        start: Span,
+        anchor: usize,
+        entries: Vec<(Key<'a>, Node<'a>)>,
+        pending_key: Option<Key<'a>>,
+        merges: Vec<Node<'a>>,
+    },
 }
 
 #[derive(Default)]
@@ -156,17 +178,32 @@ impl<'a> Builder<'a> {
         }
         match self.stack.last_mut() {
             None => {
-                self.documents.push(Document { index: self.doc_index, root: node });
+                self.documents.push(Document {
+                    index: self.doc_index,
+                    root: node,
+                });
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, pending_key, merges, .. }) => match pending_key.take() {
+            Some(Frame::Map {
+                entries,
+                pending_key,
+                merges,
+                ..
+            }) => match pending_key.take() {
                 None => match node.data {
                     Data::Scalar { text, .. } => {
-                        *pending_key = Some(Key { text, span: node.span, plain: node.plain });
+                        *pending_key = Some(Key {
+                            text,
+                            span: node.span,
+                            plain: node.plain,
+                        });
                     }
                     _ => {
                         let at = node.span.start;
-                        self.fail(at, "complex (non-scalar) mapping keys are not supported".into());
+                        self.fail(
+                            at,
+                            "complex (non-scalar) mapping keys are not supported".into(),
+                        );
                     }
                 },
                 Some(key) => {
@@ -208,15 +245,21 @@ impl<'a> SpannedEventReceiver<'a> for Builder<'a> {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let kind = match (&tag, style) {
-                    (Some(t), _) if t.is_yaml_core_schema() || t.handle == "!!" => match t.suffix.as_str() {
-                        "str" | "binary" | "timestamp" => ScalarKind::Str,
-                        _ => resolve_plain(&text),
-                    },
+                    (Some(t), _) if t.is_yaml_core_schema() || t.handle == "!!" => {
+                        match t.suffix.as_str() {
+                            "str" | "binary" | "timestamp" => ScalarKind::Str,
+                            _ => resolve_plain(&text),
+                        }
+                    }
                     (_, ScalarStyle::Plain) => resolve_plain(&text),
                     _ => ScalarKind::Str,
                 };
                 let plain = style == ScalarStyle::Plain;
-                let node = Node { span: sp, data: Data::Scalar { text, kind }, plain };
+                let node = Node {
+                    span: sp,
+                    data: Data::Scalar { text, kind },
+                    plain,
+                };
                 self.push_node(node, anchor);
             }
             Event::Alias(id) => match self.anchors.get(&id) {
@@ -238,7 +281,11 @@ impl<'a> SpannedEventReceiver<'a> for Builder<'a> {
                 }
             },
             Event::SequenceStart(anchor, _) => {
-                self.stack.push(Frame::Seq { start: sp, anchor, items: Vec::new() });
+                self.stack.push(Frame::Seq {
+                    start: sp,
+                    anchor,
+                    items: Vec::new(),
+                });
             }
             Event::MappingStart(anchor, _) => {
                 self.stack.push(Frame::Map {
@@ -250,9 +297,17 @@ impl<'a> SpannedEventReceiver<'a> for Builder<'a> {
                 });
             }
             Event::SequenceEnd => {
-                if let Some(Frame::Seq { start, anchor, items }) = self.stack.pop() {
+                if let Some(Frame::Seq {
+                    start,
+                    anchor,
+                    items,
+                }) = self.stack.pop()
+                {
                     let node = Node {
-                        span: Span { start: start.start, end: sp.end },
+                        span: Span {
+                            start: start.start,
+                            end: sp.end,
+                        },
                         data: Data::Seq(items),
                         plain: false,
                     };
@@ -260,13 +315,23 @@ impl<'a> SpannedEventReceiver<'a> for Builder<'a> {
                 }
             }
             Event::MappingEnd => {
-                if let Some(Frame::Map { start, anchor, mut entries, merges, .. }) = self.stack.pop() {
+                if let Some(Frame::Map {
+                    start,
+                    anchor,
+                    mut entries,
+                    merges,
+                    ..
+                }) = self.stack.pop()
+                {
                     for m in merges {
                         let sources: Vec<Node<'a>> = match m.data {
                             Data::Map(_) => vec![m],
                             Data::Seq(items) => items,
                             Data::Scalar { .. } => {
-                                self.fail(m.span.start, "a `<<` merge key needs a mapping or a list of mappings".into());
+                                self.fail(
+                                    m.span.start,
+                                    "a `<<` merge key needs a mapping or a list of mappings".into(),
+                                );
                                 return;
                             }
                         };
@@ -280,14 +345,21 @@ impl<'a> SpannedEventReceiver<'a> for Builder<'a> {
                                     }
                                 }
                                 _ => {
-                                    self.fail(src.span.start, "a `<<` merge key needs a mapping or a list of mappings".into());
+                                    self.fail(
+                                        src.span.start,
+                                        "a `<<` merge key needs a mapping or a list of mappings"
+                                            .into(),
+                                    );
                                     return;
                                 }
                             }
                         }
                     }
                     let node = Node {
-                        span: Span { start: start.start, end: sp.end },
+                        span: Span {
+                            start: start.start,
+                            end: sp.end,
+                        },
                         data: Data::Map(entries),
                         plain: false,
                     };

@@ -13,7 +13,9 @@ pub fn resolve_plain(s: &str) -> ScalarKind {
         "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
             return ScalarKind::Bool(false);
         }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return ScalarKind::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return ScalarKind::Float(f64::INFINITY);
+        }
         "-.inf" | "-.Inf" | "-.INF" => return ScalarKind::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return ScalarKind::Float(f64::NAN),
         _ => {}
@@ -51,7 +53,10 @@ fn resolve_int(s: &str) -> Option<i64> {
         i64::from_str_radix(hex, 16).ok()?
     } else if let Some(bin) = cleaned.strip_prefix("0b") {
         i64::from_str_radix(bin, 2).ok()?
-    } else if cleaned.len() > 1 && cleaned.starts_with('0') && cleaned.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+    } else if cleaned.len() > 1
+        && cleaned.starts_with('0')
+        && cleaned.bytes().all(|b| (b'0'..=b'7').contains(&b))
+    {
         i64::from_str_radix(&cleaned[1..], 8).ok()?
     } else if cleaned.bytes().all(|b| b.is_ascii_digit()) {
         cleaned.parse::<i64>().ok()?

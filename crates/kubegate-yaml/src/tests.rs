@@ -19,7 +19,9 @@ fn spans_are_one_based() {
 
 #[test]
 fn yaml11_scalars_resolve_like_kubernetes() {
-    let n = one("a: yes\nb: \"yes\"\nc: on\nd: Off\ne: 0755\nf: 1_000\ng: 1.5\nh: ~\ni: y\nj: 0x1F\nk: 1.10\nl: '1000'\nm: !!str true\n");
+    let n = one(
+        "a: yes\nb: \"yes\"\nc: on\nd: Off\ne: 0755\nf: 1_000\ng: 1.5\nh: ~\ni: y\nj: 0x1F\nk: 1.10\nl: '1000'\nm: !!str true\n",
+    );
     assert_eq!(n.get("a").unwrap().as_bool(), Some(true));
     assert_eq!(n.get("b").unwrap().as_str(), Some("yes"));
     assert_eq!(n.get("c").unwrap().as_bool(), Some(true));
@@ -40,7 +42,11 @@ fn yaml11_scalars_resolve_like_kubernetes() {
 fn multi_document_streams_keep_indices() {
     let l = load("---\na: 1\n---\n# only a comment\n---\nb: 2\n");
     assert!(l.error.is_none());
-    let idx: Vec<_> = l.documents.iter().map(|d| (d.index, d.root.span.start.line)).collect();
+    let idx: Vec<_> = l
+        .documents
+        .iter()
+        .map(|d| (d.index, d.root.span.start.line))
+        .collect();
     // The comment-only document is an empty (null) document.
     assert_eq!(idx.len(), 3);
     assert_eq!(idx[0], (0, 2));
@@ -62,7 +68,10 @@ fn duplicate_keys_are_recorded_and_last_wins() {
     assert!(l.error.is_none());
     assert_eq!(l.duplicates.len(), 1);
     let d = &l.duplicates[0];
-    assert_eq!((d.key.as_str(), d.span.start.line, d.first.start.line), ("a", 3, 1));
+    assert_eq!(
+        (d.key.as_str(), d.span.start.line, d.first.start.line),
+        ("a", 3, 1)
+    );
     assert_eq!(l.documents[0].root.get("a").unwrap().as_i64(), Some(3));
 }
 
@@ -74,7 +83,15 @@ fn anchors_aliases_and_merge_keys() {
     assert_eq!(u.get("y").unwrap().as_i64(), Some(5));
     assert_eq!(n.get("list").unwrap().items().len(), 2);
     // An alias points at the anchored definition.
-    assert_eq!(n.get("list").unwrap().items()[1].get("x").unwrap().span.start.line, 2);
+    assert_eq!(
+        n.get("list").unwrap().items()[1]
+            .get("x")
+            .unwrap()
+            .span
+            .start
+            .line,
+        2
+    );
 }
 
 #[test]

@@ -22,7 +22,10 @@ pub struct Key<'a> {
 
 #[derive(Clone, Debug)]
 pub enum Data<'a> {
-    Scalar { text: Cow<'a, str>, kind: ScalarKind },
+    Scalar {
+        text: Cow<'a, str>,
+        kind: ScalarKind,
+    },
     Seq(Vec<Node<'a>>),
     Map(Vec<(Key<'a>, Node<'a>)>),
 }
@@ -45,7 +48,10 @@ impl<'a> Node<'a> {
     /// The key and value under `key` in a mapping.
     pub fn entry(&self, key: &str) -> Option<(&Key<'a>, &Node<'a>)> {
         match &self.data {
-            Data::Map(entries) => entries.iter().find(|(k, _)| k.text == key).map(|(k, v)| (k, v)),
+            Data::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.text == key)
+                .map(|(k, v)| (k, v)),
             _ => None,
         }
     }
@@ -77,7 +83,13 @@ impl<'a> Node<'a> {
     }
 
     pub fn is_null(&self) -> bool {
-        matches!(self.data, Data::Scalar { kind: ScalarKind::Null, .. })
+        matches!(
+            self.data,
+            Data::Scalar {
+                kind: ScalarKind::Null,
+                ..
+            }
+        )
     }
 
     pub fn entries(&self) -> &[(Key<'a>, Node<'a>)] {
@@ -97,7 +109,10 @@ impl<'a> Node<'a> {
     /// A string scalar's text (quoted, block or plain that resolved to a string).
     pub fn as_str(&self) -> Option<&str> {
         match &self.data {
-            Data::Scalar { text, kind: ScalarKind::Str } => Some(text),
+            Data::Scalar {
+                text,
+                kind: ScalarKind::Str,
+            } => Some(text),
             _ => None,
         }
     }
@@ -112,23 +127,38 @@ impl<'a> Node<'a> {
 
     pub fn as_bool(&self) -> Option<bool> {
         match &self.data {
-            Data::Scalar { kind: ScalarKind::Bool(b), .. } => Some(*b),
+            Data::Scalar {
+                kind: ScalarKind::Bool(b),
+                ..
+            } => Some(*b),
             _ => None,
         }
     }
 
     pub fn as_i64(&self) -> Option<i64> {
         match &self.data {
-            Data::Scalar { kind: ScalarKind::Int(i), .. } => Some(*i),
-            Data::Scalar { kind: ScalarKind::Float(f), .. } if f.fract() == 0.0 && f.abs() < 9e15 => Some(*f as i64),
+            Data::Scalar {
+                kind: ScalarKind::Int(i),
+                ..
+            } => Some(*i),
+            Data::Scalar {
+                kind: ScalarKind::Float(f),
+                ..
+            } if f.fract() == 0.0 && f.abs() < 9e15 => Some(*f as i64),
             _ => None,
         }
     }
 
     pub fn as_f64(&self) -> Option<f64> {
         match &self.data {
-            Data::Scalar { kind: ScalarKind::Int(i), .. } => Some(*i as f64),
-            Data::Scalar { kind: ScalarKind::Float(f), .. } => Some(*f),
+            Data::Scalar {
+                kind: ScalarKind::Int(i),
+                ..
+            } => Some(*i as f64),
+            Data::Scalar {
+                kind: ScalarKind::Float(f),
+                ..
+            } => Some(*f),
             _ => None,
         }
     }

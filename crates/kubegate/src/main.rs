@@ -12,7 +12,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "kubegate", version, about = "A policy gate for Kubernetes manifests", max_term_width = 100)]
+#[command(
+    name = "kubegate",
+    version,
+    about = "A policy gate for Kubernetes manifests",
+    max_term_width = 100
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -66,8 +71,17 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut out = std::io::stdout().lock();
     let code = match cli.command {
-        Command::Test { paths, env, output, config, fail_on_warn, no_color } => {
-            let color = !no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal();
+        Command::Test {
+            paths,
+            env,
+            output,
+            config,
+            fail_on_warn,
+            no_color,
+        } => {
+            let color = !no_color
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal();
             test(&mut out, paths, env, output, config, fail_on_warn, color)
         }
         Command::Rules { output } => {
@@ -80,8 +94,19 @@ fn main() -> ExitCode {
                 0
             }
             None => {
-                let known: Vec<&str> = rules::ALL.iter().map(|r| r.id).filter(|id| id.contains(&rule) || rule.contains(id)).collect();
-                eprintln!("error: unknown rule `{rule}`{}; `kubegate rules` lists them", if known.is_empty() { String::new() } else { format!(" (did you mean {}?)", known.join(", ")) });
+                let known: Vec<&str> = rules::ALL
+                    .iter()
+                    .map(|r| r.id)
+                    .filter(|id| id.contains(&rule) || rule.contains(id))
+                    .collect();
+                eprintln!(
+                    "error: unknown rule `{rule}`{}; `kubegate rules` lists them",
+                    if known.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (did you mean {}?)", known.join(", "))
+                    }
+                );
                 2
             }
         },
@@ -95,7 +120,11 @@ fn main() -> ExitCode {
 }
 
 fn serde_json_pretty() -> String {
-    kubegate_report::docs::generated_files().into_iter().find(|(p, _)| p.ends_with(".schema.json")).map(|(_, s)| s.trim_end().to_string()).unwrap_or_default()
+    kubegate_report::docs::generated_files()
+        .into_iter()
+        .find(|(p, _)| p.ends_with(".schema.json"))
+        .map(|(_, s)| s.trim_end().to_string())
+        .unwrap_or_default()
 }
 
 fn rules_listing(output: Output) -> String {
@@ -103,15 +132,27 @@ fn rules_listing(output: Output) -> String {
         Output::Json => {
             let mut s = String::from("[\n");
             for (i, r) in rules::ALL.iter().enumerate() {
-                let levels: Vec<String> = Tier::ALL.iter().map(|t| format!("\"{}\": \"{}\"", t.name(), r.levels[t.index()].as_str())).collect();
-                s.push_str(&format!("  {{\"id\": \"{}\", \"summary\": {:?}, \"levels\": {{{}}}}}{}\n", r.id, r.summary, levels.join(", "), if i + 1 < rules::ALL.len() { "," } else { "" }));
+                let levels: Vec<String> = Tier::ALL
+                    .iter()
+                    .map(|t| format!("\"{}\": \"{}\"", t.name(), r.levels[t.index()].as_str()))
+                    .collect();
+                s.push_str(&format!(
+                    "  {{\"id\": \"{}\", \"summary\": {:?}, \"levels\": {{{}}}}}{}\n",
+                    r.id,
+                    r.summary,
+                    levels.join(", "),
+                    if i + 1 < rules::ALL.len() { "," } else { "" }
+                ));
             }
             s.push_str("]\n");
             s
         }
         _ => {
             let width = rules::ALL.iter().map(|r| r.id.len()).max().unwrap_or(0);
-            let mut s = format!("{:width$}  {:5}  {:7}  {:5}  SUMMARY\n", "RULE", "DEV", "STAGING", "PROD");
+            let mut s = format!(
+                "{:width$}  {:5}  {:7}  {:5}  SUMMARY\n",
+                "RULE", "DEV", "STAGING", "PROD"
+            );
             for r in rules::ALL {
                 s.push_str(&format!(
                     "{:width$}  {:5}  {:7}  {:5}  {}\n",
@@ -127,41 +168,81 @@ fn rules_listing(output: Output) -> String {
     }
 }
 
-fn load_config(explicit: Option<PathBuf>, cwd: &std::path::Path) -> Result<Config, Vec<InputError>> {
+fn load_config(
+    explicit: Option<PathBuf>,
+    cwd: &std::path::Path,
+) -> Result<Config, Vec<InputError>> {
     let path = match explicit {
         Some(p) => p,
         None => match config::discover(cwd) {
             Some(p) => p,
-            None => return Ok(Config { cwd: Some(cwd.to_path_buf()), base_dir: Some(cwd.to_path_buf()), ..Config::default() }),
+            None => {
+                return Ok(Config {
+                    cwd: Some(cwd.to_path_buf()),
+                    base_dir: Some(cwd.to_path_buf()),
+                    ..Config::default()
+                });
+            }
         },
     };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| vec![InputError::new(path.display().to_string(), 0, 0, format!("cannot read config: {e}"))])?;
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        vec![InputError::new(
+            path.display().to_string(),
+            0,
+            0,
+            format!("cannot read config: {e}"),
+        )]
+    })?;
     Config::parse(&text, &path, Some(cwd.to_path_buf()))
 }
 
-fn test(out: &mut dyn Write, paths: Vec<String>, env: Option<String>, output: Output, config: Option<PathBuf>, fail_on_warn: bool, color: bool) -> u8 {
+fn test(
+    out: &mut dyn Write,
+    paths: Vec<String>,
+    env: Option<String>,
+    output: Output,
+    config: Option<PathBuf>,
+    fail_on_warn: bool,
+    color: bool,
+) -> u8 {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let config = match load_config(config, &cwd) {
         Ok(c) => c,
         Err(errors) => {
             // Without a readable config the levels would be guesses: report and stop.
-            let outcome = Outcome { errors, ..Outcome::default() };
+            let outcome = Outcome {
+                errors,
+                ..Outcome::default()
+            };
             let _ = out.write_all(render(&outcome, &[], output, color).as_bytes());
             return 2;
         }
     };
-    let (sources, read_errors) = inputs::collect(&paths, &mut std::io::stdin().lock());
+    let inputs = inputs::collect(&paths, &mut std::io::stdin().lock());
+    let sources = inputs.sources;
     let mut outcome = kubegate_engine::check(&sources, &config, &CheckOptions { env });
-    outcome.files += read_errors.len();
-    let mut errors = read_errors;
+    outcome.files += inputs.errors.len();
+    // Errors in input order: files that could not be read among those that could not be parsed.
+    let mut errors = inputs.errors;
     errors.append(&mut outcome.errors);
+    let order: std::collections::HashMap<&str, usize> = inputs
+        .order
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_str(), i))
+        .collect();
+    errors.sort_by_key(|e| order.get(e.file.as_str()).copied().unwrap_or(usize::MAX));
     outcome.errors = errors;
     let _ = out.write_all(render(&outcome, &sources, output, color).as_bytes());
     exit_code(&outcome, fail_on_warn)
 }
 
-fn render(outcome: &Outcome, sources: &[kubegate_engine::Source], output: Output, color: bool) -> String {
+fn render(
+    outcome: &Outcome,
+    sources: &[kubegate_engine::Source],
+    output: Output,
+    color: bool,
+) -> String {
     match output {
         Output::Pretty => kubegate_report::pretty(outcome, sources, color),
         Output::Table => kubegate_report::table(outcome),

@@ -24,14 +24,24 @@ pub struct Globs {
 }
 
 impl Globs {
-    fn new(patterns: Vec<String>, file: &str, node: &Node<'_>, errors: &mut Vec<InputError>) -> Globs {
+    fn new(
+        patterns: Vec<String>,
+        file: &str,
+        node: &Node<'_>,
+        errors: &mut Vec<InputError>,
+    ) -> Globs {
         let mut b = GlobSetBuilder::new();
         for (p, n) in patterns.iter().zip(node.items()) {
             match GlobBuilder::new(p).literal_separator(true).build() {
                 Ok(g) => {
                     b.add(g);
                 }
-                Err(e) => errors.push(InputError::new(file, n.span.start.line, n.span.start.col, format!("bad glob `{p}`: {e}"))),
+                Err(e) => errors.push(InputError::new(
+                    file,
+                    n.span.start.line,
+                    n.span.start.col,
+                    format!("bad glob `{p}`: {e}"),
+                )),
             }
         }
         let set = b.build().unwrap_or_else(|_| GlobSet::empty());
@@ -44,11 +54,17 @@ impl Globs {
         for p in patterns {
             b.add(Glob::new(p).expect("valid glob"));
         }
-        Globs { patterns: patterns.iter().map(|s| s.to_string()).collect(), set: b.build().expect("valid globs") }
+        Globs {
+            patterns: patterns.iter().map(|s| s.to_string()).collect(),
+            set: b.build().expect("valid globs"),
+        }
     }
 
     pub fn first_match(&self, s: &str) -> Option<&str> {
-        self.set.matches(s).first().map(|&i| self.patterns[i].as_str())
+        self.set
+            .matches(s)
+            .first()
+            .map(|&i| self.patterns[i].as_str())
     }
 
     pub fn patterns(&self) -> &[String] {
@@ -92,12 +108,23 @@ impl Default for Config {
         let environments = Tier::ALL
             .into_iter()
             .map(|t| EnvConfig {
-                env: Environment { name: t.name().into(), tier: t, display: t.display().into() },
+                env: Environment {
+                    name: t.name().into(),
+                    tier: t,
+                    display: t.display().into(),
+                },
                 paths: Globs::default(),
                 namespaces: Globs::default(),
             })
             .collect();
-        Config { file: None, base_dir: None, cwd: None, environments, default_environment: None, rules: HashMap::new() }
+        Config {
+            file: None,
+            base_dir: None,
+            cwd: None,
+            environments,
+            default_environment: None,
+            rules: HashMap::new(),
+        }
     }
 }
 
@@ -110,7 +137,13 @@ fn capitalize(s: &str) -> String {
 }
 
 fn strings(node: Option<&Node<'_>>) -> Vec<String> {
-    node.map(|n| n.items().iter().filter_map(|i| i.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    node.map(|n| {
+        n.items()
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 fn lexical_normalize(p: &Path) -> PathBuf {
@@ -140,11 +173,24 @@ impl Config {
     }
 
     pub fn env_names(&self) -> Vec<&str> {
-        self.environments.iter().map(|e| e.env.name.as_str()).collect()
+        self.environments
+            .iter()
+            .map(|e| e.env.name.as_str())
+            .collect()
     }
 
+    /// The config file as the user would name it: relative to the working directory
+    /// when it lies below it.
     pub fn display_path(&self) -> String {
-        self.file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| FILE_NAME.to_string())
+        let Some(file) = &self.file else {
+            return FILE_NAME.to_string();
+        };
+        let rel = self
+            .cwd
+            .as_ref()
+            .and_then(|cwd| file.strip_prefix(cwd).ok())
+            .unwrap_or(file);
+        rel.display().to_string()
     }
 
     /// A file path as the config's globs see it: relative to the config's folder, with
@@ -157,7 +203,10 @@ impl Config {
         };
         let abs = lexical_normalize(&abs);
         let rel = match &self.base_dir {
-            Some(base) => abs.strip_prefix(lexical_normalize(base)).map(Path::to_path_buf).unwrap_or(abs),
+            Some(base) => abs
+                .strip_prefix(lexical_normalize(base))
+                .map(Path::to_path_buf)
+                .unwrap_or(abs),
             None => abs,
         };
         rel.to_string_lossy().replace('\\', "/")
@@ -180,7 +229,13 @@ impl Config {
     /// A rule's parameter values, in declaration order.
     pub fn params(&self, rule: &Rule) -> Vec<f64> {
         let rc = self.rules.get(rule.id);
-        rule.params.iter().map(|p| rc.and_then(|rc| rc.params.get(p.name).copied()).unwrap_or(p.default)).collect()
+        rule.params
+            .iter()
+            .map(|p| {
+                rc.and_then(|rc| rc.params.get(p.name).copied())
+                    .unwrap_or(p.default)
+            })
+            .collect()
     }
 
     /// Reads a config file's text. `file` is the path shown in errors.
@@ -189,22 +244,48 @@ impl Config {
         let loaded = kubegate_yaml::load(text);
         let mut errors = Vec::new();
         if let Some(e) = &loaded.error {
-            errors.push(InputError::new(&shown, e.pos.line, e.pos.col, format!("cannot parse config: {}", e.message)));
+            errors.push(InputError::new(
+                &shown,
+                e.pos.line,
+                e.pos.col,
+                format!("cannot parse config: {}", e.message),
+            ));
             return Err(errors);
         }
         for d in &loaded.duplicates {
-            errors.push(InputError::new(&shown, d.span.start.line, d.span.start.col, format!("duplicate key `{}` (first at line {})", d.key, d.first.start.line)));
+            errors.push(InputError::new(
+                &shown,
+                d.span.start.line,
+                d.span.start.col,
+                format!(
+                    "duplicate key `{}` (first at line {})",
+                    d.key, d.first.start.line
+                ),
+            ));
         }
         if loaded.documents.len() > 1 {
-            errors.push(InputError::new(&shown, 1, 1, "the config file must hold one YAML document"));
+            errors.push(InputError::new(
+                &shown,
+                1,
+                1,
+                "the config file must hold one YAML document",
+            ));
         }
-        let mut config = Config { file: Some(file.to_path_buf()), cwd: cwd.clone(), ..Config::default() };
+        let mut config = Config {
+            file: Some(file.to_path_buf()),
+            cwd: cwd.clone(),
+            ..Config::default()
+        };
         config.base_dir = file.parent().map(|p| match (&cwd, p.is_absolute()) {
             (Some(cwd), false) => cwd.join(p),
             _ => p.to_path_buf(),
         });
         let Some(doc) = loaded.documents.first() else {
-            return if errors.is_empty() { Ok(config) } else { Err(errors) };
+            return if errors.is_empty() {
+                Ok(config)
+            } else {
+                Err(errors)
+            };
         };
         let root = &doc.root;
         schema_shape().validate(root, &shown, "", &mut errors);
@@ -214,16 +295,40 @@ impl Config {
         let at = |n: &Node<'_>| (n.span.start.line, n.span.start.col);
 
         // Environments: built-ins take extra matching; new names are custom environments.
-        for (k, v) in root.get("environments").map(|n| n.entries()).unwrap_or_default() {
-            let paths = Globs::new(strings(v.get("paths")), &shown, v.get("paths").unwrap_or(v), &mut errors);
-            let namespaces =
-                Globs::new(strings(v.get("namespaces")), &shown, v.get("namespaces").unwrap_or(v), &mut errors);
+        for (k, v) in root
+            .get("environments")
+            .map(|n| n.entries())
+            .unwrap_or_default()
+        {
+            let paths = Globs::new(
+                strings(v.get("paths")),
+                &shown,
+                v.get("paths").unwrap_or(v),
+                &mut errors,
+            );
+            let namespaces = Globs::new(
+                strings(v.get("namespaces")),
+                &shown,
+                v.get("namespaces").unwrap_or(v),
+                &mut errors,
+            );
             let like = v.get("like").and_then(|n| n.as_str()).and_then(Tier::parse);
-            let display = v.get("display").and_then(|n| n.as_str()).map(str::to_string);
+            let display = v
+                .get("display")
+                .and_then(|n| n.as_str())
+                .map(str::to_string);
             if let Some(i) = config.env_index(&k.text) {
                 let ec = &mut config.environments[i];
                 if like.is_some() && like != Some(ec.env.tier) {
-                    errors.push(InputError::new(&shown, k.span.start.line, k.span.start.col, format!("`{}` is a built-in environment; `like` cannot change its tier", k.text)));
+                    errors.push(InputError::new(
+                        &shown,
+                        k.span.start.line,
+                        k.span.start.col,
+                        format!(
+                            "`{}` is a built-in environment; `like` cannot change its tier",
+                            k.text
+                        ),
+                    ));
                 }
                 ec.paths = paths;
                 ec.namespaces = namespaces;
@@ -233,7 +338,11 @@ impl Config {
             } else {
                 let tier = like.unwrap_or(Tier::Prod);
                 config.environments.push(EnvConfig {
-                    env: Environment { name: k.text.to_string(), tier, display: display.unwrap_or_else(|| capitalize(&k.text)) },
+                    env: Environment {
+                        name: k.text.to_string(),
+                        tier,
+                        display: display.unwrap_or_else(|| capitalize(&k.text)),
+                    },
                     paths,
                     namespaces,
                 });
@@ -244,19 +353,41 @@ impl Config {
                 Some(i) => config.default_environment = Some(i),
                 None => {
                     let (l, c) = at(root.get("default_environment").unwrap());
-                    errors.push(InputError::new(&shown, l, c, format!("unknown environment `{n}`; known: {}", config.env_names().join(", "))));
+                    errors.push(InputError::new(
+                        &shown,
+                        l,
+                        c,
+                        format!(
+                            "unknown environment `{n}`; known: {}",
+                            config.env_names().join(", ")
+                        ),
+                    ));
                 }
             }
         }
         for (k, v) in root.get("rules").map(|n| n.entries()).unwrap_or_default() {
             let rule = rules::find(&k.text).expect("validated rule id");
             let mut rc = RuleConfig::default();
-            if let Some(l) = v.get("level").and_then(|n| n.scalar_text()).and_then(Level::parse) {
+            if let Some(l) = v
+                .get("level")
+                .and_then(|n| n.scalar_text())
+                .and_then(Level::parse)
+            {
                 rc.level = Some(l);
             }
             for (ek, ev) in v.get("levels").map(|n| n.entries()).unwrap_or_default() {
                 if config.env_index(&ek.text).is_none() {
-                    errors.push(InputError::new(&shown, ek.span.start.line, ek.span.start.col, format!("unknown environment `{}` in rules.{}.levels; known: {}", ek.text, rule.id, config.env_names().join(", "))));
+                    errors.push(InputError::new(
+                        &shown,
+                        ek.span.start.line,
+                        ek.span.start.col,
+                        format!(
+                            "unknown environment `{}` in rules.{}.levels; known: {}",
+                            ek.text,
+                            rule.id,
+                            config.env_names().join(", ")
+                        ),
+                    ));
                 }
                 if let Some(l) = ev.scalar_text().and_then(Level::parse) {
                     rc.levels.insert(ek.text.to_string(), l);
@@ -269,7 +400,11 @@ impl Config {
             }
             config.rules.insert(rule.id, rc);
         }
-        if errors.is_empty() { Ok(config) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -282,10 +417,26 @@ pub fn schema_shape() -> Shape {
     let env = Shape::object(
         "How resources are matched to this environment.",
         vec![
-            Field::new("paths", "Globs matched against input file paths, relative to the config file's folder (`**` crosses folders).", Shape::strings()),
-            Field::new("namespaces", "Globs matched against the resource's namespace.", Shape::strings()),
-            Field::new("like", "For a new environment: the tier whose rule levels it uses (default prod).", Shape::Enum(vec!["dev", "staging", "prod"])),
-            Field::new("display", "The word messages use for this environment (default: the name, capitalised; Development/Staging/Production for the built-ins).", Shape::Str),
+            Field::new(
+                "paths",
+                "Globs matched against input file paths, relative to the config file's folder (`**` crosses folders).",
+                Shape::strings(),
+            ),
+            Field::new(
+                "namespaces",
+                "Globs matched against the resource's namespace.",
+                Shape::strings(),
+            ),
+            Field::new(
+                "like",
+                "For a new environment: the tier whose rule levels it uses (default prod).",
+                Shape::Enum(vec!["dev", "staging", "prod"]),
+            ),
+            Field::new(
+                "display",
+                "The word messages use for this environment (default: the name, capitalised; Development/Staging/Production for the built-ins).",
+                Shape::Str,
+            ),
         ],
     );
     let rule_fields = rules::ALL
@@ -296,11 +447,22 @@ pub fn schema_shape() -> Shape {
                 Field::new(
                     "levels",
                     "Level per environment name; wins over `level`.",
-                    Shape::Object { doc: String::new(), fields: vec![], extra: Some((Box::new(level_shape()), "environment")) },
+                    Shape::Object {
+                        doc: String::new(),
+                        fields: vec![],
+                        extra: Some((Box::new(level_shape()), "environment")),
+                    },
                 ),
             ];
             for p in r.params {
-                fields.push(Field::new(p.name, format!("{} (default {}).", p.doc, p.default), Shape::Number { min: p.min, integer: p.integer }));
+                fields.push(Field::new(
+                    p.name,
+                    format!("{} (default {}).", p.doc, p.default),
+                    Shape::Number {
+                        min: p.min,
+                        integer: p.integer,
+                    },
+                ));
             }
             Field::new(r.id, r.summary, Shape::object("", fields))
         })
@@ -308,13 +470,25 @@ pub fn schema_shape() -> Shape {
     Shape::object(
         "kubegate configuration (kubegate.yaml).",
         vec![
-            Field::new("default_environment", "The environment of resources that no flag, path or namespace places (default prod).", Shape::Str),
+            Field::new(
+                "default_environment",
+                "The environment of resources that no flag, path or namespace places (default prod).",
+                Shape::Str,
+            ),
             Field::new(
                 "environments",
                 "Environments and how files and namespaces are matched to them. dev, staging and prod always exist.",
-                Shape::Object { doc: String::new(), fields: vec![], extra: Some((Box::new(env), "environment")) },
+                Shape::Object {
+                    doc: String::new(),
+                    fields: vec![],
+                    extra: Some((Box::new(env), "environment")),
+                },
             ),
-            Field::new("rules", "Per-rule levels and parameters, by rule id.", Shape::object("", rule_fields)),
+            Field::new(
+                "rules",
+                "Per-rule levels and parameters, by rule id.",
+                Shape::object("", rule_fields),
+            ),
         ],
     )
 }
@@ -323,7 +497,10 @@ pub fn schema_shape() -> Shape {
 pub fn json_schema() -> serde_json::Value {
     let mut s = schema_shape().json_schema();
     if let serde_json::Value::Object(o) = &mut s {
-        o.insert("$schema".into(), "https://json-schema.org/draft/2020-12/schema".into());
+        o.insert(
+            "$schema".into(),
+            "https://json-schema.org/draft/2020-12/schema".into(),
+        );
         o.insert("title".into(), "kubegate.yaml".into());
     }
     s

@@ -16,7 +16,12 @@ pub fn pod_spec_path(kind: &str) -> Option<&'static str> {
     Some(match kind {
         "Pod" => "spec",
         "PodTemplate" => "template.spec",
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "Job" => "spec.template.spec",
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "Job" => "spec.template.spec",
         "CronJob" => "spec.jobTemplate.spec.template.spec",
         _ => return None,
     })
@@ -64,12 +69,17 @@ impl<'a> Resource<'a> {
     }
 
     pub fn annotation(&self, key: &str) -> Option<&'a str> {
-        self.annotations.and_then(|a| a.get(key)).and_then(|n| n.as_str())
+        self.annotations
+            .and_then(|a| a.get(key))
+            .and_then(|n| n.as_str())
     }
 
     /// The span of the `kind` value: where findings about the whole resource point.
     pub fn kind_span(&self) -> Span {
-        self.root.get("kind").map(|n| n.span).unwrap_or(self.root.span)
+        self.root
+            .get("kind")
+            .map(|n| n.span)
+            .unwrap_or(self.root.span)
     }
 
     /// Where a finding on `path` (relative to the resource root) points: the field itself
@@ -115,7 +125,13 @@ pub fn identify<'a>(root: &'a Node<'a>) -> Result<(&'a str, &'a str), NotAResour
         return Err(NotAResource::Skip);
     }
     if !root.is_map() {
-        return Err(NotAResource::Error(root.span, format!("a Kubernetes document must be a mapping, found {}", root.type_name())));
+        return Err(NotAResource::Error(
+            root.span,
+            format!(
+                "a Kubernetes document must be a mapping, found {}",
+                root.type_name()
+            ),
+        ));
     }
     let api_version = root.get("apiVersion").and_then(|n| n.as_str());
     if api_version.is_some_and(|a| a.starts_with("kustomize.config.k8s.io/")) {
@@ -124,25 +140,58 @@ pub fn identify<'a>(root: &'a Node<'a>) -> Result<(&'a str, &'a str), NotAResour
     let kind = match root.get("kind") {
         Some(k) => match k.as_str() {
             Some(s) if !s.is_empty() => s,
-            _ => return Err(NotAResource::Error(k.span, format!("`kind` must be a non-empty string, found {}", k.type_name()))),
+            _ => {
+                return Err(NotAResource::Error(
+                    k.span,
+                    format!("`kind` must be a non-empty string, found {}", k.type_name()),
+                ));
+            }
         },
-        None => return Err(NotAResource::Error(root.span, "document has no `kind`: not a Kubernetes resource".into())),
+        None => {
+            return Err(NotAResource::Error(
+                root.span,
+                "document has no `kind`: not a Kubernetes resource".into(),
+            ));
+        }
     };
     let api_version = match root.get("apiVersion") {
         Some(a) => match a.as_str() {
             Some(s) if !s.is_empty() => s,
-            _ => return Err(NotAResource::Error(a.span, format!("`apiVersion` must be a non-empty string, found {}", a.type_name()))),
+            _ => {
+                return Err(NotAResource::Error(
+                    a.span,
+                    format!(
+                        "`apiVersion` must be a non-empty string, found {}",
+                        a.type_name()
+                    ),
+                ));
+            }
         },
-        None => return Err(NotAResource::Error(root.span, format!("{kind} has no `apiVersion`"))),
+        None => {
+            return Err(NotAResource::Error(
+                root.span,
+                format!("{kind} has no `apiVersion`"),
+            ));
+        }
     };
     Ok((api_version, kind))
 }
 
 /// Builds the resource view of one document.
-pub fn build<'a>(file: usize, doc: usize, root: &'a Node<'a>, api_version: &'a str, kind: &'a str, binding: Binding, duplicates: Vec<DuplicateKey>) -> Resource<'a> {
+pub fn build<'a>(
+    file: usize,
+    doc: usize,
+    root: &'a Node<'a>,
+    api_version: &'a str,
+    kind: &'a str,
+    binding: Binding,
+    duplicates: Vec<DuplicateKey>,
+) -> Resource<'a> {
     let meta = root.get("metadata");
     let name = meta.and_then(|m| m.get("name")).and_then(|n| n.as_str());
-    let namespace = meta.and_then(|m| m.get("namespace")).and_then(|n| n.as_str());
+    let namespace = meta
+        .and_then(|m| m.get("namespace"))
+        .and_then(|n| n.as_str());
     let pod = pod_spec_path(kind).and_then(|p| PodSpec::new(root, p));
     Resource {
         index: 0,

@@ -7,7 +7,8 @@ pub fn parse(s: &str) -> Option<f64> {
         .char_indices()
         .find(|&(i, c)| {
             !(c.is_ascii_digit() || c == '.' || ((c == '+' || c == '-') && i == 0))
-                && !((c == 'e' || c == 'E') && s[i + 1..].starts_with(|d: char| d.is_ascii_digit() || d == '-' || d == '+'))
+                && !((c == 'e' || c == 'E')
+                    && s[i + 1..].starts_with(|d: char| d.is_ascii_digit() || d == '-' || d == '+'))
         })
         .map(|(i, _)| i)
         .unwrap_or(s.len());

@@ -6,8 +6,13 @@ use std::collections::HashMap;
 
 /// Labels as text pairs (non-string values are compared by their source text).
 pub fn labels<'a>(node: Option<&'a Node<'a>>) -> Vec<(&'a str, &'a str)> {
-    node.map(|n| n.entries().iter().map(|(k, v)| (&*k.text, v.scalar_text().unwrap_or(""))).collect())
-        .unwrap_or_default()
+    node.map(|n| {
+        n.entries()
+            .iter()
+            .map(|(k, v)| (&*k.text, v.scalar_text().unwrap_or("")))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 #[derive(Clone, Debug, Default)]
@@ -21,7 +26,9 @@ pub struct Selector<'a> {
 
 impl<'a> Selector<'a> {
     pub fn from_node(node: Option<&'a Node<'a>>) -> Selector<'a> {
-        let Some(node) = node else { return Selector::default() };
+        let Some(node) = node else {
+            return Selector::default();
+        };
         let expressions: Vec<_> = node
             .get("matchExpressions")
             .map(|m| m.items())
@@ -29,13 +36,28 @@ impl<'a> Selector<'a> {
             .iter()
             .map(|e| {
                 let key = e.get("key").and_then(|n| n.scalar_text()).unwrap_or("");
-                let op = e.get("operator").and_then(|n| n.scalar_text()).unwrap_or("");
-                let values = e.get("values").map(|v| v.items()).unwrap_or_default().iter().filter_map(|v| v.scalar_text()).collect();
+                let op = e
+                    .get("operator")
+                    .and_then(|n| n.scalar_text())
+                    .unwrap_or("");
+                let values = e
+                    .get("values")
+                    .map(|v| v.items())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|v| v.scalar_text())
+                    .collect();
                 (key, op, values)
             })
             .collect();
-        let matches_nothing = expressions.iter().any(|(_, op, _)| !matches!(*op, "In" | "NotIn" | "Exists" | "DoesNotExist"));
-        Selector { match_labels: labels(node.get("matchLabels")), expressions, matches_nothing }
+        let matches_nothing = expressions
+            .iter()
+            .any(|(_, op, _)| !matches!(*op, "In" | "NotIn" | "Exists" | "DoesNotExist"));
+        Selector {
+            match_labels: labels(node.get("matchLabels")),
+            expressions,
+            matches_nothing,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -79,7 +101,11 @@ impl<'a> SelectorIndex<'a> {
     }
 
     /// Payloads of the selectors in `namespace` that match `pod_labels`.
-    pub fn matching(&self, namespace: Option<&'a str>, pod_labels: &[(&'a str, &'a str)]) -> Vec<usize> {
+    pub fn matching(
+        &self,
+        namespace: Option<&'a str>,
+        pod_labels: &[(&'a str, &'a str)],
+    ) -> Vec<usize> {
         let mut out = Vec::new();
         let candidates = pod_labels
             .iter()

@@ -24,7 +24,10 @@ fn check(ctx: &mut Ctx<'_, '_>) {
             .security("capabilities.drop")
             .is_some_and(|d| d.items().iter().any(|i| i.scalar_text() == Some("ALL")));
         if !drops_all {
-            let message = format!("{} must drop all capabilities (securityContext.capabilities.drop: [ALL])", ctx.container_subject(c));
+            let message = format!(
+                "{} must drop all capabilities (securityContext.capabilities.drop: [ALL])",
+                ctx.container_subject(c)
+            );
             ctx.emit_container(c, "securityContext.capabilities.drop", message);
         }
     }

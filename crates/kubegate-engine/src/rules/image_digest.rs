@@ -21,7 +21,9 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
     for c in &pod.containers {
-        let Some(image) = c.get("image").and_then(|n| n.scalar_text()) else { continue };
+        let Some(image) = c.get("image").and_then(|n| n.scalar_text()) else {
+            continue;
+        };
         let r = ImageRef::parse(image);
         if r.has_valid_digest() {
             continue;
@@ -31,7 +33,10 @@ fn check(ctx: &mut Ctx<'_, '_>) {
                 "{} image '{image}' has an invalid digest '@{d}'; a digest is sha256: followed by 64 lowercase hex digits",
                 ctx.container_subject(c)
             ),
-            None => format!("{} must use SHA256 digest (image@sha256:...), not version tags", ctx.container_subject(c)),
+            None => format!(
+                "{} must use SHA256 digest (image@sha256:...), not version tags",
+                ctx.container_subject(c)
+            ),
         };
         ctx.emit_container(c, "image", message);
     }

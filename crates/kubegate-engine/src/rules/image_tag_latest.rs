@@ -21,14 +21,22 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
     for c in &pod.containers {
-        let Some(image) = c.get("image").and_then(|n| n.scalar_text()) else { continue };
+        let Some(image) = c.get("image").and_then(|n| n.scalar_text()) else {
+            continue;
+        };
         let r = ImageRef::parse(image);
         if r.has_valid_digest() {
             continue;
         }
         let message = match r.tag {
-            None => format!("{} image '{image}' has no tag, so it runs :latest; pin a version tag or digest", ctx.container_subject(c)),
-            Some("latest") => format!("{} must not use the :latest tag (image '{image}')", ctx.container_subject(c)),
+            None => format!(
+                "{} image '{image}' has no tag, so it runs :latest; pin a version tag or digest",
+                ctx.container_subject(c)
+            ),
+            Some("latest") => format!(
+                "{} must not use the :latest tag (image '{image}')",
+                ctx.container_subject(c)
+            ),
             Some(_) => continue,
         };
         ctx.emit_container(c, "image", message);

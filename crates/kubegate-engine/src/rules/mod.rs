@@ -105,13 +105,23 @@ pub struct Ctx<'r, 'a> {
 impl Ctx<'_, '_> {
     /// A parameter's value (from the config, else its default).
     pub fn param(&self, name: &str) -> f64 {
-        let i = self.rule.params.iter().position(|p| p.name == name).expect("declared parameter");
+        let i = self
+            .rule
+            .params
+            .iter()
+            .position(|p| p.name == name)
+            .expect("declared parameter");
         self.params[i]
     }
 
     /// `Production deployment 'backend'`
     pub fn subject(&self) -> String {
-        format!("{} {} '{}'", self.env.display, self.res.kind.to_ascii_lowercase(), self.res.name.unwrap_or("<unnamed>"))
+        format!(
+            "{} {} '{}'",
+            self.env.display,
+            self.res.kind.to_ascii_lowercase(),
+            self.res.name.unwrap_or("<unnamed>")
+        )
     }
 
     /// `Production deployment 'backend' container 'app'`
@@ -120,7 +130,13 @@ impl Ctx<'_, '_> {
     }
 
     /// Records a finding at `span` about the field at `path`.
-    pub fn emit(&mut self, span: Span, path: String, container: Option<&Container<'_>>, message: String) {
+    pub fn emit(
+        &mut self,
+        span: Span,
+        path: String,
+        container: Option<&Container<'_>>,
+        message: String,
+    ) {
         self.out.push(Finding {
             rule: self.rule.id.to_string(),
             level: self.level,

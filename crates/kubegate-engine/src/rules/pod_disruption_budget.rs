@@ -23,14 +23,23 @@ fn check(ctx: &mut Ctx<'_, '_>) {
         return;
     }
     let Some(pod) = &ctx.res.pod else { return };
-    if super::replicas::effective_replicas(ctx.res, ctx.bundle) < 2 || !ctx.bundle.pdbs_for(ctx.res).is_empty() {
+    if super::replicas::effective_replicas(ctx.res, ctx.bundle) < 2
+        || !ctx.bundle.pdbs_for(ctx.res).is_empty()
+    {
         return;
     }
-    let shown: Vec<String> = labels(pod.labels).iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let shown: Vec<String> = labels(pod.labels)
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
     let message = format!(
         "{} should have a PodDisruptionBudget selecting its pods ({})",
         ctx.subject(),
-        if shown.is_empty() { "its pod template has no labels".to_string() } else { shown.join(",") }
+        if shown.is_empty() {
+            "its pod template has no labels".to_string()
+        } else {
+            shown.join(",")
+        }
     );
     let path = pod.path.trim_end_matches(".spec").to_string() + ".metadata.labels";
     ctx.emit(ctx.res.locate(&path), path, None, message);

@@ -1,7 +1,7 @@
 use super::{Ctx, Doc, Param, Rule, levels};
+use crate::evaluate::Bundle;
 use crate::finding::Level::{Deny, Off, Warn};
 use crate::resources::Resource;
-use crate::evaluate::Bundle;
 
 pub static RULE: Rule = Rule {
     id: "replicas",
@@ -26,14 +26,25 @@ pub static RULE: Rule = Rule {
 };
 
 pub(super) fn is_replicated_kind(kind: &str) -> bool {
-    matches!(kind, "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController")
+    matches!(
+        kind,
+        "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController"
+    )
 }
 
 /// The replica count a workload runs with at least: `spec.replicas` (missing is 1), or
 /// more when an HPA keeps a higher minimum.
 pub(super) fn effective_replicas(res: &Resource<'_>, bundle: &Bundle<'_>) -> i64 {
-    let declared = res.root.path("spec.replicas").map(|n| n.as_i64().unwrap_or(0)).unwrap_or(1);
-    let hpa = res.name.and_then(|n| bundle.hpa_min.get(&(res.namespace, res.kind, n))).copied().unwrap_or(0);
+    let declared = res
+        .root
+        .path("spec.replicas")
+        .map(|n| n.as_i64().unwrap_or(0))
+        .unwrap_or(1);
+    let hpa = res
+        .name
+        .and_then(|n| bundle.hpa_min.get(&(res.namespace, res.kind, n)))
+        .copied()
+        .unwrap_or(0);
     declared.max(hpa)
 }
 
@@ -41,12 +52,22 @@ fn check(ctx: &mut Ctx<'_, '_>) {
     if !is_replicated_kind(ctx.res.kind) {
         return;
     }
-    if ctx.res.label("allow-single-replica").and_then(|n| n.as_str()) == Some("true") {
+    if ctx
+        .res
+        .label("allow-single-replica")
+        .and_then(|n| n.as_str())
+        == Some("true")
+    {
         return;
     }
     let min = ctx.param("minimum") as i64;
     if effective_replicas(ctx.res, ctx.bundle) < min {
         let message = format!("{} must have replicas >= {min} for HA", ctx.subject());
-        ctx.emit(ctx.res.locate("spec.replicas"), "spec.replicas".into(), None, message);
+        ctx.emit(
+            ctx.res.locate("spec.replicas"),
+            "spec.replicas".into(),
+            None,
+            message,
+        );
     }
 }

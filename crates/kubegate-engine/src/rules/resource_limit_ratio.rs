@@ -27,12 +27,24 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
     let max = ctx.param("max_ratio");
-    for c in pod.containers.iter().filter(|c| c.kind != ContainerKind::Ephemeral) {
+    for c in pod
+        .containers
+        .iter()
+        .filter(|c| c.kind != ContainerKind::Ephemeral)
+    {
         for res in ["cpu", "memory"] {
-            let req = c.get(&format!("resources.requests.{res}")).and_then(|n| n.scalar_text());
-            let lim = c.get(&format!("resources.limits.{res}")).and_then(|n| n.scalar_text());
-            let (Some(req), Some(lim)) = (req, lim) else { continue };
-            let (Some(r), Some(l)) = (quantity::parse(req), quantity::parse(lim)) else { continue };
+            let req = c
+                .get(&format!("resources.requests.{res}"))
+                .and_then(|n| n.scalar_text());
+            let lim = c
+                .get(&format!("resources.limits.{res}"))
+                .and_then(|n| n.scalar_text());
+            let (Some(req), Some(lim)) = (req, lim) else {
+                continue;
+            };
+            let (Some(r), Some(l)) = (quantity::parse(req), quantity::parse(lim)) else {
+                continue;
+            };
             if r > 0.0 && l > r * max * (1.0 + 1e-9) {
                 let message = format!(
                     "{} resources.limits.{res} ({lim}) is {:.1}x resources.requests.{res} ({req}); keep limits within {max}x requests",

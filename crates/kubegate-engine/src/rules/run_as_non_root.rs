@@ -24,7 +24,10 @@ fn check(ctx: &mut Ctx<'_, '_>) {
         match f {
             Failure::Pod(value) => {
                 let message = match value {
-                    None => format!("{} must set securityContext.runAsNonRoot: true", ctx.subject()),
+                    None => format!(
+                        "{} must set securityContext.runAsNonRoot: true",
+                        ctx.subject()
+                    ),
                     Some(v) => format!(
                         "{} sets securityContext.runAsNonRoot: {}; it must be true",
                         ctx.subject(),
@@ -36,7 +39,10 @@ fn check(ctx: &mut Ctx<'_, '_>) {
             }
             Failure::Container(c, value) => {
                 let message = match value {
-                    None => format!("{} must set securityContext.runAsNonRoot: true", ctx.container_subject(c)),
+                    None => format!(
+                        "{} must set securityContext.runAsNonRoot: true",
+                        ctx.container_subject(c)
+                    ),
                     Some(v) => format!(
                         "{} sets securityContext.runAsNonRoot: {}; it must be true",
                         ctx.container_subject(c),

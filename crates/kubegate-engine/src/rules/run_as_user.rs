@@ -32,7 +32,10 @@ fn check(ctx: &mut Ctx<'_, '_>) {
         match f {
             Failure::Pod(value) => {
                 let message = match value {
-                    None => format!("{} must set securityContext.runAsUser >= {min}", ctx.subject()),
+                    None => format!(
+                        "{} must set securityContext.runAsUser >= {min}",
+                        ctx.subject()
+                    ),
                     Some(v) => format!(
                         "{} sets securityContext.runAsUser: {}; it must be >= {min}",
                         ctx.subject(),
@@ -43,7 +46,10 @@ fn check(ctx: &mut Ctx<'_, '_>) {
             }
             Failure::Container(c, value) => {
                 let message = match value {
-                    None => format!("{} must set securityContext.runAsUser >= {min}", ctx.container_subject(c)),
+                    None => format!(
+                        "{} must set securityContext.runAsUser >= {min}",
+                        ctx.container_subject(c)
+                    ),
                     Some(v) => format!(
                         "{} sets securityContext.runAsUser: {}; it must be >= {min}",
                         ctx.container_subject(c),

@@ -34,7 +34,9 @@ fn check(ctx: &mut Ctx<'_, '_>) {
         };
         let message = match value.and_then(profile_type) {
             None => format!("{subject} must set securityContext.seccompProfile.type"),
-            Some(t) => format!("{subject} sets securityContext.seccompProfile.type: {t}; it must be RuntimeDefault or Localhost"),
+            Some(t) => format!(
+                "{subject} sets securityContext.seccompProfile.type: {t}; it must be RuntimeDefault or Localhost"
+            ),
         };
         match f {
             Failure::Pod(_) => ctx.emit(pod.locate(rel), pod.field_path(rel), None, message),

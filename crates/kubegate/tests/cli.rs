@@ -1,0 +1,524 @@
+//! End-to-end tests of the `kubegate` binary: exit statuses, bad input, environments,
+//! the config file, stdin, and the rendered outputs (insta snapshots).
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs kubegate from the repository root (so paths in the output are relative).
+fn run(args: &[&str]) -> Run {
+    run_in(&root(), args, None)
+}
+
+fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kubegate"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.unwrap_or("").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out
+            .status
+            .code()
+            .expect("kubegate must exit, not die from a signal"),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn json(args: &[&str]) -> (i32, Value) {
+    let mut a = args.to_vec();
+    a.extend(["-o", "json"]);
+    let r = run(&a);
+    (
+        r.code,
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout)),
+    )
+}
+
+/// `rule level line:col message` of each finding.
+fn brief(v: &Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}:{} {}",
+                f["rule"].as_str().unwrap(),
+                f["level"].as_str().unwrap(),
+                f["line"],
+                f["column"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_examples_pass_in_every_environment() {
+    let r = run(&["test", "examples/k8s"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(
+        r.stdout,
+        "15 files, 15 resources (dev 5, prod 5, staging 5): 0 denials, 0 warnings, 0 errors\n"
+    );
+}
+
+#[test]
+fn the_broken_example_fails_with_the_seed_messages() {
+    let (code, v) = json(&["test", "examples/broken"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        brief(&v),
+        [
+            "replicas deny 13:13 Production deployment 'backend' must have replicas >= 2 for HA",
+            "seccomp-profile deny 22:7 Production deployment 'backend' must set securityContext.seccompProfile.type",
+            "liveness-probe deny 26:17 Production deployment 'backend' container 'app' must define livenessProbe",
+            "readiness-probe deny 26:17 Production deployment 'backend' container 'app' must define readinessProbe",
+            "image-digest deny 27:18 Production deployment 'backend' container 'app' must use SHA256 digest (image@sha256:...), not version tags",
+            "resource-limits deny 33:11 Production deployment 'backend' container 'app' must define resources.limits.cpu",
+            "resource-limits deny 33:11 Production deployment 'backend' container 'app' must define resources.limits.memory",
+        ]
+    );
+}
+
+#[test]
+fn json_output_follows_the_contract() {
+    let (_, v) = json(&["test", "examples/broken"]);
+    assert_eq!(v["version"], 1);
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["errors", "findings", "resources", "summary", "version"]
+    );
+    let f = &v["findings"][4];
+    let fkeys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        fkeys,
+        [
+            "column",
+            "container",
+            "end_column",
+            "end_line",
+            "environment",
+            "exemption",
+            "file",
+            "level",
+            "line",
+            "message",
+            "path",
+            "resource",
+            "rule"
+        ]
+    );
+    assert_eq!(f["path"], "spec.template.spec.containers[0].image");
+    assert_eq!(f["container"], "app");
+    assert_eq!(f["environment"], "prod");
+    assert_eq!(f["file"], "examples/broken/prod/deployment.yaml");
+    assert_eq!(
+        (
+            f["line"].as_u64(),
+            f["column"].as_u64(),
+            f["end_line"].as_u64(),
+            f["end_column"].as_u64()
+        ),
+        (Some(27), Some(18), Some(27), Some(50))
+    );
+    assert_eq!(
+        f["resource"],
+        serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "claude-hub-prod", "name": "backend"})
+    );
+    assert_eq!(f["exemption"], Value::Null);
+    assert_eq!(
+        v["summary"],
+        serde_json::json!({"files": 1, "resources": 1, "environments": {"prod": 1}, "denials": 7, "warnings": 0, "exempted": 0, "errors": 0})
+    );
+    assert_eq!(
+        v["resources"][0]["environment_reason"],
+        "path segment `prod` in examples/broken/prod/deployment.yaml"
+    );
+}
+
+#[test]
+fn pretty_output_snapshot() {
+    let r = run(&["test", "examples/broken"]);
+    assert_eq!(r.code, 1);
+    insta::assert_snapshot!("pretty_broken", r.stdout);
+}
+
+#[test]
+fn table_output_snapshot() {
+    let r = run(&["test", "examples/broken", "-o", "table"]);
+    assert_eq!(r.code, 1);
+    insta::assert_snapshot!("table_broken", r.stdout);
+}
+
+#[test]
+fn pretty_output_of_bad_input_snapshot() {
+    let r = run(&["test", "crates/kubegate/tests/data/bad", "--env", "dev"]);
+    assert_eq!(r.code, 2);
+    insta::assert_snapshot!("pretty_bad_input", r.stdout);
+}
+
+#[test]
+fn bad_input_is_an_error_with_file_and_line_and_the_rest_is_still_checked() {
+    let (code, v) = json(&["test", "crates/kubegate/tests/data/bad"]);
+    assert_eq!(code, 2);
+    let errors: Vec<String> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}:{} {}",
+                e["file"].as_str().unwrap().rsplit('/').next().unwrap(),
+                e["line"],
+                e["column"],
+                e["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "binary.yaml:2:1 binary file (contains NUL bytes): not a YAML or JSON manifest",
+            "empty.yaml:1:1 empty file: no Kubernetes documents",
+            "helm.yaml:4:9 unrendered Helm template (`{{ … }}`): render it first, e.g. `helm template CHART | kubegate test -`",
+            "latin1.yaml:4:12 invalid UTF-8: manifests must be UTF-8 text",
+            "nokind.yaml:2:1 document has no `kind`: not a Kubernetes resource",
+            "unparseable.yaml:7:5 cannot parse YAML: \"-\" is only valid inside a block",
+        ]
+    );
+    // good.yaml is still checked and its findings reported.
+    assert_eq!(v["summary"]["resources"], 1);
+    assert_eq!(
+        v["findings"][0]["file"],
+        "crates/kubegate/tests/data/bad/good.yaml"
+    );
+    assert_eq!(v["summary"]["denials"], 14);
+}
+
+#[test]
+fn a_missing_path_is_exit_2() {
+    let (code, v) = json(&["test", "does/not/exist.yaml", "examples/k8s/prod"]);
+    assert_eq!(code, 2);
+    assert_eq!(v["errors"][0]["message"], "no such file or directory");
+    assert_eq!(v["summary"]["resources"], 5);
+}
+
+#[test]
+fn environments_come_from_path_then_namespace_then_default_never_the_label() {
+    let (_, v) = json(&["test", "crates/kubegate/tests/data/envs"]);
+    let got: Vec<(String, String, String)> = v["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().into(),
+                r["environment"].as_str().unwrap().into(),
+                r["environment_reason"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("api".into(), "staging".into(), "namespace `claude-hub-staging` ends in `staging`".into()),
+            ("worker".into(), "prod".into(), "no path or namespace matched; prod is the strict default".into()),
+            ("web".into(), "staging".into(), "path segment `staging` in crates/kubegate/tests/data/envs/overlays/staging/app.yaml".into()),
+        ]
+    );
+    // In staging, `latest` is denied; the dev label does not make it a warning.
+    let web_latest = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["resource"]["name"] == "web" && f["rule"] == "image-tag-latest")
+        .unwrap();
+    assert_eq!(web_latest["level"], "deny");
+    assert_eq!(
+        web_latest["message"],
+        "Staging deployment 'web' container 'app' must not use the :latest tag (image 'nginx:latest')"
+    );
+}
+
+#[test]
+fn env_flag_wins_and_unknown_env_is_exit_2() {
+    let (_, v) = json(&["test", "crates/kubegate/tests/data/envs", "--env", "dev"]);
+    assert!(v["resources"].as_array().unwrap().iter().all(
+        |r| r["environment"] == "dev" && r["environment_reason"] == "--env on the command line"
+    ));
+    let (code, v) = json(&["test", "examples/k8s", "--env", "qa"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        v["errors"][0]["message"],
+        "unknown environment `qa`; known: dev, staging, prod"
+    );
+}
+
+#[test]
+fn fail_on_warn_turns_warnings_into_exit_1() {
+    // Dev: latest is a warning only.
+    let r = run(&[
+        "test",
+        "crates/kubegate/tests/data/envs/ns.yaml",
+        "--env",
+        "dev",
+        "-o",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(v["summary"]["warnings"].as_u64().unwrap() > 0);
+    let denials = v["summary"]["denials"].as_u64().unwrap();
+    assert!(denials > 0, "run-as-non-root denies in dev");
+    // A file with warnings only.
+    let warn_only = root().join("examples/k8s/dev/deployment.yaml");
+    let text = std::fs::read_to_string(&warn_only)
+        .unwrap()
+        .replace("v1.2.3", "latest");
+    let r = run_in(&root(), &["test", "-", "--env", "dev"], Some(&text));
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .ends_with("1 file, 1 resource (dev 1): 0 denials, 1 warning, 0 errors\n"),
+        "{}",
+        r.stdout
+    );
+    let r = run_in(
+        &root(),
+        &["test", "-", "--env", "dev", "--fail-on-warn"],
+        Some(&text),
+    );
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn stdin_is_read_and_named() {
+    let text =
+        std::fs::read_to_string(root().join("examples/broken/prod/deployment.yaml")).unwrap();
+    let r = run_in(&root(), &["test", "-", "-o", "json"], Some(&text));
+    assert_eq!(r.code, 1);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["findings"][0]["file"], "<stdin>");
+    // The namespace claude-hub-prod binds it to prod.
+    assert_eq!(
+        v["resources"][0]["environment_reason"],
+        "namespace `claude-hub-prod` ends in `prod`"
+    );
+}
+
+#[test]
+fn the_config_file_sets_environments_levels_and_parameters() {
+    let dir = root().join("crates/kubegate/tests/data/config");
+    let r = run_in(&dir, &["test", ".", "-o", "json"], None);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(v["errors"].as_array().unwrap().is_empty(), "{}", r.stdout);
+    let envs: Vec<(&str, &str, &str)> = v["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap(),
+                r["environment"].as_str().unwrap(),
+                r["environment_reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        envs,
+        [
+            (
+                "ledger",
+                "prod",
+                "namespace `payments-eu` matches `payments-*` in kubegate.yaml"
+            ),
+            ("cart", "qa", "path matches `qa/**` in kubegate.yaml"),
+        ]
+    );
+    let find = |name: &str, rule: &str| -> Option<Value> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["resource"]["name"] == name && f["rule"] == rule)
+            .cloned()
+    };
+    // replicas minimum 3 from the config; QA is staging-like (warn) and says "QA".
+    assert_eq!(
+        find("cart", "replicas").unwrap()["message"],
+        "QA deployment 'cart' must have replicas >= 3 for HA"
+    );
+    assert_eq!(find("cart", "replicas").unwrap()["level"], "warn");
+    assert_eq!(find("ledger", "replicas").unwrap()["level"], "deny");
+    // image-digest is off in qa, still on in prod.
+    assert!(find("cart", "image-digest").is_none());
+    assert!(find("ledger", "image-digest").is_some());
+}
+
+#[test]
+fn config_mistakes_are_errors_with_file_and_line() {
+    let r = run(&[
+        "test",
+        "examples/k8s",
+        "--config",
+        "crates/kubegate/tests/data/config-bad.yaml",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(r.code, 2);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let errors: Vec<String> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{} {}",
+                e["line"],
+                e["column"],
+                e["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "3:5 unknown key `pathz` in `environments.prod`; expected one of: paths, namespaces, like, display",
+            "5:3 unknown key `image-digets` in `rules`; expected one of: image-tag-latest, image-digest, run-as-non-root, allow-privilege-escalation, read-only-root-filesystem, capabilities-drop-all, run-as-user, seccomp-profile, fs-group, resource-requests, resource-limits, resource-limit-ratio, liveness-probe, readiness-probe, replicas, pod-disruption-budget, environment-label, duplicate-key",
+            "8:14 `rules.replicas.minimum` must be a number, found a string",
+        ]
+    );
+    assert!(
+        v["errors"][0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("config-bad.yaml")
+    );
+}
+
+#[test]
+fn unknown_environment_in_rule_levels_is_an_error() {
+    let dir = std::env::temp_dir().join(format!("kubegate-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("kubegate.yaml"),
+        "rules:\n  replicas:\n    levels:\n      prodd: deny\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("a.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n",
+    )
+    .unwrap();
+    let r = run_in(&dir, &["test", "a.yaml", "-o", "table"], None);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(r.code, 2);
+    assert!(r.stdout.contains("kubegate.yaml:4:7"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "unknown environment `prodd` in rules.replicas.levels; known: dev, staging, prod"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn rules_and_explain_come_from_the_declarations() {
+    let r = run(&["rules"]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()[..4]
+                == ["image-digest", "off", "warn", "deny"]),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.stdout.lines().count(),
+        kubegate_engine::rules::ALL.len() + 1
+    );
+    let r = run(&["explain", "replicas"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(
+        r.stdout,
+        kubegate_report::docs::rule_page(kubegate_engine::rules::find("replicas").unwrap())
+    );
+    let r = run(&["explain", "digest"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("unknown rule `digest` (did you mean image-digest?)"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn no_input_makes_kubegate_panic() {
+    let nasty: [&[u8]; 12] = [
+        b"",
+        b"---\n---\n",
+        b"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+        b"kind: Pod\napiVersion: v1\nspec:\n  containers: 5\n",
+        b"kind: Pod\napiVersion: v1\nspec:\n  containers:\n    - 7\n    - name: [a]\n      image: {x: 1}\n",
+        b"kind: Deployment\napiVersion: apps/v1\nspec:\n  template: []\n  replicas: many\n",
+        b"kind: [Pod]\n",
+        b"? [complex]\n: key\n",
+        b"a: *nope\n",
+        b"kind: Pod\napiVersion: v1\nmetadata:\n  name: \xf0\x9f\x98\x80\nspec:\n  containers:\n    - name: \xc3\xa9\n      image: \"\"\n      resources:\n        limits: {cpu: 1e309, memory: -1}\n        requests: {cpu: 0, memory: 0}\n",
+        b"\xef\xbb\xbfkind: Pod\napiVersion: v1\n",
+        b"kind: CronJob\napiVersion: batch/v1\nspec:\n  jobTemplate: ~\n",
+    ];
+    for input in nasty {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kubegate"))
+            .args(["test", "-", "-o", "json"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let code = out.status.code();
+        assert!(
+            matches!(code, Some(0..=2)),
+            "input {:?} exited {code:?}: {}",
+            String::from_utf8_lossy(input),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        if code == Some(2) {
+            assert!(!v["errors"].as_array().unwrap().is_empty());
+        }
+    }
+}
