@@ -51,7 +51,8 @@ impl Tier {
 /// and the word messages use for it (`Production`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Environment {
-    pub name: String,
+    /// Shared by every finding and resource record bound for this environment.
+    pub name: std::sync::Arc<str>,
     pub tier: Tier,
     pub display: String,
 }
@@ -61,7 +62,7 @@ pub struct Environment {
 pub struct Binding {
     /// Index into [`Config::environments`].
     pub env: usize,
-    pub reason: String,
+    pub reason: std::sync::Arc<str>,
 }
 
 /// Built-in conventions: a path segment or namespace suffix names the tier.
@@ -94,7 +95,7 @@ pub fn bind(
             if let Some(glob) = env.paths.first_match(&rel) {
                 return Binding {
                     env: i,
-                    reason: format!("path matches `{glob}` in {}", config.display_path()),
+                    reason: format!("path matches `{glob}` in {}", config.display_path()).into(),
                 };
             }
         }
@@ -107,7 +108,8 @@ pub fn bind(
                     reason: format!(
                         "namespace `{ns}` matches `{glob}` in {}",
                         config.display_path()
-                    ),
+                    )
+                    .into(),
                 };
             }
         }
@@ -126,7 +128,7 @@ pub fn bind(
             if let Some(tier) = conventional_tier(seg) {
                 return Binding {
                     env: config.tier_env(tier),
-                    reason: format!("path segment `{seg}` in {file}"),
+                    reason: format!("path segment `{seg}` in {file}").into(),
                 };
             }
         }
@@ -136,7 +138,7 @@ pub fn bind(
         if let Some(tier) = conventional_tier(last) {
             return Binding {
                 env: config.tier_env(tier),
-                reason: format!("namespace `{ns}` ends in `{last}`"),
+                reason: format!("namespace `{ns}` ends in `{last}`").into(),
             };
         }
     }
@@ -146,7 +148,8 @@ pub fn bind(
             reason: format!(
                 "no path or namespace matched; default_environment in {}",
                 config.display_path()
-            ),
+            )
+            .into(),
         },
         None => Binding {
             env: config.tier_env(Tier::Prod),

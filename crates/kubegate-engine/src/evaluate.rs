@@ -1,18 +1,23 @@
-//! The evaluate stage: load every source, build resources, bind environments, build the
-//! cross-resource indexes once, run every rule on every resource in parallel, and return
-//! findings in a stable order.
+//! The evaluate stage. Each file is parsed one document at a time (files in parallel):
+//! every document becomes a resource, is bound to an environment and checked by the
+//! per-resource rules, and leaves behind only small owned facts (PDB selectors, HPA
+//! minimums) and the questions cross-resource rules deferred. Once every input is read,
+//! the facts form the [`Index`] and the deferred questions are judged against it.
+//! Findings come out in a stable order: by input file, then line, then column.
 
 use crate::config::Config;
 use crate::environment;
 use crate::finding::{Finding, InputError, Level, ResourceId};
-use crate::resources::selector::{Selector, SelectorIndex, labels};
+use crate::resources::selector::{Selector, SelectorIndex};
 use crate::resources::{self, NotAResource, Resource};
-use crate::rules::{self, Ctx};
-use kubegate_yaml::Node;
+use crate::rules::{self, Check, Ctx, Rule};
+use kubegate_yaml::{Node, Span};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
-/// One input: the path shown in reports (`-` for stdin) and its text.
+/// One input: the path shown in reports (`<stdin>` for stdin) and its text.
 #[derive(Clone, Debug)]
 pub struct Source {
     pub path: String,
@@ -63,12 +68,12 @@ pub struct CheckOptions {
 /// What the report says about each resource: where it is and which environment it got.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ResourceInfo {
-    pub file: String,
+    pub file: Arc<str>,
     pub line: u32,
     #[serde(flatten)]
-    pub id: ResourceId,
-    pub environment: String,
-    pub environment_reason: String,
+    pub id: Arc<ResourceId>,
+    pub environment: Arc<str>,
+    pub environment_reason: Arc<str>,
 }
 
 #[derive(Debug, Default)]
@@ -88,62 +93,122 @@ impl Outcome {
     }
 }
 
-/// The whole set of resources of a run, with the indexes cross-resource rules use.
-pub struct Bundle<'a> {
-    pub resources: Vec<Resource<'a>>,
-    /// PodDisruptionBudgets by namespace and selector.
-    pub pdbs: SelectorIndex<'a>,
-    /// Highest HPA `minReplicas` per (namespace, target kind, target name).
-    pub hpa_min: HashMap<(Option<&'a str>, &'a str, &'a str), i64>,
+/// A question a cross-resource rule asked about one resource, to be judged once every
+/// input is read. It carries everything the finding needs, so no tree has to outlive
+/// its document.
+pub struct Pending {
+    pub rule: &'static Rule,
+    pub level: Level,
+    pub environment: Arc<str>,
+    /// `Production deployment 'backend'`
+    pub subject: String,
+    pub file: Arc<str>,
+    pub file_index: usize,
+    pub resource_index: usize,
+    pub span: Span,
+    pub path: String,
+    pub resource: Arc<ResourceId>,
+    /// Labels the question is about (a workload's pod labels).
+    pub labels: Vec<(String, String)>,
+    /// Numbers the rule needs to judge (declared replicas, a minimum).
+    pub values: Vec<i64>,
 }
 
-impl<'a> Bundle<'a> {
-    pub fn new(resources: Vec<Resource<'a>>) -> Bundle<'a> {
-        let mut pdbs = SelectorIndex::default();
-        let mut hpa_min: HashMap<_, i64> = HashMap::new();
-        for (i, r) in resources.iter().enumerate() {
-            match r.kind {
-                "PodDisruptionBudget" => {
-                    let node = r.root.path("spec.selector");
-                    let mut sel = Selector::from_node(node);
-                    // policy/v1beta1: an empty selector selects no pods; policy/v1: all.
-                    if sel.is_empty() && (node.is_none() || r.api_version == "policy/v1beta1") {
-                        sel.matches_nothing = true;
-                    }
-                    pdbs.insert(r.namespace, sel, i);
+/// A fact about one resource that cross-resource rules judge against.
+#[derive(Debug)]
+pub enum Fact {
+    /// A PodDisruptionBudget's selector in its namespace.
+    Pdb {
+        namespace: Option<String>,
+        selector: Selector,
+        resource: usize,
+    },
+    /// An HPA keeping at least `min` replicas of the named workload.
+    Hpa {
+        namespace: Option<String>,
+        kind: String,
+        name: String,
+        min: i64,
+    },
+}
+
+impl Fact {
+    fn of(r: &Resource<'_>) -> Option<Fact> {
+        let ns = r.namespace.map(str::to_string);
+        match r.kind {
+            "PodDisruptionBudget" => {
+                let node = r.root.path("spec.selector");
+                let mut selector = Selector::from_node(node);
+                // policy/v1beta1: an empty selector selects no pods; policy/v1: all.
+                if selector.is_empty() && (node.is_none() || r.api_version == "policy/v1beta1") {
+                    selector.matches_nothing = true;
                 }
-                "HorizontalPodAutoscaler" => {
-                    let target = r.root.path("spec.scaleTargetRef");
-                    let kind = target.and_then(|t| t.get("kind")).and_then(|n| n.as_str());
-                    let name = target.and_then(|t| t.get("name")).and_then(|n| n.as_str());
-                    let min = r
-                        .root
-                        .path("spec.minReplicas")
-                        .and_then(Node::as_i64)
-                        .unwrap_or(1);
-                    if let (Some(kind), Some(name)) = (kind, name) {
-                        let e = hpa_min.entry((r.namespace, kind, name)).or_insert(min);
-                        *e = (*e).max(min);
-                    }
-                }
-                _ => {}
+                Some(Fact::Pdb {
+                    namespace: ns,
+                    selector,
+                    resource: r.index,
+                })
             }
-        }
-        Bundle {
-            resources,
-            pdbs,
-            hpa_min,
+            "HorizontalPodAutoscaler" => {
+                let target = r.root.path("spec.scaleTargetRef")?;
+                let kind = target.get("kind").and_then(Node::as_str)?;
+                let name = target.get("name").and_then(Node::as_str)?;
+                let min = r
+                    .root
+                    .path("spec.minReplicas")
+                    .and_then(Node::as_i64)
+                    .unwrap_or(1);
+                Some(Fact::Hpa {
+                    namespace: ns,
+                    kind: kind.into(),
+                    name: name.into(),
+                    min,
+                })
+            }
+            _ => None,
         }
     }
+}
 
-    /// PDBs in the resource's namespace that select its pods.
-    pub fn pdbs_for(&self, r: &Resource<'a>) -> Vec<&Resource<'a>> {
-        let Some(pod) = &r.pod else { return Vec::new() };
-        self.pdbs
-            .matching(r.namespace, &labels(pod.labels))
-            .into_iter()
-            .map(|i| &self.resources[i])
-            .collect()
+/// The facts of the whole bundle, indexed for the questions cross-resource rules ask.
+#[derive(Debug, Default)]
+pub struct Index {
+    /// PodDisruptionBudgets by namespace and selector.
+    pub pdbs: SelectorIndex,
+    hpa_min: HashMap<(Option<String>, String, String), i64>,
+}
+
+impl Index {
+    pub fn new(facts: impl IntoIterator<Item = Fact>) -> Index {
+        let mut index = Index::default();
+        for f in facts {
+            match f {
+                Fact::Pdb {
+                    namespace,
+                    selector,
+                    resource,
+                } => index.pdbs.insert(namespace, selector, resource),
+                Fact::Hpa {
+                    namespace,
+                    kind,
+                    name,
+                    min,
+                } => {
+                    let e = index.hpa_min.entry((namespace, kind, name)).or_insert(min);
+                    *e = (*e).max(min);
+                }
+            }
+        }
+        index
+    }
+
+    /// The highest `minReplicas` of the HPAs targeting a workload (0 when none does).
+    pub fn hpa_min(&self, r: &ResourceId) -> i64 {
+        let Some(name) = &r.name else { return 0 };
+        self.hpa_min
+            .get(&(r.namespace.clone(), r.kind.clone(), name.clone()))
+            .copied()
+            .unwrap_or(0)
     }
 }
 
@@ -177,48 +242,155 @@ fn helm_template_line(text: &str) -> Option<(u32, u32)> {
     })
 }
 
-struct LoadedFile<'s> {
-    loaded: kubegate_yaml::Loaded<'s>,
+/// Everything one file yields; resource indices are local to the file until merged.
+#[derive(Default)]
+struct FileResult {
+    findings: Vec<Finding>,
     errors: Vec<InputError>,
+    resources: Vec<ResourceInfo>,
+    facts: Vec<Fact>,
+    pending: Vec<Pending>,
 }
 
-fn load_file(s: &Source) -> LoadedFile<'_> {
-    let mut errors = Vec::new();
-    if let Some((line, col)) = helm_template_line(&s.text) {
-        errors.push(InputError::new(
-            &s.path,
+/// Levels and parameters per (rule, environment), resolved once per run.
+struct Plan {
+    levels: Vec<Vec<(Level, Vec<f64>)>>,
+}
+
+fn check_file(
+    fi: usize,
+    src: Result<Cow<'_, Source>, InputError>,
+    config: &Config,
+    forced: Option<usize>,
+    plan: &Plan,
+) -> FileResult {
+    let mut out = FileResult::default();
+    let src = match src {
+        Ok(s) => s,
+        Err(e) => {
+            out.errors.push(e);
+            return out;
+        }
+    };
+    if let Some((line, col)) = helm_template_line(&src.text) {
+        out.errors.push(InputError::new(
+            &src.path,
             line,
             col,
             "unrendered Helm template (`{{ … }}`): render it first, e.g. `helm template CHART | kubegate test -`",
         ));
-        return LoadedFile {
-            loaded: Default::default(),
-            errors,
-        };
+        return out;
     }
-    let loaded = kubegate_yaml::load(&s.text);
-    if let Some(e) = &loaded.error {
-        errors.push(InputError::new(
-            &s.path,
+    let file: Arc<str> = src.path.as_str().into();
+    let mut any_document = false;
+    // Documents of one file mostly share a namespace, hence a binding: reuse it.
+    let mut last_binding: Option<(Option<String>, environment::Binding)> = None;
+    let error = kubegate_yaml::load_each(&src.text, |doc, duplicates| {
+        if doc.root.is_null() {
+            return;
+        }
+        any_document = true;
+        let (api_version, kind) = match resources::identify(&doc.root) {
+            Ok(id) => id,
+            Err(NotAResource::Skip) => return,
+            Err(NotAResource::Error(span, msg)) => {
+                out.errors.push(InputError::new(
+                    &src.path,
+                    span.start.line,
+                    span.start.col,
+                    msg,
+                ));
+                return;
+            }
+        };
+        let ns = resources::environment_namespace(kind, &doc.root);
+        let binding = match &last_binding {
+            Some((last_ns, b)) if last_ns.as_deref() == ns => b.clone(),
+            _ => {
+                let b = environment::bind(config, forced, &src.path, ns);
+                last_binding = Some((ns.map(str::to_string), b.clone()));
+                b
+            }
+        };
+        let mut r = resources::build(
+            fi,
+            doc.index,
+            &doc.root,
+            api_version,
+            kind,
+            binding,
+            duplicates,
+        );
+        r.index = out.resources.len();
+        let env = &config.environments[r.binding.env].env;
+        out.resources.push(ResourceInfo {
+            file: file.clone(),
+            line: doc.root.span.start.line,
+            id: r.id(),
+            environment: env.name.clone(),
+            environment_reason: r.binding.reason.clone(),
+        });
+        out.facts.extend(Fact::of(&r));
+        for (ri, rule) in rules::ALL.iter().enumerate() {
+            let (level, params) = &plan.levels[ri][r.binding.env];
+            if *level == Level::Off {
+                continue;
+            }
+            let mut ctx = Ctx {
+                rule,
+                res: &r,
+                env,
+                level: *level,
+                file_name: &file,
+                params,
+                out: &mut out.findings,
+                deferred: &mut out.pending,
+            };
+            match rule.check {
+                Check::Resource(check) => check(&mut ctx),
+                Check::Bundle { collect, .. } => collect(&mut ctx),
+            }
+        }
+    });
+    if let Some(e) = error {
+        out.errors.push(InputError::new(
+            &src.path,
             e.pos.line,
             e.pos.col,
             format!("cannot parse YAML: {}", e.message),
         ));
-    } else if loaded.documents.iter().all(|d| d.root.is_null()) {
-        errors.push(InputError::new(
-            &s.path,
+    } else if !any_document {
+        out.errors.push(InputError::new(
+            &src.path,
             1,
             1,
             "empty file: no Kubernetes documents",
         ));
     }
-    LoadedFile { loaded, errors }
+    out
 }
 
-/// Runs the built-in rules over the sources.
+/// Runs the built-in rules over sources already in memory.
 pub fn check(sources: &[Source], config: &Config, opts: &CheckOptions) -> Outcome {
+    check_inputs(
+        sources.len(),
+        |i| Ok(Cow::Borrowed(&sources[i])),
+        config,
+        opts,
+    )
+}
+
+/// Runs the built-in rules over `count` inputs, reading input `i` with `load(i)` when its
+/// turn comes (in parallel), so that only the inputs being checked are in memory. An
+/// input that cannot be read is an error in its place; the others are still checked.
+pub fn check_inputs<'s>(
+    count: usize,
+    load: impl Fn(usize) -> Result<Cow<'s, Source>, InputError> + Sync,
+    config: &Config,
+    opts: &CheckOptions,
+) -> Outcome {
     let mut outcome = Outcome {
-        files: sources.len(),
+        files: count,
         ..Outcome::default()
     };
     let forced = match &opts.env {
@@ -239,88 +411,91 @@ pub fn check(sources: &[Source], config: &Config, opts: &CheckOptions) -> Outcom
         },
         None => None,
     };
-    let files: Vec<LoadedFile<'_>> = sources.par_iter().map(load_file).collect();
+    let plan = Plan {
+        levels: rules::ALL
+            .iter()
+            .map(|r| {
+                (0..config.environments.len())
+                    .map(|e| (config.level(r, e), config.params(r)))
+                    .collect()
+            })
+            .collect(),
+    };
+    let results: Vec<FileResult> = (0..count)
+        .into_par_iter()
+        .map(|fi| check_file(fi, load(fi), config, forced, &plan))
+        .collect();
 
-    let mut resources = Vec::new();
-    for (fi, (f, src)) in files.iter().zip(sources).enumerate() {
-        outcome.errors.extend(f.errors.iter().cloned());
-        for d in &f.loaded.documents {
-            match resources::identify(&d.root) {
-                Ok((api_version, kind)) => {
-                    let ns = resources::environment_namespace(kind, &d.root);
-                    let binding = environment::bind(config, forced, &src.path, ns);
-                    let dups = f
-                        .loaded
-                        .duplicates
-                        .iter()
-                        .filter(|x| x.document == d.index)
-                        .cloned()
-                        .collect();
-                    let mut r =
-                        resources::build(fi, d.index, &d.root, api_version, kind, binding, dups);
-                    r.index = resources.len();
-                    let env = &config.environments[r.binding.env].env;
-                    outcome.resources.push(ResourceInfo {
-                        file: src.path.clone(),
-                        line: d.root.span.start.line,
-                        id: r.id(),
-                        environment: env.name.clone(),
-                        environment_reason: r.binding.reason.clone(),
-                    });
-                    resources.push(r);
-                }
-                Err(NotAResource::Skip) => {}
-                Err(NotAResource::Error(span, msg)) => {
-                    outcome.errors.push(InputError::new(
-                        &src.path,
-                        span.start.line,
-                        span.start.col,
-                        msg,
-                    ));
-                }
+    // Merge, turning file-local resource indices into run-wide ones; sized exactly, so
+    // the merge does not double the findings' memory.
+    let total = |f: fn(&FileResult) -> usize| results.iter().map(f).sum::<usize>();
+    outcome.findings.reserve_exact(total(|r| r.findings.len()));
+    outcome
+        .resources
+        .reserve_exact(total(|r| r.resources.len()));
+    let mut facts = Vec::with_capacity(total(|r| r.facts.len()));
+    let mut pending = Vec::with_capacity(total(|r| r.pending.len()));
+    for mut r in results {
+        let offset = outcome.resources.len();
+        outcome.findings.extend(r.findings.into_iter().map(|mut f| {
+            f.resource_index += offset as u32;
+            f
+        }));
+        outcome.errors.append(&mut r.errors);
+        outcome.resources.append(&mut r.resources);
+        facts.extend(r.facts.into_iter().map(|mut f| {
+            if let Fact::Pdb { resource, .. } = &mut f {
+                *resource += offset;
             }
-        }
+            f
+        }));
+        pending.extend(r.pending.into_iter().map(|mut p| {
+            p.resource_index += offset;
+            p
+        }));
     }
 
-    let bundle = Bundle::new(resources);
-    // Levels and parameters per (rule, environment), resolved once.
-    let plan: Vec<Vec<(Level, Vec<f64>)>> = rules::ALL
+    let index = Index::new(facts);
+    let judged: Vec<Finding> = pending
+        .into_par_iter()
+        .filter_map(|p| {
+            let Check::Bundle { judge, .. } = p.rule.check else {
+                return None;
+            };
+            let message = judge(&index, &p)?;
+            Some(Finding {
+                rule: p.rule.id.into(),
+                level: p.level,
+                environment: p.environment,
+                message,
+                file: p.file,
+                line: p.span.start.line,
+                column: p.span.start.col,
+                end_line: p.span.end.line,
+                end_column: p.span.end.col,
+                resource: p.resource,
+                container: None,
+                path: p.path,
+                exemption: None,
+                file_index: p.file_index as u32,
+                resource_index: p.resource_index as u32,
+            })
+        })
+        .collect();
+    outcome.findings.extend(judged);
+    // Stable: within one position, rules keep their registry order.
+    let order: HashMap<&str, usize> = rules::ALL
         .iter()
-        .map(|r| {
-            (0..config.environments.len())
-                .map(|e| (config.level(r, e), config.params(r)))
-                .collect()
-        })
+        .enumerate()
+        .map(|(i, r)| (r.id, i))
         .collect();
-    let per_resource: Vec<Vec<Finding>> = bundle
-        .resources
-        .par_iter()
-        .map(|res| {
-            let mut out = Vec::new();
-            let env = &config.environments[res.binding.env].env;
-            for (ri, rule) in rules::ALL.iter().enumerate() {
-                let (level, params) = &plan[ri][res.binding.env];
-                if *level == Level::Off {
-                    continue;
-                }
-                let mut ctx = Ctx {
-                    rule,
-                    res,
-                    bundle: &bundle,
-                    env,
-                    level: *level,
-                    file_name: &sources[res.file].path,
-                    params,
-                    out: &mut out,
-                };
-                (rule.check)(&mut ctx);
-            }
-            out
-        })
-        .collect();
-    outcome.findings = per_resource.into_iter().flatten().collect();
-    outcome
-        .findings
-        .sort_by_key(|f| (f.file_index, f.line, f.column));
+    outcome.findings.sort_by_cached_key(|f| {
+        (
+            f.file_index,
+            f.line,
+            f.column,
+            order.get(&*f.rule).copied().unwrap_or(usize::MAX),
+        )
+    });
     outcome
 }

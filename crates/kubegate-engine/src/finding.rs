@@ -1,6 +1,8 @@
 //! The one finding type every renderer reads.
 
 use serde::Serialize;
+use std::borrow::Cow;
+use std::sync::Arc;
 
 /// How a finding weighs on the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -46,27 +48,29 @@ pub struct ResourceId {
 /// One result of one rule on one resource (and container, where the rule is per container).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Finding {
-    pub rule: String,
+    pub rule: Cow<'static, str>,
     pub level: Level,
-    pub environment: String,
+    pub environment: Arc<str>,
     pub message: String,
-    pub file: String,
+    /// Shared by every finding of the file.
+    pub file: Arc<str>,
     pub line: u32,
     pub column: u32,
     pub end_line: u32,
     pub end_column: u32,
-    pub resource: ResourceId,
+    /// Shared by every finding of the resource.
+    pub resource: Arc<ResourceId>,
     pub container: Option<String>,
     /// The field the finding is about (`spec.template.spec.containers[0].image`), even
     /// when the field is missing and the position points at its nearest existing parent.
     pub path: String,
-    pub exemption: Option<serde_json::Value>,
+    pub exemption: Option<Box<serde_json::Value>>,
     /// Position of the file among the inputs, for a stable order across files.
     #[serde(skip)]
-    pub file_index: usize,
+    pub file_index: u32,
     /// Index of the resource in [`crate::Outcome::resources`].
     #[serde(skip)]
-    pub resource_index: usize,
+    pub resource_index: u32,
 }
 
 /// An input, config or policy that could not be read. Any error makes the exit status 2;

@@ -19,5 +19,5 @@ pub mod resources;
 pub mod rules;
 
 pub use config::Config;
-pub use evaluate::{CheckOptions, Outcome, Source, check};
+pub use evaluate::{CheckOptions, Outcome, Source, check, check_inputs};
 pub use finding::{Finding, InputError, Level, ResourceId};

@@ -1,35 +1,56 @@
-//! The JSON contract (version 1), documented in `docs/json-output.md`.
+//! The JSON contract (version 1), documented in `docs/json-output.md`. Serialised
+//! straight to the output: no intermediate JSON tree.
 
-use kubegate_engine::{Level, Outcome};
-use serde_json::json;
+use kubegate_engine::evaluate::ResourceInfo;
+use kubegate_engine::{Finding, InputError, Level, Outcome};
+use serde::Serialize;
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
-pub fn render(outcome: &Outcome) -> String {
-    let mut envs: BTreeMap<&str, usize> = BTreeMap::new();
+#[derive(Serialize)]
+struct Summary<'a> {
+    files: usize,
+    resources: usize,
+    environments: BTreeMap<&'a str, usize>,
+    denials: usize,
+    warnings: usize,
+    exempted: usize,
+    errors: usize,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    summary: Summary<'a>,
+    findings: &'a [Finding],
+    errors: &'a [InputError],
+    resources: &'a [ResourceInfo],
+}
+
+pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
+    let mut environments: BTreeMap<&str, usize> = BTreeMap::new();
     for r in &outcome.resources {
-        *envs.entry(r.environment.as_str()).or_default() += 1;
+        *environments.entry(&*r.environment).or_default() += 1;
     }
-    let exempted = outcome
-        .findings
-        .iter()
-        .filter(|f| f.exemption.is_some())
-        .count();
-    let doc = json!({
-        "version": 1,
-        "summary": {
-            "files": outcome.files,
-            "resources": outcome.resources.len(),
-            "environments": envs,
-            "denials": outcome.count(Level::Deny),
-            "warnings": outcome.count(Level::Warn),
-            "exempted": exempted,
-            "errors": outcome.errors.len(),
+    let doc = Document {
+        version: 1,
+        summary: Summary {
+            files: outcome.files,
+            resources: outcome.resources.len(),
+            environments,
+            denials: outcome.count(Level::Deny),
+            warnings: outcome.count(Level::Warn),
+            exempted: outcome
+                .findings
+                .iter()
+                .filter(|f| f.exemption.is_some())
+                .count(),
+            errors: outcome.errors.len(),
         },
-        "findings": outcome.findings,
-        "errors": outcome.errors,
-        "resources": outcome.resources,
-    });
-    let mut s = serde_json::to_string_pretty(&doc).expect("findings serialise");
-    s.push('\n');
-    s
+        findings: &outcome.findings,
+        errors: &outcome.errors,
+        resources: &outcome.resources,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
 }

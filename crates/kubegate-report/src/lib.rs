@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 pub fn summary_line(outcome: &Outcome) -> String {
     let mut envs: BTreeMap<&str, usize> = BTreeMap::new();
     for r in &outcome.resources {
-        *envs.entry(r.environment.as_str()).or_default() += 1;
+        *envs.entry(&*r.environment).or_default() += 1;
     }
     let envs: Vec<String> = envs.iter().map(|(e, n)| format!("{e} {n}")).collect();
     let plural =

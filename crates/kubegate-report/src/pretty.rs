@@ -4,24 +4,24 @@
 use annotate_snippets::{
     AnnotationKind, Group, Level as ALevel, Renderer, Snippet, renderer::DecorStyle,
 };
-use kubegate_engine::{Level, Outcome, Source};
-use std::collections::HashMap;
+use kubegate_engine::{Level, Outcome};
+use std::io::{self, Write};
 
-/// Byte offsets of line starts, per file, built on first use.
-struct Lines<'s> {
-    text: &'s str,
+/// A file's text with the byte offsets of its line starts.
+struct Lines {
+    text: String,
     starts: Vec<usize>,
 }
 
-impl<'s> Lines<'s> {
-    fn new(text: &'s str) -> Self {
+impl Lines {
+    fn new(text: String) -> Self {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         Lines { text, starts }
     }
 
     /// The text of a 1-based line, without its newline.
-    fn line(&self, n: u32) -> Option<&'s str> {
+    fn line(&self, n: u32) -> Option<&str> {
         let i = (n as usize).checked_sub(1)?;
         let start = *self.starts.get(i)?;
         let end = self.starts.get(i + 1).copied().unwrap_or(self.text.len());
@@ -39,7 +39,7 @@ fn byte_col(line: &str, col: u32) -> usize {
 /// A snippet of one source line with the span `[col, end_col)` underlined (clamped to the
 /// line; an empty span underlines one character).
 fn snippet<'a>(
-    lines: Option<&Lines<'a>>,
+    lines: Option<&'a Lines>,
     file: &'a str,
     line: u32,
     col: u32,
@@ -68,30 +68,31 @@ fn snippet<'a>(
     )
 }
 
-pub fn render(outcome: &Outcome, sources: &[Source], color: bool) -> String {
+/// Renders every error and finding. `source` returns a file's text by its shown name;
+/// it is asked once per file, in output order, and the text is dropped when the
+/// renderer moves on, so a large scan never holds every file at once.
+pub fn render(
+    outcome: &Outcome,
+    source: &dyn Fn(&str) -> Option<String>,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let renderer = if color {
         Renderer::styled()
     } else {
         Renderer::plain()
     }
     .decor_style(DecorStyle::Ascii);
-    let by_path: HashMap<&str, &Source> = sources.iter().map(|s| (s.path.as_str(), s)).collect();
-    let mut cache: HashMap<&str, Lines<'_>> = HashMap::new();
-    let files = outcome
-        .errors
-        .iter()
-        .map(|e| e.file.as_str())
-        .chain(outcome.findings.iter().map(|f| f.file.as_str()));
-    for file in files {
-        if let Some(src) = by_path.get(file) {
-            cache
-                .entry(src.path.as_str())
-                .or_insert_with(|| Lines::new(&src.text));
+    // The file being rendered (output is grouped by file), read on first use.
+    let mut current: (String, Option<Lines>) = (String::new(), None);
+    let switch_to = |current: &mut (String, Option<Lines>), file: &str| {
+        if current.0 != file {
+            *current = (file.to_string(), source(file).map(Lines::new));
         }
-    }
-    let mut out = String::new();
+    };
     for e in &outcome.errors {
-        let lines = cache.get(e.file.as_str());
+        switch_to(&mut current, &e.file);
+        let lines = current.1.as_ref();
         let title = ALevel::ERROR.primary_title(e.message.as_str());
         let group = match snippet(lines, &e.file, e.line, e.column, e.line, e.column) {
             Some(s) => Group::with_title(title).element(s),
@@ -104,11 +105,11 @@ pub fn render(outcome: &Outcome, sources: &[Source], color: bool) -> String {
                 Group::with_title(title).element(annotate_snippets::Origin::path(e.file.as_str()))
             }
         };
-        out.push_str(&renderer.render(&[group]));
-        out.push_str("\n\n");
+        writeln!(out, "{}\n", renderer.render(&[group]))?;
     }
     for f in &outcome.findings {
-        let lines = cache.get(f.file.as_str());
+        switch_to(&mut current, &f.file);
+        let lines = current.1.as_ref();
         let level = if f.level == Level::Deny {
             ALevel::ERROR
         } else {
@@ -117,12 +118,11 @@ pub fn render(outcome: &Outcome, sources: &[Source], color: bool) -> String {
         let help = kubegate_engine::rules::find(&f.rule).map(|r| r.doc.help);
         let reason = outcome
             .resources
-            .get(f.resource_index)
-            .map(|r| r.environment_reason.as_str())
+            .get(f.resource_index as usize)
+            .map(|r| &*r.environment_reason)
             .unwrap_or("");
         let note = format!("environment {}: {reason}", f.environment);
-        let mut group =
-            Group::with_title(level.primary_title(f.message.as_str()).id(f.rule.as_str()));
+        let mut group = Group::with_title(level.primary_title(f.message.as_str()).id(&*f.rule));
         if let Some(s) = snippet(lines, &f.file, f.line, f.column, f.end_line, f.end_column) {
             group = group.element(s);
         }
@@ -130,10 +130,7 @@ pub fn render(outcome: &Outcome, sources: &[Source], color: bool) -> String {
             group = group.element(ALevel::HELP.message(h));
         }
         group = group.element(ALevel::NOTE.message(note));
-        out.push_str(&renderer.render(&[group]));
-        out.push_str("\n\n");
+        writeln!(out, "{}\n", renderer.render(&[group]))?;
     }
-    out.push_str(&super::summary_line(outcome));
-    out.push('\n');
-    out
+    writeln!(out, "{}", super::summary_line(outcome))
 }

@@ -2,8 +2,9 @@
 
 use comfy_table::{Table, presets};
 use kubegate_engine::{Level, Outcome};
+use std::io::{self, Write};
 
-pub fn render(outcome: &Outcome) -> String {
+pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
     let mut t = Table::new();
     t.load_style(presets::ASCII_FULL_CONDENSED);
     t.set_header(["RESULT", "FILE", "ENV", "RULE", "MESSAGE"]);
@@ -25,19 +26,15 @@ pub fn render(outcome: &Outcome) -> String {
         t.add_row([
             result.to_string(),
             location(&f.file, f.line, f.column),
-            f.environment.clone(),
-            f.rule.clone(),
+            f.environment.to_string(),
+            f.rule.to_string(),
             f.message.clone(),
         ]);
     }
-    let mut s = if outcome.findings.is_empty() && outcome.errors.is_empty() {
-        String::new()
-    } else {
-        t.to_string() + "\n"
-    };
-    s.push_str(&super::summary_line(outcome));
-    s.push('\n');
-    s
+    if !(outcome.findings.is_empty() && outcome.errors.is_empty()) {
+        writeln!(out, "{t}")?;
+    }
+    writeln!(out, "{}", super::summary_line(outcome))
 }
 
 fn location(file: &str, line: u32, col: u32) -> String {

@@ -8,7 +8,7 @@
 mod resolve;
 mod tree;
 
-pub use resolve::resolve_plain;
+pub use resolve::{parse_float, parse_int, resolve_plain};
 pub use tree::{Data, Key, Node, ScalarKind};
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as PSpan, SpannedEventReceiver};
@@ -65,6 +65,8 @@ pub struct Document<'a> {
 pub struct DuplicateKey {
     pub document: usize,
     pub key: String,
+    /// Field path of the repeated key (`spec.template.spec.containers[0].image`).
+    pub path: String,
     /// The later occurrence (whose value is the one kept).
     pub span: Span,
     /// The first occurrence.
@@ -78,8 +80,8 @@ pub struct LoadError {
     pub message: String,
 }
 
-/// The result of loading one stream: every document that parsed completely, the duplicate
-/// keys seen, and the error that stopped the parse, if any.
+/// The result of loading a whole stream: every document that parsed completely, the
+/// duplicate keys seen, and the error that stopped the parse, if any.
 #[derive(Debug, Default)]
 pub struct Loaded<'a> {
     pub documents: Vec<Document<'a>>,
@@ -87,25 +89,42 @@ pub struct Loaded<'a> {
     pub error: Option<LoadError>,
 }
 
-/// Parses a YAML (or JSON) stream into spanned documents.
+/// Parses a YAML (or JSON) stream into spanned documents, all kept.
 pub fn load(text: &str) -> Loaded<'_> {
-    let mut builder = Builder::default();
-    let mut parser = Parser::new_from_str(text);
-    let result = parser.load(&mut builder, true);
-    let mut out = Loaded {
-        documents: std::mem::take(&mut builder.documents),
-        duplicates: std::mem::take(&mut builder.duplicates),
-        error: builder.error.take(),
-    };
-    if out.error.is_none()
-        && let Err(e) = result
-    {
-        out.error = Some(LoadError {
-            pos: pos(*e.marker()),
-            message: e.info().to_string(),
-        });
-    }
+    let mut out = Loaded::default();
+    out.error = load_each(text, |doc, mut dups| {
+        out.documents.push(doc);
+        out.duplicates.append(&mut dups);
+    });
     out
+}
+
+/// Parses a stream one document at a time: `f` receives each document (with the duplicate
+/// keys found in it) as soon as it is complete, so only one document's tree is alive at
+/// once. Returns the error that stopped the parse; documents before it were delivered.
+pub fn load_each<'a>(
+    text: &'a str,
+    mut f: impl FnMut(Document<'a>, Vec<DuplicateKey>),
+) -> Option<LoadError> {
+    let mut builder = Builder::default();
+    for ev in Parser::new_from_str(text) {
+        match ev {
+            Ok((ev, sp)) => builder.on_event(ev, sp),
+            Err(e) => {
+                return Some(LoadError {
+                    pos: pos(*e.marker()),
+                    message: e.info().to_string(),
+                });
+            }
+        }
+        if let Some(e) = builder.error.take() {
+            return Some(e);
+        }
+        if let Some(doc) = builder.finished.take() {
+            f(doc, std::mem::take(&mut builder.duplicates));
+        }
+    }
+    None
 }
 
 /// Parses a stream with no tree building at all: the cost floor of the load stage.
@@ -126,26 +145,24 @@ pub fn parse_events_only(text: &str) -> Result<usize, LoadError> {
     Ok(count)
 }
 
-enum Frame<'a> {
-    Seq {
-        start: Span,
-        anchor: usize,
-        items: Vec<Node<'a>>,
-    },
-    Map {
-        start: Span,
-        anchor: usize,
-        entries: Vec<(Key<'a>, Node<'a>)>,
-        pending_key: Option<Key<'a>>,
-        merges: Vec<Node<'a>>,
-    },
+/// A collection being built. Its children live on the builder's scratch stacks from
+/// `scratch` on, and move into an exactly sized `Vec` when the collection ends.
+struct Frame<'a> {
+    map: bool,
+    start: Pos,
+    anchor: usize,
+    scratch: usize,
+    pending_key: Option<Key<'a>>,
+    merges: Vec<Node<'a>>,
 }
 
 #[derive(Default)]
 struct Builder<'a> {
-    stack: Vec<Frame<'a>>,
+    frames: Vec<Frame<'a>>,
+    items: Vec<Node<'a>>,
+    entries: Vec<(Key<'a>, Node<'a>)>,
     anchors: HashMap<usize, (Node<'a>, usize)>,
-    documents: Vec<Document<'a>>,
+    finished: Option<Document<'a>>,
     duplicates: Vec<DuplicateKey>,
     error: Option<LoadError>,
     expanded: usize,
@@ -167,6 +184,28 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The field path of the value being built, ending in `last` (for messages).
+    fn path_to(&self, last: &str) -> String {
+        let mut path = String::new();
+        for f in &self.frames {
+            if f.map {
+                if let Some(k) = &f.pending_key {
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(&k.text);
+                }
+            } else {
+                path.push_str(&format!("[{}]", self.items.len() - f.scratch));
+            }
+        }
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(last);
+        path
+    }
+
     /// Places a finished node into its parent (or finishes the document).
     fn push_node(&mut self, node: Node<'a>, anchor: usize) {
         if self.error.is_some() {
@@ -176,55 +215,92 @@ impl<'a> Builder<'a> {
             let size = count_nodes(&node);
             self.anchors.insert(anchor, (node.clone(), size));
         }
-        match self.stack.last_mut() {
-            None => {
-                self.documents.push(Document {
-                    index: self.doc_index,
-                    root: node,
-                });
+        let Some(frame) = self.frames.last_mut() else {
+            self.finished = Some(Document {
+                index: self.doc_index,
+                root: node,
+            });
+            return;
+        };
+        if !frame.map {
+            self.items.push(node);
+            return;
+        }
+        let Some(key) = frame.pending_key.take() else {
+            match node.data {
+                Data::Scalar { text, plain, .. } => {
+                    frame.pending_key = Some(Key {
+                        text,
+                        span: node.span,
+                        plain,
+                    })
+                }
+                _ => self.fail(
+                    node.span.start,
+                    "complex (non-scalar) mapping keys are not supported".into(),
+                ),
             }
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map {
-                entries,
-                pending_key,
-                merges,
-                ..
-            }) => match pending_key.take() {
-                None => match node.data {
-                    Data::Scalar { text, .. } => {
-                        *pending_key = Some(Key {
-                            text,
-                            span: node.span,
-                            plain: node.plain,
-                        });
-                    }
-                    _ => {
-                        let at = node.span.start;
-                        self.fail(
-                            at,
-                            "complex (non-scalar) mapping keys are not supported".into(),
-                        );
-                    }
-                },
-                Some(key) => {
-                    if key.text == "<<" && key.plain {
-                        merges.push(node);
-                        return;
-                    }
-                    if let Some(slot) = entries.iter_mut().find(|(k, _)| k.text == key.text) {
-                        self.duplicates.push(DuplicateKey {
-                            document: self.doc_index,
-                            key: key.text.to_string(),
-                            span: key.span,
-                            first: slot.0.span,
-                        });
-                        slot.1 = node;
-                    } else {
-                        entries.push((key, node));
+            return;
+        };
+        if key.plain && key.text == "<<" {
+            frame.merges.push(node);
+            return;
+        }
+        let from = frame.scratch;
+        if let Some(i) = self.entries[from..]
+            .iter()
+            .position(|(k, _)| k.text == key.text)
+        {
+            let first = self.entries[from + i].0.span;
+            let path = self.path_to(&key.text);
+            self.duplicates.push(DuplicateKey {
+                document: self.doc_index,
+                key: key.text.to_string(),
+                path,
+                span: key.span,
+                first,
+            });
+            self.entries[from + i] = (key, node);
+        } else {
+            self.entries.push((key, node));
+        }
+    }
+
+    fn end_map(&mut self, frame: Frame<'a>, end: Pos) {
+        let mut entries: Vec<(Key<'a>, Node<'a>)> = self.entries.drain(frame.scratch..).collect();
+        for m in frame.merges {
+            let sources: Vec<Node<'a>> = match m.data {
+                Data::Map(_) => vec![m],
+                Data::Seq(items) => items,
+                Data::Scalar { .. } => {
+                    return self.fail(
+                        m.span.start,
+                        "a `<<` merge key needs a mapping or a list of mappings".into(),
+                    );
+                }
+            };
+            for src in sources {
+                let Data::Map(src_entries) = src.data else {
+                    return self.fail(
+                        src.span.start,
+                        "a `<<` merge key needs a mapping or a list of mappings".into(),
+                    );
+                };
+                for (k, v) in src_entries {
+                    if !entries.iter().any(|(e, _)| e.text == k.text) {
+                        entries.push((k, v));
                     }
                 }
-            },
+            }
         }
+        let node = Node {
+            span: Span {
+                start: frame.start,
+                end,
+            },
+            data: Data::Map(entries),
+        };
+        self.push_node(node, frame.anchor);
     }
 }
 
@@ -238,7 +314,10 @@ impl<'a> SpannedEventReceiver<'a> for Builder<'a> {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
             Event::DocumentStart(_) => {
                 self.anchors.clear();
-                self.stack.clear();
+                self.frames.clear();
+                self.items.clear();
+                self.entries.clear();
+                self.expanded = 0;
             }
             Event::DocumentEnd => {
                 self.doc_index += 1;
@@ -255,12 +334,13 @@ impl<'a> SpannedEventReceiver<'a> for Builder<'a> {
                     _ => ScalarKind::Str,
                 };
                 let plain = style == ScalarStyle::Plain;
-                let node = Node {
-                    span: sp,
-                    data: Data::Scalar { text, kind },
-                    plain,
-                };
-                self.push_node(node, anchor);
+                self.push_node(
+                    Node {
+                        span: sp,
+                        data: Data::Scalar { text, kind, plain },
+                    },
+                    anchor,
+                );
             }
             Event::Alias(id) => match self.anchors.get(&id) {
                 None => self.fail(sp.start, "unknown alias".into()),
@@ -276,94 +356,44 @@ impl<'a> SpannedEventReceiver<'a> for Builder<'a> {
                         return;
                     }
                     let mut node = node.clone();
-                    node.plain = false;
+                    if let Data::Scalar { plain, .. } = &mut node.data {
+                        *plain = false;
+                    }
                     self.push_node(node, 0);
                 }
             },
-            Event::SequenceStart(anchor, _) => {
-                self.stack.push(Frame::Seq {
-                    start: sp,
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                let map = matches!(ev, Event::MappingStart(..));
+                let scratch = if map {
+                    self.entries.len()
+                } else {
+                    self.items.len()
+                };
+                self.frames.push(Frame {
+                    map,
+                    start: sp.start,
                     anchor,
-                    items: Vec::new(),
-                });
-            }
-            Event::MappingStart(anchor, _) => {
-                self.stack.push(Frame::Map {
-                    start: sp,
-                    anchor,
-                    entries: Vec::new(),
+                    scratch,
                     pending_key: None,
                     merges: Vec::new(),
                 });
             }
             Event::SequenceEnd => {
-                if let Some(Frame::Seq {
-                    start,
-                    anchor,
-                    items,
-                }) = self.stack.pop()
-                {
+                if let Some(frame) = self.frames.pop() {
+                    let items: Vec<Node<'a>> = self.items.drain(frame.scratch..).collect();
                     let node = Node {
                         span: Span {
-                            start: start.start,
+                            start: frame.start,
                             end: sp.end,
                         },
                         data: Data::Seq(items),
-                        plain: false,
                     };
-                    self.push_node(node, anchor);
+                    self.push_node(node, frame.anchor);
                 }
             }
             Event::MappingEnd => {
-                if let Some(Frame::Map {
-                    start,
-                    anchor,
-                    mut entries,
-                    merges,
-                    ..
-                }) = self.stack.pop()
-                {
-                    for m in merges {
-                        let sources: Vec<Node<'a>> = match m.data {
-                            Data::Map(_) => vec![m],
-                            Data::Seq(items) => items,
-                            Data::Scalar { .. } => {
-                                self.fail(
-                                    m.span.start,
-                                    "a `<<` merge key needs a mapping or a list of mappings".into(),
-                                );
-                                return;
-                            }
-                        };
-                        for src in sources {
-                            match src.data {
-                                Data::Map(src_entries) => {
-                                    for (k, v) in src_entries {
-                                        if !entries.iter().any(|(e, _)| e.text == k.text) {
-                                            entries.push((k, v));
-                                        }
-                                    }
-                                }
-                                _ => {
-                                    self.fail(
-                                        src.span.start,
-                                        "a `<<` merge key needs a mapping or a list of mappings"
-                                            .into(),
-                                    );
-                                    return;
-                                }
-                            }
-                        }
-                    }
-                    let node = Node {
-                        span: Span {
-                            start: start.start,
-                            end: sp.end,
-                        },
-                        data: Data::Map(entries),
-                        plain: false,
-                    };
-                    self.push_node(node, anchor);
+                if let Some(frame) = self.frames.pop() {
+                    self.end_map(frame, sp.end);
                 }
             }
         }

@@ -1,8 +1,9 @@
 //! Plain-scalar resolution as Kubernetes does it: `sigs.k8s.io/yaml` converts YAML to JSON
 //! with YAML 1.1 rules, so `yes`, `on`, `y` are booleans, `0755` is octal, and `1_000` is an
-//! integer.
+//! integer. Resolution allocates nothing; numbers are parsed again when a rule asks.
 
 use crate::ScalarKind;
+use std::borrow::Cow;
 
 pub fn resolve_plain(s: &str) -> ScalarKind {
     match s {
@@ -13,57 +14,69 @@ pub fn resolve_plain(s: &str) -> ScalarKind {
         "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
             return ScalarKind::Bool(false);
         }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return ScalarKind::Float(f64::INFINITY);
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return ScalarKind::Float(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return ScalarKind::Float(f64::NAN),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
+        | ".nan" | ".NaN" | ".NAN" => return ScalarKind::Float,
         _ => {}
     }
     let first = s.as_bytes()[0];
     if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
         return ScalarKind::Str;
     }
-    if let Some(i) = resolve_int(s) {
-        return ScalarKind::Int(i);
+    if parse_int(s).is_some() {
+        ScalarKind::Int
+    } else if is_float(s) {
+        ScalarKind::Float
+    } else {
+        ScalarKind::Str
     }
-    if is_float(s) {
-        let cleaned: String = s.chars().filter(|c| *c != '_').collect();
-        if let Ok(f) = cleaned.parse::<f64>() {
-            return ScalarKind::Float(f);
-        }
-    }
-    ScalarKind::Str
 }
 
-fn resolve_int(s: &str) -> Option<i64> {
-    let (neg, body) = match s.as_bytes()[0] {
+fn without_underscores(s: &str) -> Cow<'_, str> {
+    if s.contains('_') {
+        Cow::Owned(s.replace('_', ""))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// A YAML 1.1 integer: decimal, `0x` hex, `0b` binary, leading-zero octal, `_` allowed.
+pub fn parse_int(s: &str) -> Option<i64> {
+    let (neg, body) = match s.as_bytes().first()? {
         b'-' => (true, &s[1..]),
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
-    if body.is_empty() {
+    let cleaned = without_underscores(body);
+    let c: &str = &cleaned;
+    if c.is_empty() {
         return None;
     }
-    let cleaned: String = body.chars().filter(|c| *c != '_').collect();
-    if cleaned.is_empty() {
-        return None;
-    }
-    let value = if let Some(hex) = cleaned.strip_prefix("0x") {
+    let value = if let Some(hex) = c.strip_prefix("0x") {
         i64::from_str_radix(hex, 16).ok()?
-    } else if let Some(bin) = cleaned.strip_prefix("0b") {
+    } else if let Some(bin) = c.strip_prefix("0b") {
         i64::from_str_radix(bin, 2).ok()?
-    } else if cleaned.len() > 1
-        && cleaned.starts_with('0')
-        && cleaned.bytes().all(|b| (b'0'..=b'7').contains(&b))
-    {
-        i64::from_str_radix(&cleaned[1..], 8).ok()?
-    } else if cleaned.bytes().all(|b| b.is_ascii_digit()) {
-        cleaned.parse::<i64>().ok()?
+    } else if c.len() > 1 && c.starts_with('0') && c.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        i64::from_str_radix(&c[1..], 8).ok()?
+    } else if c.bytes().all(|b| b.is_ascii_digit()) {
+        c.parse::<i64>().ok()?
     } else {
         return None;
     };
     Some(if neg { -value } else { value })
+}
+
+/// A YAML 1.1 float (`1.5`, `-.5e3`, `.inf`, `.nan`, `1_000.5`).
+pub fn parse_float(s: &str) -> Option<f64> {
+    match s {
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Some(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Some(f64::NAN),
+        _ => {}
+    }
+    if !is_float(s) {
+        return None;
+    }
+    without_underscores(s).parse::<f64>().ok()
 }
 
 /// `[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?`

@@ -136,3 +136,32 @@ fn events_only_parse_counts_events() {
     assert!(parse_events_only("a: [1, 2]\n").unwrap() >= 8);
     assert!(parse_events_only("a: [1, 2\n").is_err());
 }
+
+#[test]
+fn duplicate_keys_carry_their_field_path() {
+    let l = load(
+        "spec:\n  containers:\n    - name: a\n    - name: b\n      image: x\n      image: y\n",
+    );
+    assert_eq!(l.duplicates.len(), 1);
+    assert_eq!(l.duplicates[0].path, "spec.containers[1].image");
+    assert_eq!(l.duplicates[0].span.start, Pos { line: 6, col: 7 });
+}
+
+#[test]
+fn load_each_delivers_documents_one_at_a_time() {
+    let mut seen = Vec::new();
+    let err = load_each("a: 1\n---\nb: 2\nb: 3\n---\nc: [\n", |d, dups| {
+        seen.push((d.index, dups.len()))
+    });
+    assert_eq!(seen, [(0, 0), (1, 1)]);
+    assert!(err.is_some());
+}
+
+#[test]
+fn quoted_lookalikes_keep_their_quotes_in_messages() {
+    let n = one("a: \"true\"\nb: '1000'\nc: hello\nd: true\n");
+    assert_eq!(n.get("a").unwrap().shown(), "\"true\"");
+    assert_eq!(n.get("b").unwrap().shown(), "\"1000\"");
+    assert_eq!(n.get("c").unwrap().shown(), "hello");
+    assert_eq!(n.get("d").unwrap().shown(), "true");
+}

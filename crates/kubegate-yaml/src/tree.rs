@@ -1,14 +1,15 @@
 use crate::Span;
+use crate::resolve::{parse_float, parse_int};
 use std::borrow::Cow;
 
 /// What a scalar resolved to (Kubernetes' YAML 1.1 rules for plain scalars; quoted and
-/// block scalars are always strings).
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// block scalars are always strings). Numbers are parsed from the text on demand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScalarKind {
     Null,
     Bool(bool),
-    Int(i64),
-    Float(f64),
+    Int,
+    Float,
     Str,
 }
 
@@ -25,6 +26,7 @@ pub enum Data<'a> {
     Scalar {
         text: Cow<'a, str>,
         kind: ScalarKind,
+        plain: bool,
     },
     Seq(Vec<Node<'a>>),
     Map(Vec<(Key<'a>, Node<'a>)>),
@@ -35,8 +37,6 @@ pub enum Data<'a> {
 pub struct Node<'a> {
     pub span: Span,
     pub data: Data<'a>,
-    /// A plain (unquoted) scalar.
-    pub plain: bool,
 }
 
 impl<'a> Node<'a> {
@@ -82,6 +82,10 @@ impl<'a> Node<'a> {
         matches!(self.data, Data::Map(_))
     }
 
+    pub fn is_scalar(&self) -> bool {
+        matches!(self.data, Data::Scalar { .. })
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(
             self.data,
@@ -90,6 +94,14 @@ impl<'a> Node<'a> {
                 ..
             }
         )
+    }
+
+    /// An unquoted scalar (or a collection: neither is quoted).
+    pub fn is_plain(&self) -> bool {
+        match &self.data {
+            Data::Scalar { plain, .. } => *plain,
+            _ => false,
+        }
     }
 
     pub fn entries(&self) -> &[(Key<'a>, Node<'a>)] {
@@ -106,59 +118,71 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// A string scalar's text (quoted, block or plain that resolved to a string).
-    pub fn as_str(&self) -> Option<&str> {
+    fn kind(&self) -> Option<ScalarKind> {
         match &self.data {
-            Data::Scalar {
-                text,
-                kind: ScalarKind::Str,
-            } => Some(text),
+            Data::Scalar { kind, .. } => Some(*kind),
             _ => None,
         }
     }
 
-    /// Any scalar's source text (for messages and for quantities like `cpu: 1`).
-    pub fn scalar_text(&self) -> Option<&str> {
+    fn text(&self) -> &str {
         match &self.data {
-            Data::Scalar { text, kind } if *kind != ScalarKind::Null => Some(text),
-            _ => None,
+            Data::Scalar { text, .. } => text,
+            _ => "",
+        }
+    }
+
+    /// A string scalar's text (quoted, block or plain that resolved to a string).
+    pub fn as_str(&self) -> Option<&str> {
+        (self.kind() == Some(ScalarKind::Str)).then(|| self.text())
+    }
+
+    /// Any non-null scalar's text (for messages and for quantities like `cpu: 1`).
+    pub fn scalar_text(&self) -> Option<&str> {
+        match self.kind() {
+            Some(ScalarKind::Null) | None => None,
+            Some(_) => Some(self.text()),
+        }
+    }
+
+    /// The scalar as a reader should see it in a message: strings that would read as
+    /// another type keep their quotes (`"true"`, `"1000"`), so a reader sees why a
+    /// quoted value is not the boolean or number it looks like.
+    pub fn shown(&self) -> String {
+        match (&self.data, self.kind()) {
+            (_, Some(ScalarKind::Null)) => "null".into(),
+            (Data::Scalar { text, .. }, Some(ScalarKind::Str))
+                if crate::resolve_plain(text) != ScalarKind::Str =>
+            {
+                format!("\"{text}\"")
+            }
+            (Data::Scalar { text, .. }, _) => text.to_string(),
+            (Data::Seq(_), _) => "a list".into(),
+            (Data::Map(_), _) => "a mapping".into(),
         }
     }
 
     pub fn as_bool(&self) -> Option<bool> {
-        match &self.data {
-            Data::Scalar {
-                kind: ScalarKind::Bool(b),
-                ..
-            } => Some(*b),
+        match self.kind() {
+            Some(ScalarKind::Bool(b)) => Some(b),
             _ => None,
         }
     }
 
     pub fn as_i64(&self) -> Option<i64> {
-        match &self.data {
-            Data::Scalar {
-                kind: ScalarKind::Int(i),
-                ..
-            } => Some(*i),
-            Data::Scalar {
-                kind: ScalarKind::Float(f),
-                ..
-            } if f.fract() == 0.0 && f.abs() < 9e15 => Some(*f as i64),
+        match self.kind()? {
+            ScalarKind::Int => parse_int(self.text()),
+            ScalarKind::Float => parse_float(self.text())
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                .map(|f| f as i64),
             _ => None,
         }
     }
 
     pub fn as_f64(&self) -> Option<f64> {
-        match &self.data {
-            Data::Scalar {
-                kind: ScalarKind::Int(i),
-                ..
-            } => Some(*i as f64),
-            Data::Scalar {
-                kind: ScalarKind::Float(f),
-                ..
-            } => Some(*f),
+        match self.kind()? {
+            ScalarKind::Int => parse_int(self.text()).map(|i| i as f64),
+            ScalarKind::Float => parse_float(self.text()),
             _ => None,
         }
     }
@@ -169,8 +193,8 @@ impl<'a> Node<'a> {
             Data::Scalar { kind, .. } => match kind {
                 ScalarKind::Null => "null",
                 ScalarKind::Bool(_) => "a boolean",
-                ScalarKind::Int(_) => "an integer",
-                ScalarKind::Float(_) => "a number",
+                ScalarKind::Int => "an integer",
+                ScalarKind::Float => "a number",
                 ScalarKind::Str => "a string",
             },
             Data::Seq(_) => "a list",

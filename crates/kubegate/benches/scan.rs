@@ -1,1 +1,341 @@
-fn main() {}
+//! `cargo bench -p kubegate --bench scan`
+//!
+//! Generates a realistic corpus of 20,000 documents (Deployments, Services, ConfigMaps,
+//! PodDisruptionBudgets, HPAs, CronJobs; all in one namespace, so the cross-resource
+//! indexes see the worst case) in 200 files, then reports:
+//! - full-scan throughput (load + resources + environments + every rule), MB/s and docs/s;
+//! - a bare parse of the same bytes with the same parser (saphyr-parser events only);
+//! - their ratio, on 1 thread and on all cores;
+//! - the `kubegate` binary's end-to-end time and peak RSS on the same files, against the
+//!   corpus size.
+//!
+//! Each figure is the median of several runs. Set `KUBEGATE_BENCH_DOCS` to change the size.
+
+use kubegate_engine::{CheckOptions, Config, Source, check};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const FILES: usize = 200;
+const RUNS: usize = 9;
+
+fn deployment(out: &mut String, i: usize) {
+    let hardened = !i.is_multiple_of(3);
+    let _ = write!(
+        out,
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: svc-{i}
+  namespace: shop-prod
+  labels:
+    app: svc-{i}
+    environment: prod
+    team: team-{t}
+  annotations:
+    owner: "team-{t}@example.com"
+spec:
+  replicas: {r}
+  selector:
+    matchLabels:
+      app: svc-{i}
+  template:
+    metadata:
+      labels:
+        app: svc-{i}
+        tier: backend
+    spec:
+      serviceAccountName: svc-{i}
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: {uid}
+        fsGroup: 1000
+        seccompProfile:
+          type: RuntimeDefault
+      initContainers:
+        - name: migrate
+          image: registry.example.com:5000/shop/migrate:v{i}.0.1
+          command: ["/migrate", "--up"]
+          resources:
+            requests: {{cpu: 100m, memory: 64Mi}}
+            limits: {{cpu: 200m, memory: 128Mi}}
+      containers:
+        - name: app
+          image: {image}
+          args: ["--port=8080", "--log-format=json"]
+          ports:
+            - name: http
+              containerPort: 8080
+          env:
+            - name: DATABASE_HOST
+              value: "db.shop-prod.svc.cluster.local"
+            - name: FEATURE_FLAGS
+              value: "checkout,search,recommendations"
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: {ro}
+            capabilities:
+              drop: [ALL]
+          resources:
+            requests:
+              cpu: "250m"
+              memory: "512Mi"
+            limits:
+              cpu: "1000m"
+              memory: "{mem}"
+          livenessProbe:
+            httpGet: {{path: /health, port: 8080}}
+            initialDelaySeconds: 60
+            periodSeconds: 30
+          readinessProbe:
+            httpGet: {{path: /ready, port: 8080}}
+            periodSeconds: 10
+          volumeMounts:
+            - name: tmp
+              mountPath: /tmp
+      volumes:
+        - name: tmp
+          emptyDir:
+            sizeLimit: 64Mi
+"#,
+        t = i % 17,
+        r = if hardened { 3 } else { 1 },
+        uid = if hardened { 1000 + i % 50 } else { 0 },
+        image = if hardened {
+            format!(
+                "registry.example.com/shop/svc-{i}@sha256:{:064x}",
+                i as u128 * 7919
+            )
+        } else {
+            format!("registry.example.com/shop/svc-{i}:v1.{i}")
+        },
+        ro = hardened,
+        mem = if hardened { "2Gi" } else { "8Gi" },
+    );
+}
+
+fn service(out: &mut String, i: usize) {
+    let _ = write!(
+        out,
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\n  namespace: shop-prod\n  labels:\n    app: svc-{i}\nspec:\n  selector:\n    app: svc-{i}\n  ports:\n    - name: http\n      port: 80\n      targetPort: 8080\n"
+    );
+}
+
+fn configmap(out: &mut String, i: usize) {
+    let _ = write!(
+        out,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: svc-{i}-config\n  namespace: shop-prod\ndata:\n  LOG_LEVEL: info\n  CACHE_TTL: \"300\"\n  application.yaml: |\n    server:\n      port: 8080\n    features:\n      - checkout\n      - search\n"
+    );
+}
+
+fn pdb(out: &mut String, i: usize) {
+    let _ = write!(
+        out,
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: svc-{i}-pdb\n  namespace: shop-prod\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels:\n      app: svc-{i}\n"
+    );
+}
+
+fn hpa(out: &mut String, i: usize) {
+    let _ = write!(
+        out,
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: svc-{i}\n  namespace: shop-prod\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: svc-{i}\n  minReplicas: 2\n  maxReplicas: 10\n  metrics:\n    - type: Resource\n      resource:\n        name: cpu\n        target: {{type: Utilization, averageUtilization: 70}}\n"
+    );
+}
+
+fn cronjob(out: &mut String, i: usize) {
+    let _ = write!(
+        out,
+        "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: report-{i}\n  namespace: shop-prod\nspec:\n  schedule: \"0 3 * * *\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: OnFailure\n          securityContext:\n            runAsNonRoot: true\n            runAsUser: 1000\n            seccompProfile: {{type: RuntimeDefault}}\n          containers:\n            - name: report\n              image: registry.example.com/shop/report:v3\n              resources:\n                requests: {{cpu: 50m, memory: 64Mi}}\n                limits: {{cpu: 100m, memory: 128Mi}}\n"
+    );
+}
+
+/// The corpus: `docs` documents spread over `FILES` files.
+fn corpus(docs: usize) -> Vec<Source> {
+    let per_file = docs.div_ceil(FILES);
+    let mut sources = Vec::new();
+    let mut n = 0;
+    for f in 0..FILES {
+        let mut text = String::new();
+        for _ in 0..per_file {
+            if n == docs {
+                break;
+            }
+            if !text.is_empty() {
+                text.push_str("---\n");
+            }
+            let i = n / 6;
+            match n % 6 {
+                0 => deployment(&mut text, i),
+                1 => service(&mut text, i),
+                2 => configmap(&mut text, i),
+                3 => pdb(&mut text, i),
+                4 => hpa(&mut text, i),
+                _ => cronjob(&mut text, i),
+            }
+            n += 1;
+        }
+        sources.push(Source {
+            path: format!("deploy/prod/part-{f:03}.yaml"),
+            text,
+        });
+    }
+    sources
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn time(mut f: impl FnMut()) -> Duration {
+    f(); // warm-up
+    median(
+        (0..RUNS)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn on_threads<R: Send>(n: usize, f: impl FnOnce() -> R + Send) -> R {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .unwrap()
+        .install(f)
+}
+
+fn bare_parse(sources: &[Source], parallel: bool) -> usize {
+    use rayon::prelude::*;
+    let one = |s: &Source| kubegate_yaml::parse_events_only(&s.text).expect("corpus parses");
+    if parallel {
+        sources.par_iter().map(one).sum()
+    } else {
+        sources.iter().map(one).sum()
+    }
+}
+
+/// Peak RSS (KiB) and wall time of the kubegate binary on the corpus written to `dir`.
+fn binary_run(dir: &Path) -> (u64, Duration) {
+    let exe = env!("CARGO_BIN_EXE_kubegate");
+    let t = Instant::now();
+    let status = std::process::Command::new(exe)
+        .args(["test", "-o", "json"])
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("run kubegate");
+    let elapsed = t.elapsed();
+    assert!(
+        matches!(status.code(), Some(0 | 1)),
+        "kubegate failed: {status:?}"
+    );
+    // SAFETY: getrusage only writes into the struct we pass.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) };
+    (ru.ru_maxrss as u64, elapsed)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` would pass nothing useful.
+    let docs: usize = std::env::var("KUBEGATE_BENCH_DOCS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let sources = corpus(docs);
+    let bytes: usize = sources.iter().map(|s| s.text.len()).sum();
+    let mb = bytes as f64 / 1e6;
+    let config = Config::default();
+    let opts = CheckOptions::default();
+
+    let outcome = check(&sources, &config, &opts);
+    assert!(outcome.errors.is_empty(), "{:?}", &outcome.errors[..1]);
+    assert_eq!(outcome.resources.len(), docs);
+    let findings = outcome.findings.len();
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+
+    if std::env::var_os("KUBEGATE_BENCH_QUICK").is_some() {
+        let dir = std::env::var_os("KUBEGATE_BENCH_DIR")
+            .map(std::path::PathBuf::from)
+            .expect("KUBEGATE_BENCH_QUICK needs KUBEGATE_BENCH_DIR");
+        std::fs::create_dir_all(&dir).unwrap();
+        for s in &sources {
+            std::fs::write(dir.join(Path::new(&s.path).file_name().unwrap()), &s.text).unwrap();
+        }
+        return;
+    }
+    let scan_1 = on_threads(1, || time(|| drop(check(&sources, &config, &opts))));
+    let bare_1 = time(|| {
+        std::hint::black_box(bare_parse(&sources, false));
+    });
+    let scan_n = on_threads(cores, || time(|| drop(check(&sources, &config, &opts))));
+    let bare_n = on_threads(cores, || {
+        time(|| {
+            std::hint::black_box(bare_parse(&sources, true));
+        })
+    });
+
+    // KUBEGATE_BENCH_DIR keeps the corpus on disk (for profiling the binary by hand).
+    let keep = std::env::var_os("KUBEGATE_BENCH_DIR").map(std::path::PathBuf::from);
+    let dir = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("kubegate-bench-{}", std::process::id()))
+    });
+    std::fs::create_dir_all(&dir).unwrap();
+    for s in &sources {
+        let p = dir.join(Path::new(&s.path).file_name().unwrap());
+        std::fs::write(p, &s.text).unwrap();
+    }
+    let (rss_kib, wall) = binary_run(&dir);
+    if keep.is_none() {
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    let rate = |d: Duration| (mb / d.as_secs_f64(), docs as f64 / d.as_secs_f64());
+    let mut report = String::new();
+    let _ = writeln!(
+        report,
+        "corpus: {docs} documents in {FILES} files, {mb:.1} MB, {findings} findings; {cores} cores; median of {RUNS}"
+    );
+    let _ = writeln!(
+        report,
+        "{:<28} {:>10} {:>10} {:>12} {:>8}",
+        "", "time", "MB/s", "docs/s", "ratio"
+    );
+    for (name, scan, bare) in [
+        ("1 thread", scan_1, bare_1),
+        (&*format!("{cores} threads"), scan_n, bare_n),
+    ] {
+        let (smb, sdocs) = rate(scan);
+        let (bmb, bdocs) = rate(bare);
+        let _ = writeln!(
+            report,
+            "{:<28} {:>8.1}ms {:>10.1} {:>12.0} {:>8.2}",
+            format!("full scan, {name}"),
+            scan.as_secs_f64() * 1e3,
+            smb,
+            sdocs,
+            scan.as_secs_f64() / bare.as_secs_f64()
+        );
+        let _ = writeln!(
+            report,
+            "{:<28} {:>8.1}ms {:>10.1} {:>12.0}",
+            format!("bare parse, {name}"),
+            bare.as_secs_f64() * 1e3,
+            bmb,
+            bdocs
+        );
+    }
+    let _ = writeln!(
+        report,
+        "kubegate binary (-o json): {:.1}ms end to end, peak RSS {:.1} MB = {:.2}x the corpus",
+        wall.as_secs_f64() * 1e3,
+        rss_kib as f64 * 1024.0 / 1e6,
+        rss_kib as f64 * 1024.0 / bytes as f64
+    );
+    print!("{report}");
+}

@@ -1,14 +1,54 @@
-//! The inputs stage: paths and `-` become sources. A directory is searched recursively
-//! for `.yaml`, `.yml` and `.json` files, honouring `.gitignore`; files are read in a
-//! stable order so that output is deterministic.
+//! The inputs stage: paths and `-` become inputs. A directory is searched recursively
+//! for `.yaml`, `.yml` and `.json` files, honouring `.gitignore`, in a stable order so
+//! that output is deterministic. Files are read when the engine gets to them, so only
+//! the files being checked are in memory at once.
 
 use ignore::WalkBuilder;
 use kubegate_engine::{InputError, Source};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The name stdin is reported under.
 pub const STDIN: &str = "<stdin>";
+
+/// One input, not yet read (except stdin, which can be read only once).
+pub enum Input {
+    File {
+        path: PathBuf,
+        shown: String,
+    },
+    Stdin(Vec<u8>),
+    /// A path that could not be walked or does not exist.
+    Failed(InputError),
+}
+
+impl Input {
+    /// The name reports use.
+    pub fn shown(&self) -> &str {
+        match self {
+            Input::File { shown, .. } => shown,
+            Input::Stdin(_) => STDIN,
+            Input::Failed(e) => &e.file,
+        }
+    }
+
+    /// Reads the input, or says why it is not a manifest.
+    pub fn load(&self) -> Result<Source, InputError> {
+        match self {
+            Input::File { path, shown } => match std::fs::read(path) {
+                Ok(bytes) => Source::from_bytes(shown.clone(), bytes),
+                Err(e) => Err(InputError::new(
+                    shown.clone(),
+                    0,
+                    0,
+                    format!("cannot read: {e}"),
+                )),
+            },
+            Input::Stdin(bytes) => Source::from_bytes(STDIN, bytes.clone()),
+            Input::Failed(e) => Err(e.clone()),
+        }
+    }
+}
 
 fn is_manifest_name(p: &Path) -> bool {
     matches!(
@@ -34,44 +74,21 @@ fn shown(p: &Path) -> String {
     }
 }
 
-fn read(path: &Path, shown: String, sources: &mut Vec<Source>, errors: &mut Vec<InputError>) {
-    match std::fs::read(path) {
-        Ok(bytes) => match Source::from_bytes(shown, bytes) {
-            Ok(s) => sources.push(s),
-            Err(e) => errors.push(e),
-        },
-        Err(e) => errors.push(InputError::new(shown, 0, 0, format!("cannot read: {e}"))),
-    }
-}
-
-/// What the inputs stage hands on.
-pub struct Inputs {
-    pub sources: Vec<Source>,
-    pub errors: Vec<InputError>,
-    /// Every path met, readable or not, in input order.
-    pub order: Vec<String>,
-}
-
-/// Reads every input; what cannot be read becomes an error and the rest goes on.
-pub fn collect(paths: &[String], stdin: &mut dyn Read) -> Inputs {
-    let mut sources = Vec::new();
-    let mut errors = Vec::new();
-    let mut order = Vec::new();
+/// Lists every input in order; paths that cannot be walked become failed inputs, so the
+/// rest goes on and the failure is reported in its place.
+pub fn collect(paths: &[String], stdin: &mut dyn Read) -> Vec<Input> {
+    let mut inputs = Vec::new();
     for p in paths {
         if p == "-" {
-            order.push(STDIN.to_string());
             let mut bytes = Vec::new();
             match stdin.read_to_end(&mut bytes) {
-                Ok(_) => match Source::from_bytes(STDIN, bytes) {
-                    Ok(s) => sources.push(s),
-                    Err(e) => errors.push(e),
-                },
-                Err(e) => errors.push(InputError::new(
+                Ok(_) => inputs.push(Input::Stdin(bytes)),
+                Err(e) => inputs.push(Input::Failed(InputError::new(
                     STDIN,
                     0,
                     0,
                     format!("cannot read stdin: {e}"),
-                )),
+                ))),
             }
             continue;
         }
@@ -89,26 +106,33 @@ pub fn collect(paths: &[String], stdin: &mut dyn Read) -> Inputs {
                             && is_manifest_name(ep)
                             && !is_tool_file(ep)
                         {
-                            order.push(shown(ep));
-                            read(ep, shown(ep), &mut sources, &mut errors);
+                            inputs.push(Input::File {
+                                path: ep.to_path_buf(),
+                                shown: shown(ep),
+                            });
                         }
                     }
-                    Err(err) => {
-                        errors.push(InputError::new(p, 0, 0, format!("cannot walk: {err}")))
-                    }
+                    Err(err) => inputs.push(Input::Failed(InputError::new(
+                        p,
+                        0,
+                        0,
+                        format!("cannot walk: {err}"),
+                    ))),
                 }
             }
         } else if path.exists() {
-            order.push(p.clone());
-            read(path, p.clone(), &mut sources, &mut errors);
+            inputs.push(Input::File {
+                path: path.to_path_buf(),
+                shown: p.clone(),
+            });
         } else {
-            order.push(p.clone());
-            errors.push(InputError::new(p, 0, 0, "no such file or directory"));
+            inputs.push(Input::Failed(InputError::new(
+                p,
+                0,
+                0,
+                "no such file or directory",
+            )));
         }
     }
-    Inputs {
-        sources,
-        errors,
-        order,
-    }
+    inputs
 }

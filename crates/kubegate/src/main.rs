@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use kubegate_engine::config::{self, Config};
 use kubegate_engine::environment::Tier;
 use kubegate_engine::{CheckOptions, InputError, Level, Outcome, rules};
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -69,7 +71,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let code = match cli.command {
         Command::Test {
             paths,
@@ -214,39 +216,41 @@ fn test(
                 errors,
                 ..Outcome::default()
             };
-            let _ = out.write_all(render(&outcome, &[], output, color).as_bytes());
+            let _ = render(&outcome, &|_: &str| None, output, color, out);
             return 2;
         }
     };
     let inputs = inputs::collect(&paths, &mut std::io::stdin().lock());
-    let sources = inputs.sources;
-    let mut outcome = kubegate_engine::check(&sources, &config, &CheckOptions { env });
-    outcome.files += inputs.errors.len();
-    // Errors in input order: files that could not be read among those that could not be parsed.
-    let mut errors = inputs.errors;
-    errors.append(&mut outcome.errors);
-    let order: std::collections::HashMap<&str, usize> = inputs
-        .order
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.as_str(), i))
-        .collect();
-    errors.sort_by_key(|e| order.get(e.file.as_str()).copied().unwrap_or(usize::MAX));
-    outcome.errors = errors;
-    let _ = out.write_all(render(&outcome, &sources, output, color).as_bytes());
+    let outcome = kubegate_engine::check_inputs(
+        inputs.len(),
+        |i| inputs[i].load().map(Cow::Owned),
+        &config,
+        &CheckOptions { env },
+    );
+    // A closed pipe (`kubegate test | head`) must not turn into a panic or change the verdict.
+    // The pretty output quotes source lines: it reads again the files it quotes, one at a time.
+    let by_name: HashMap<&str, &inputs::Input> = inputs.iter().map(|i| (i.shown(), i)).collect();
+    let source = |name: &str| {
+        by_name
+            .get(name)
+            .and_then(|i| i.load().ok())
+            .map(|s| s.text)
+    };
+    let _ = render(&outcome, &source, output, color, out);
     exit_code(&outcome, fail_on_warn)
 }
 
 fn render(
     outcome: &Outcome,
-    sources: &[kubegate_engine::Source],
+    source: &dyn Fn(&str) -> Option<String>,
     output: Output,
     color: bool,
-) -> String {
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     match output {
-        Output::Pretty => kubegate_report::pretty(outcome, sources, color),
-        Output::Table => kubegate_report::table(outcome),
-        Output::Json => kubegate_report::json(outcome),
+        Output::Pretty => kubegate_report::pretty(outcome, source, color, out),
+        Output::Table => kubegate_report::table(outcome, out),
+        Output::Json => kubegate_report::json(outcome, out),
     }
 }
 

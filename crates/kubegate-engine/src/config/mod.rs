@@ -165,7 +165,7 @@ fn lexical_normalize(p: &Path) -> PathBuf {
 impl Config {
     /// The environment index for a name (`prod`, or a configured one).
     pub fn env_index(&self, name: &str) -> Option<usize> {
-        self.environments.iter().position(|e| e.env.name == name)
+        self.environments.iter().position(|e| &*e.env.name == name)
     }
 
     pub fn tier_env(&self, tier: Tier) -> usize {
@@ -173,10 +173,7 @@ impl Config {
     }
 
     pub fn env_names(&self) -> Vec<&str> {
-        self.environments
-            .iter()
-            .map(|e| e.env.name.as_str())
-            .collect()
+        self.environments.iter().map(|e| &*e.env.name).collect()
     }
 
     /// The config file as the user would name it: relative to the working directory
@@ -216,7 +213,7 @@ impl Config {
     pub fn level(&self, rule: &Rule, env: usize) -> Level {
         let e = &self.environments[env].env;
         if let Some(rc) = self.rules.get(rule.id) {
-            if let Some(l) = rc.levels.get(&e.name) {
+            if let Some(l) = rc.levels.get(&*e.name) {
                 return *l;
             }
             if let Some(l) = rc.level {
@@ -339,7 +336,7 @@ impl Config {
                 let tier = like.unwrap_or(Tier::Prod);
                 config.environments.push(EnvConfig {
                     env: Environment {
-                        name: k.text.to_string(),
+                        name: k.text.as_ref().into(),
                         tier,
                         display: display.unwrap_or_else(|| capitalize(&k.text)),
                     },

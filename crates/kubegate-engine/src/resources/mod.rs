@@ -10,6 +10,7 @@ use crate::environment::Binding;
 use crate::finding::ResourceId;
 use kubegate_yaml::{DuplicateKey, Node, Span};
 pub use pod::{Container, ContainerKind, PodSpec};
+use std::sync::Arc;
 
 /// Where each workload kind keeps its pod spec.
 pub fn pod_spec_path(kind: &str) -> Option<&'static str> {
@@ -50,18 +51,15 @@ pub struct Resource<'a> {
     pub annotations: Option<&'a Node<'a>>,
     pub pod: Option<PodSpec<'a>>,
     pub binding: Binding,
+    /// The identity, built once and shared by the resource's findings.
+    pub id: Arc<ResourceId>,
     /// Duplicate keys the loader saw inside this document.
     pub duplicates: Vec<DuplicateKey>,
 }
 
 impl<'a> Resource<'a> {
-    pub fn id(&self) -> ResourceId {
-        ResourceId {
-            api_version: self.api_version.to_string(),
-            kind: self.kind.to_string(),
-            namespace: self.namespace.map(str::to_string),
-            name: self.name.map(str::to_string),
-        }
+    pub fn id(&self) -> Arc<ResourceId> {
+        self.id.clone()
     }
 
     pub fn label(&self, key: &str) -> Option<&'a Node<'a>> {
@@ -193,7 +191,14 @@ pub fn build<'a>(
         .and_then(|m| m.get("namespace"))
         .and_then(|n| n.as_str());
     let pod = pod_spec_path(kind).and_then(|p| PodSpec::new(root, p));
+    let id = Arc::new(ResourceId {
+        api_version: api_version.to_string(),
+        kind: kind.to_string(),
+        namespace: namespace.map(str::to_string),
+        name: name.map(str::to_string),
+    });
     Resource {
+        id,
         index: 0,
         file,
         doc,

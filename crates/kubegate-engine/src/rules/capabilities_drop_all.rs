@@ -1,4 +1,4 @@
-use super::{Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 
 pub static RULE: Rule = Rule {
@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
         help: "set securityContext.capabilities.drop: [ALL] (add back only what is needed, e.g. NET_BIND_SERVICE)",
         references: "Seed 000, \"2. Container Security Context\". Pod Security Standards (restricted): Capabilities.",
     },
-    check,
+    check: Check::Resource(check),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

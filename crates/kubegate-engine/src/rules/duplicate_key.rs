@@ -1,4 +1,4 @@
-use super::{Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::Deny;
 
 pub static RULE: Rule = Rule {
@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
         help: "remove one of the repeated keys",
         references: "Kubernetes strict field validation (`kubectl apply --validate=strict`): duplicate fields are errors.",
     },
-    check,
+    check: Check::Resource(check),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {
@@ -25,6 +25,6 @@ fn check(ctx: &mut Ctx<'_, '_>) {
             d.key,
             d.first.start.line
         );
-        ctx.emit(d.span, d.key.clone(), None, message);
+        ctx.emit(d.span, d.path.clone(), None, message);
     }
 }

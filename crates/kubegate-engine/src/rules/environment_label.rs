@@ -1,4 +1,4 @@
-use super::{Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Deny, Off};
 
 pub static RULE: Rule = Rule {
@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
         help: "set metadata.labels.environment to the environment's name",
         references: "Seed 000, \"7. Environment Labeling\".",
     },
-    check,
+    check: Check::Resource(check),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {
@@ -24,7 +24,7 @@ fn check(ctx: &mut Ctx<'_, '_>) {
     let want = ctx.env.name.clone();
     let have = ctx.res.label("environment");
     let message = match have.and_then(|n| n.scalar_text()) {
-        Some(v) if v == want => return,
+        Some(v) if v == &*want => return,
         Some(v) => format!(
             "{} has label environment: {v}, but it is bound for {want}; set environment: {want}",
             ctx.subject()

@@ -1,4 +1,4 @@
-use super::{Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Deny, Off, Warn};
 use crate::resources::image::ImageRef;
 
@@ -15,7 +15,7 @@ pub static RULE: Rule = Rule {
         help: "pin the image as image@sha256:<64 hex digits> (docker inspect --format='{{index .RepoDigests 0}}' IMAGE)",
         references: "Seed 000, \"1. SHA256 Digests Required\" and Policy Matrix (dev not required, staging recommended, prod required).",
     },
-    check,
+    check: Check::Resource(check),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

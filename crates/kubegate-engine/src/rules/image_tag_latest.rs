@@ -1,4 +1,4 @@
-use super::{Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 use crate::resources::image::ImageRef;
 
@@ -15,7 +15,7 @@ pub static RULE: Rule = Rule {
         help: "pin a version tag (image:v1.2.3) or a digest (image@sha256:...)",
         references: "Seed 000, Policy Matrix: \"No :latest tags\" (dev warn, staging and prod required).",
     },
-    check,
+    check: Check::Resource(check),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

@@ -1,4 +1,4 @@
-use super::{Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 
 pub static RULE: Rule = Rule {
@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
         help: "define a livenessProbe (httpGet, tcpSocket, grpc or exec)",
         references: "Seed 000, \"5. Health Probes\" and \"Violation: Missing Health Probes\"; Policy Matrix (dev/staging recommended, prod required).",
     },
-    check,
+    check: Check::Resource(check),
 };
 
 pub(super) fn check_probe(ctx: &mut Ctx<'_, '_>, probe: &str) {

@@ -3,7 +3,7 @@
 //! `kubegate explain`, the config schema and `docs/rules/` are all generated from [`ALL`].
 
 use crate::environment::Environment;
-use crate::evaluate::Bundle;
+use crate::evaluate::{Index, Pending};
 use crate::finding::{Finding, Level};
 use crate::resources::{Container, Resource};
 use kubegate_yaml::Span;
@@ -64,7 +64,22 @@ pub struct Rule {
     pub levels: Levels,
     pub params: &'static [Param],
     pub doc: Doc,
-    pub check: fn(&mut Ctx<'_, '_>),
+    pub check: Check,
+}
+
+/// How a rule checks.
+pub enum Check {
+    /// From the resource alone.
+    Resource(fn(&mut Ctx<'_, '_>)),
+    /// Against the whole set of inputs. `collect` runs on each resource while its tree is
+    /// loaded and asks its question with [`Ctx::defer`]; once every input is read,
+    /// `judge` answers each question against the [`Index`] of the bundle and returns the
+    /// finding's message when the rule is broken. Only small owned facts outlive a
+    /// document, so memory stays bounded by one document's tree.
+    Bundle {
+        collect: fn(&mut Ctx<'_, '_>),
+        judge: fn(&Index, &Pending) -> Option<String>,
+    },
 }
 
 /// The documentation sections of a rule (Markdown).
@@ -94,12 +109,12 @@ pub struct Param {
 pub struct Ctx<'r, 'a> {
     pub rule: &'static Rule,
     pub res: &'r Resource<'a>,
-    pub bundle: &'r Bundle<'a>,
     pub env: &'r Environment,
     pub level: Level,
-    pub file_name: &'r str,
+    pub file_name: &'r std::sync::Arc<str>,
     pub(crate) params: &'r [f64],
     pub(crate) out: &'r mut Vec<Finding>,
+    pub(crate) deferred: &'r mut Vec<Pending>,
 }
 
 impl Ctx<'_, '_> {
@@ -138,11 +153,11 @@ impl Ctx<'_, '_> {
         message: String,
     ) {
         self.out.push(Finding {
-            rule: self.rule.id.to_string(),
+            rule: self.rule.id.into(),
             level: self.level,
             environment: self.env.name.clone(),
             message,
-            file: self.file_name.to_string(),
+            file: self.file_name.clone(),
             line: span.start.line,
             column: span.start.col,
             end_line: span.end.line,
@@ -151,8 +166,33 @@ impl Ctx<'_, '_> {
             container: container.map(|c| c.name.clone()),
             path,
             exemption: None,
+            file_index: self.res.file as u32,
+            resource_index: self.res.index as u32,
+        });
+    }
+
+    /// Defers a cross-resource question (see [`Check::Bundle`]): the finding, if `judge`
+    /// returns a message, will point at `span` and be about the field at `path`.
+    pub fn defer(
+        &mut self,
+        span: Span,
+        path: String,
+        labels: Vec<(String, String)>,
+        values: Vec<i64>,
+    ) {
+        self.deferred.push(Pending {
+            rule: self.rule,
+            level: self.level,
+            environment: self.env.name.clone(),
+            subject: self.subject(),
+            file: self.file_name.clone(),
             file_index: self.res.file,
             resource_index: self.res.index,
+            span,
+            path,
+            resource: self.res.id(),
+            labels,
+            values,
         });
     }
 

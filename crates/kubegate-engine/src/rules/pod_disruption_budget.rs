@@ -1,4 +1,5 @@
-use super::{Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Rule, levels};
+use crate::evaluate::{Index, Pending};
 use crate::finding::Level::{Off, Warn};
 use crate::resources::selector::labels;
 
@@ -15,32 +16,41 @@ pub static RULE: Rule = Rule {
         help: "add a PodDisruptionBudget whose selector matches the pod template's labels",
         references: "Seed 000, \"6. High Availability\": Recommendation: Also create a PodDisruptionBudget.",
     },
-    check,
+    check: Check::Bundle { collect, judge },
 };
 
-fn check(ctx: &mut Ctx<'_, '_>) {
+fn collect(ctx: &mut Ctx<'_, '_>) {
     if !super::replicas::is_replicated_kind(ctx.res.kind) {
         return;
     }
     let Some(pod) = &ctx.res.pod else { return };
-    if super::replicas::effective_replicas(ctx.res, ctx.bundle) < 2
-        || !ctx.bundle.pdbs_for(ctx.res).is_empty()
+    let path = pod.path.trim_end_matches(".spec").to_string() + ".metadata.labels";
+    let span = ctx.res.locate(&path);
+    ctx.defer(
+        span,
+        path,
+        labels(pod.labels),
+        vec![super::replicas::declared_replicas(ctx.res)],
+    );
+}
+
+fn judge(index: &Index, p: &Pending) -> Option<String> {
+    if super::replicas::effective_replicas(index, p) < 2
+        || !index
+            .pdbs
+            .matching(&p.resource.namespace, &p.labels)
+            .is_empty()
     {
-        return;
+        return None;
     }
-    let shown: Vec<String> = labels(pod.labels)
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    let message = format!(
+    let shown: Vec<String> = p.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    Some(format!(
         "{} should have a PodDisruptionBudget selecting its pods ({})",
-        ctx.subject(),
+        p.subject,
         if shown.is_empty() {
             "its pod template has no labels".to_string()
         } else {
             shown.join(",")
         }
-    );
-    let path = pod.path.trim_end_matches(".spec").to_string() + ".metadata.labels";
-    ctx.emit(ctx.res.locate(&path), path, None, message);
+    ))
 }

@@ -1,4 +1,4 @@
-use super::{Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 
 pub static RULE: Rule = Rule {
@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
         help: "set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where the program writes",
         references: "Seed 000, \"2. Container Security Context\" and Policy Matrix (readOnlyRootFS); seed 002, \"Read-Only Root Filesystem\".",
     },
-    check,
+    check: Check::Resource(check),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

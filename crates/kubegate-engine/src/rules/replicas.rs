@@ -1,5 +1,5 @@
-use super::{Ctx, Doc, Param, Rule, levels};
-use crate::evaluate::Bundle;
+use super::{Check, Ctx, Doc, Param, Rule, levels};
+use crate::evaluate::{Index, Pending};
 use crate::finding::Level::{Deny, Off, Warn};
 use crate::resources::Resource;
 
@@ -22,7 +22,7 @@ pub static RULE: Rule = Rule {
         help: "set spec.replicas: 2 or more (or label allow-single-replica: \"true\" for a workload that cannot run twice)",
         references: "Seed 000, \"6. High Availability\" and \"Violation: Single Replica in Production\"; Policy Matrix (dev not required, staging recommended, prod required).",
     },
-    check,
+    check: Check::Bundle { collect, judge },
 };
 
 pub(super) fn is_replicated_kind(kind: &str) -> bool {
@@ -32,42 +32,45 @@ pub(super) fn is_replicated_kind(kind: &str) -> bool {
     )
 }
 
-/// The replica count a workload runs with at least: `spec.replicas` (missing is 1), or
-/// more when an HPA keeps a higher minimum.
-pub(super) fn effective_replicas(res: &Resource<'_>, bundle: &Bundle<'_>) -> i64 {
-    let declared = res
-        .root
-        .path("spec.replicas")
-        .map(|n| n.as_i64().unwrap_or(0))
-        .unwrap_or(1);
-    let hpa = res
-        .name
-        .and_then(|n| bundle.hpa_min.get(&(res.namespace, res.kind, n)))
-        .copied()
-        .unwrap_or(0);
-    declared.max(hpa)
+/// `spec.replicas` as Kubernetes reads it: missing or null is 1; a value that is not a
+/// whole number counts as 0 (the API server would reject it).
+pub(super) fn declared_replicas(res: &Resource<'_>) -> i64 {
+    match res.root.path("spec.replicas") {
+        None => 1,
+        Some(n) if n.is_null() => 1,
+        Some(n) => n.as_i64().unwrap_or(0),
+    }
 }
 
-fn check(ctx: &mut Ctx<'_, '_>) {
-    if !is_replicated_kind(ctx.res.kind) {
-        return;
-    }
-    if ctx
-        .res
-        .label("allow-single-replica")
-        .and_then(|n| n.as_str())
-        == Some("true")
+/// The replicas a workload runs with at least: declared, or an HPA's higher minimum.
+pub(super) fn effective_replicas(index: &Index, p: &Pending) -> i64 {
+    p.values[0].max(index.hpa_min(&p.resource))
+}
+
+fn collect(ctx: &mut Ctx<'_, '_>) {
+    if !is_replicated_kind(ctx.res.kind)
+        || ctx
+            .res
+            .label("allow-single-replica")
+            .and_then(|n| n.as_str())
+            == Some("true")
     {
         return;
     }
-    let min = ctx.param("minimum") as i64;
-    if effective_replicas(ctx.res, ctx.bundle) < min {
-        let message = format!("{} must have replicas >= {min} for HA", ctx.subject());
-        ctx.emit(
+    let (declared, min) = (declared_replicas(ctx.res), ctx.param("minimum") as i64);
+    if declared < min {
+        // Only an HPA elsewhere in the inputs can still satisfy the rule.
+        ctx.defer(
             ctx.res.locate("spec.replicas"),
             "spec.replicas".into(),
-            None,
-            message,
+            Vec::new(),
+            vec![declared, min],
         );
     }
+}
+
+fn judge(index: &Index, p: &Pending) -> Option<String> {
+    let min = p.values[1];
+    (effective_replicas(index, p) < min)
+        .then(|| format!("{} must have replicas >= {min} for HA", p.subject))
 }

@@ -1,4 +1,4 @@
-use super::{Ctx, Doc, Param, Rule, levels};
+use super::{Check, Ctx, Doc, Param, Rule, levels};
 use crate::finding::Level::{Off, Warn};
 use crate::resources::{ContainerKind, quantity};
 
@@ -21,7 +21,7 @@ pub static RULE: Rule = Rule {
         help: "keep limits within 2-4x of requests (raise the request or lower the limit)",
         references: "Seed 000, \"4. Resource Limits and Requests\": Guideline: Set `limits` to 2-4x `requests` based on burst needs.",
     },
-    check,
+    check: Check::Resource(check),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

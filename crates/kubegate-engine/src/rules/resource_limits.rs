@@ -1,4 +1,4 @@
-use super::{Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 
 pub static RULE: Rule = Rule {
@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
         help: "define resources.limits.cpu and resources.limits.memory (2-4x the requests)",
         references: "Seed 000, \"4. Resource Limits and Requests\" and \"Violation: Missing Resource Limits\"; Policy Matrix (Resource limits).",
     },
-    check,
+    check: Check::Resource(check),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

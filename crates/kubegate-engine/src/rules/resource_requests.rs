@@ -1,4 +1,4 @@
-use super::{Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 use crate::resources::ContainerKind;
 
@@ -15,7 +15,7 @@ pub static RULE: Rule = Rule {
         help: "define resources.requests.cpu and resources.requests.memory",
         references: "Seed 000, \"4. Resource Limits and Requests\"; Policy Matrix (Resource limits: dev recommended, staging and prod required).",
     },
-    check,
+    check: Check::Resource(check),
 };
 
 pub(super) fn check_fields(ctx: &mut Ctx<'_, '_>, section: &str) {

@@ -1,4 +1,4 @@
-use super::{Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::Deny;
 use crate::resources::pod::Failure;
 
@@ -15,7 +15,7 @@ pub static RULE: Rule = Rule {
         help: "set securityContext.runAsNonRoot: true at the pod level (or on every container)",
         references: "Seed 000, \"2. Container Security Context\" and \"3. Pod Security Context\"; Policy Matrix: required in every environment. Pod Security Standards (restricted): Running as Non-root.",
     },
-    check,
+    check: Check::Resource(check),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {
@@ -31,7 +31,7 @@ fn check(ctx: &mut Ctx<'_, '_>) {
                     Some(v) => format!(
                         "{} sets securityContext.runAsNonRoot: {}; it must be true",
                         ctx.subject(),
-                        v.scalar_text().unwrap_or("null")
+                        v.shown()
                     ),
                 };
                 let rel = "securityContext.runAsNonRoot";
@@ -46,7 +46,7 @@ fn check(ctx: &mut Ctx<'_, '_>) {
                     Some(v) => format!(
                         "{} sets securityContext.runAsNonRoot: {}; it must be true",
                         ctx.container_subject(c),
-                        v.scalar_text().unwrap_or("null")
+                        v.shown()
                     ),
                 };
                 ctx.emit_container(c, "securityContext.runAsNonRoot", message);

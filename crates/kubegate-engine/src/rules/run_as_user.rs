@@ -1,4 +1,4 @@
-use super::{Ctx, Doc, Param, Rule, levels};
+use super::{Check, Ctx, Doc, Param, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 use crate::resources::pod::Failure;
 
@@ -21,7 +21,7 @@ pub static RULE: Rule = Rule {
         help: "set securityContext.runAsUser to a UID >= 1000 at the pod level",
         references: "Seed 000, \"3. Pod Security Context\": `runAsUser >= 1000` prevents running as system users (0-999).",
     },
-    check,
+    check: Check::Resource(check),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {
@@ -39,7 +39,7 @@ fn check(ctx: &mut Ctx<'_, '_>) {
                     Some(v) => format!(
                         "{} sets securityContext.runAsUser: {}; it must be >= {min}",
                         ctx.subject(),
-                        v.scalar_text().unwrap_or("null")
+                        v.shown()
                     ),
                 };
                 ctx.emit(pod.locate(rel), pod.field_path(rel), None, message);
@@ -53,7 +53,7 @@ fn check(ctx: &mut Ctx<'_, '_>) {
                     Some(v) => format!(
                         "{} sets securityContext.runAsUser: {}; it must be >= {min}",
                         ctx.container_subject(c),
-                        v.scalar_text().unwrap_or("null")
+                        v.shown()
                     ),
                 };
                 ctx.emit_container(c, rel, message);

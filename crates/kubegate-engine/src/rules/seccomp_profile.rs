@@ -1,4 +1,4 @@
-use super::{Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 use crate::resources::pod::Failure;
 use kubegate_yaml::Node;
@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
         help: "set securityContext.seccompProfile.type: RuntimeDefault at the pod level",
         references: "Seed 000, \"3. Pod Security Context\" and \"Violation: Missing seccomp Profile\"; Policy Matrix: dev/staging recommended, prod required. Pod Security Standards (restricted): Seccomp.",
     },
-    check,
+    check: Check::Resource(check),
 };
 
 fn profile_type<'n>(n: &'n Node<'_>) -> Option<&'n str> {
