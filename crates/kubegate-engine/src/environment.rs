@@ -76,17 +76,9 @@ pub fn conventional_tier(word: &str) -> Option<Tier> {
 }
 
 /// Chooses the environment of a resource from its file path and namespace.
-pub fn bind(
-    config: &Config,
-    forced: Option<usize>,
-    file: &str,
-    namespace: Option<&str>,
-) -> Binding {
+pub fn bind(config: &Config, forced: Option<usize>, file: &str, namespace: Option<&str>) -> Binding {
     if let Some(env) = forced {
-        return Binding {
-            env,
-            reason: "--env on the command line".into(),
-        };
+        return Binding { env, reason: "--env on the command line".into() };
     }
     let rel = config.relative_path(file);
     let is_stdin = file == "-" || file == "<stdin>";
@@ -105,11 +97,7 @@ pub fn bind(
             if let Some(glob) = env.namespaces.first_match(ns) {
                 return Binding {
                     env: i,
-                    reason: format!(
-                        "namespace `{ns}` matches `{glob}` in {}",
-                        config.display_path()
-                    )
-                    .into(),
+                    reason: format!("namespace `{ns}` matches `{glob}` in {}", config.display_path()).into(),
                 };
             }
         }
@@ -118,11 +106,7 @@ pub fn bind(
         // The deepest segment is the most specific: `prod/dev/x.yaml` is dev.
         let path = Path::new(&rel);
         let stem = path.file_stem().and_then(|s| s.to_str());
-        let dirs = path
-            .parent()
-            .into_iter()
-            .flat_map(|p| p.components())
-            .filter_map(|c| c.as_os_str().to_str());
+        let dirs = path.parent().into_iter().flat_map(|p| p.components()).filter_map(|c| c.as_os_str().to_str());
         let segments: Vec<&str> = dirs.chain(stem).collect();
         for seg in segments.iter().rev() {
             if let Some(tier) = conventional_tier(seg) {
@@ -136,20 +120,13 @@ pub fn bind(
     if let Some(ns) = namespace {
         let last = ns.rsplit('-').next().unwrap_or(ns);
         if let Some(tier) = conventional_tier(last) {
-            return Binding {
-                env: config.tier_env(tier),
-                reason: format!("namespace `{ns}` ends in `{last}`").into(),
-            };
+            return Binding { env: config.tier_env(tier), reason: format!("namespace `{ns}` ends in `{last}`").into() };
         }
     }
     match config.default_environment {
         Some(env) => Binding {
             env,
-            reason: format!(
-                "no path or namespace matched; default_environment in {}",
-                config.display_path()
-            )
-            .into(),
+            reason: format!("no path or namespace matched; default_environment in {}", config.display_path()).into(),
         },
         None => Binding {
             env: config.tier_env(Tier::Prod),

@@ -48,12 +48,7 @@ impl Source {
                 let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
                 let line = good.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
                 let col = good.iter().rev().take_while(|&&b| b != b'\n').count() as u32 + 1;
-                Err(InputError::new(
-                    path,
-                    line,
-                    col,
-                    "invalid UTF-8: manifests must be UTF-8 text",
-                ))
+                Err(InputError::new(path, line, col, "invalid UTF-8: manifests must be UTF-8 text"))
             }
         }
     }
@@ -86,10 +81,7 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn count(&self, level: Level) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.level == level && f.exemption.is_none())
-            .count()
+        self.findings.iter().filter(|f| f.level == level && f.exemption.is_none()).count()
     }
 }
 
@@ -118,18 +110,9 @@ pub struct Pending {
 #[derive(Debug)]
 pub enum Fact {
     /// A PodDisruptionBudget's selector in its namespace.
-    Pdb {
-        namespace: Option<String>,
-        selector: Selector,
-        resource: usize,
-    },
+    Pdb { namespace: Option<String>, selector: Selector, resource: usize },
     /// An HPA keeping at least `min` replicas of the named workload.
-    Hpa {
-        namespace: Option<String>,
-        kind: String,
-        name: String,
-        min: i64,
-    },
+    Hpa { namespace: Option<String>, kind: String, name: String, min: i64 },
 }
 
 impl Fact {
@@ -143,27 +126,14 @@ impl Fact {
                 if selector.is_empty() && (node.is_none() || r.api_version == "policy/v1beta1") {
                     selector.matches_nothing = true;
                 }
-                Some(Fact::Pdb {
-                    namespace: ns,
-                    selector,
-                    resource: r.index,
-                })
+                Some(Fact::Pdb { namespace: ns, selector, resource: r.index })
             }
             "HorizontalPodAutoscaler" => {
                 let target = r.root.path("spec.scaleTargetRef")?;
                 let kind = target.get("kind").and_then(Node::as_str)?;
                 let name = target.get("name").and_then(Node::as_str)?;
-                let min = r
-                    .root
-                    .path("spec.minReplicas")
-                    .and_then(Node::as_i64)
-                    .unwrap_or(1);
-                Some(Fact::Hpa {
-                    namespace: ns,
-                    kind: kind.into(),
-                    name: name.into(),
-                    min,
-                })
+                let min = r.root.path("spec.minReplicas").and_then(Node::as_i64).unwrap_or(1);
+                Some(Fact::Hpa { namespace: ns, kind: kind.into(), name: name.into(), min })
             }
             _ => None,
         }
@@ -175,7 +145,8 @@ impl Fact {
 pub struct Index {
     /// PodDisruptionBudgets by namespace and selector.
     pub pdbs: SelectorIndex,
-    hpa_min: HashMap<(Option<String>, String, String), i64>,
+    /// namespace → target kind → target name → the highest HPA `minReplicas`.
+    hpa_min: HashMap<Option<String>, HashMap<String, HashMap<String, i64>>>,
 }
 
 impl Index {
@@ -183,18 +154,10 @@ impl Index {
         let mut index = Index::default();
         for f in facts {
             match f {
-                Fact::Pdb {
-                    namespace,
-                    selector,
-                    resource,
-                } => index.pdbs.insert(namespace, selector, resource),
-                Fact::Hpa {
-                    namespace,
-                    kind,
-                    name,
-                    min,
-                } => {
-                    let e = index.hpa_min.entry((namespace, kind, name)).or_insert(min);
+                Fact::Pdb { namespace, selector, resource } => index.pdbs.insert(namespace, selector, resource),
+                Fact::Hpa { namespace, kind, name, min } => {
+                    let e =
+                        index.hpa_min.entry(namespace).or_default().entry(kind).or_default().entry(name).or_insert(min);
                     *e = (*e).max(min);
                 }
             }
@@ -205,10 +168,9 @@ impl Index {
     /// The highest `minReplicas` of the HPAs targeting a workload (0 when none does).
     pub fn hpa_min(&self, r: &ResourceId) -> i64 {
         let Some(name) = &r.name else { return 0 };
-        self.hpa_min
-            .get(&(r.namespace.clone(), r.kind.clone(), name.clone()))
-            .copied()
-            .unwrap_or(0)
+        let found =
+            self.hpa_min.get(&r.namespace).and_then(|k| k.get(r.kind.as_str())).and_then(|n| n.get(name.as_str()));
+        found.copied().unwrap_or(0)
     }
 }
 
@@ -235,10 +197,7 @@ fn helm_template_line(text: &str) -> Option<(u32, u32)> {
     ];
     text.lines().enumerate().find_map(|(i, l)| {
         let at = l.find("{{")?;
-        MARKERS
-            .iter()
-            .any(|m| l.contains(m))
-            .then(|| (i as u32 + 1, l[..at].chars().count() as u32 + 1))
+        MARKERS.iter().any(|m| l.contains(m)).then(|| (i as u32 + 1, l[..at].chars().count() as u32 + 1))
     })
 }
 
@@ -294,12 +253,7 @@ fn check_file(
             Ok(id) => id,
             Err(NotAResource::Skip) => return,
             Err(NotAResource::Error(span, msg)) => {
-                out.errors.push(InputError::new(
-                    &src.path,
-                    span.start.line,
-                    span.start.col,
-                    msg,
-                ));
+                out.errors.push(InputError::new(&src.path, span.start.line, span.start.col, msg));
                 return;
             }
         };
@@ -312,15 +266,7 @@ fn check_file(
                 b
             }
         };
-        let mut r = resources::build(
-            fi,
-            doc.index,
-            &doc.root,
-            api_version,
-            kind,
-            binding,
-            duplicates,
-        );
+        let mut r = resources::build(fi, doc.index, &doc.root, api_version, kind, binding, duplicates);
         r.index = out.resources.len();
         let env = &config.environments[r.binding.env].env;
         out.resources.push(ResourceInfo {
@@ -353,31 +299,16 @@ fn check_file(
         }
     });
     if let Some(e) = error {
-        out.errors.push(InputError::new(
-            &src.path,
-            e.pos.line,
-            e.pos.col,
-            format!("cannot parse YAML: {}", e.message),
-        ));
+        out.errors.push(InputError::new(&src.path, e.pos.line, e.pos.col, format!("cannot parse YAML: {}", e.message)));
     } else if !any_document {
-        out.errors.push(InputError::new(
-            &src.path,
-            1,
-            1,
-            "empty file: no Kubernetes documents",
-        ));
+        out.errors.push(InputError::new(&src.path, 1, 1, "empty file: no Kubernetes documents"));
     }
     out
 }
 
 /// Runs the built-in rules over sources already in memory.
 pub fn check(sources: &[Source], config: &Config, opts: &CheckOptions) -> Outcome {
-    check_inputs(
-        sources.len(),
-        |i| Ok(Cow::Borrowed(&sources[i])),
-        config,
-        opts,
-    )
+    check_inputs(sources.len(), |i| Ok(Cow::Borrowed(&sources[i])), config, opts)
 }
 
 /// Runs the built-in rules over `count` inputs, reading input `i` with `load(i)` when its
@@ -389,10 +320,7 @@ pub fn check_inputs<'s>(
     config: &Config,
     opts: &CheckOptions,
 ) -> Outcome {
-    let mut outcome = Outcome {
-        files: count,
-        ..Outcome::default()
-    };
+    let mut outcome = Outcome { files: count, ..Outcome::default() };
     let forced = match &opts.env {
         Some(name) => match config.env_index(name) {
             Some(i) => Some(i),
@@ -401,10 +329,7 @@ pub fn check_inputs<'s>(
                     "--env",
                     0,
                     0,
-                    format!(
-                        "unknown environment `{name}`; known: {}",
-                        config.env_names().join(", ")
-                    ),
+                    format!("unknown environment `{name}`; known: {}", config.env_names().join(", ")),
                 ));
                 return outcome;
             }
@@ -414,25 +339,17 @@ pub fn check_inputs<'s>(
     let plan = Plan {
         levels: rules::ALL
             .iter()
-            .map(|r| {
-                (0..config.environments.len())
-                    .map(|e| (config.level(r, e), config.params(r)))
-                    .collect()
-            })
+            .map(|r| (0..config.environments.len()).map(|e| (config.level(r, e), config.params(r))).collect())
             .collect(),
     };
-    let results: Vec<FileResult> = (0..count)
-        .into_par_iter()
-        .map(|fi| check_file(fi, load(fi), config, forced, &plan))
-        .collect();
+    let results: Vec<FileResult> =
+        (0..count).into_par_iter().map(|fi| check_file(fi, load(fi), config, forced, &plan)).collect();
 
     // Merge, turning file-local resource indices into run-wide ones; sized exactly, so
     // the merge does not double the findings' memory.
     let total = |f: fn(&FileResult) -> usize| results.iter().map(f).sum::<usize>();
     outcome.findings.reserve_exact(total(|r| r.findings.len()));
-    outcome
-        .resources
-        .reserve_exact(total(|r| r.resources.len()));
+    outcome.resources.reserve_exact(total(|r| r.resources.len()));
     let mut facts = Vec::with_capacity(total(|r| r.facts.len()));
     let mut pending = Vec::with_capacity(total(|r| r.pending.len()));
     for mut r in results {
@@ -484,18 +401,9 @@ pub fn check_inputs<'s>(
         .collect();
     outcome.findings.extend(judged);
     // Stable: within one position, rules keep their registry order.
-    let order: HashMap<&str, usize> = rules::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id, i))
-        .collect();
-    outcome.findings.sort_by_cached_key(|f| {
-        (
-            f.file_index,
-            f.line,
-            f.column,
-            order.get(&*f.rule).copied().unwrap_or(usize::MAX),
-        )
-    });
+    let order: HashMap<&str, usize> = rules::ALL.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    outcome
+        .findings
+        .sort_by_cached_key(|f| (f.file_index, f.line, f.column, order.get(&*f.rule).copied().unwrap_or(usize::MAX)));
     outcome
 }

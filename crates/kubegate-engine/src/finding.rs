@@ -84,29 +84,15 @@ pub struct InputError {
 }
 
 impl InputError {
-    pub fn new(
-        file: impl Into<String>,
-        line: u32,
-        column: u32,
-        message: impl Into<String>,
-    ) -> Self {
-        InputError {
-            file: file.into(),
-            line,
-            column,
-            message: message.into(),
-        }
+    pub fn new(file: impl Into<String>, line: u32, column: u32, message: impl Into<String>) -> Self {
+        InputError { file: file.into(), line, column, message: message.into() }
     }
 }
 
 impl std::fmt::Display for InputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.line > 0 {
-            write!(
-                f,
-                "{}:{}:{}: {}",
-                self.file, self.line, self.column, self.message
-            )
+            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
         } else {
             write!(f, "{}: {}", self.file, self.message)
         }

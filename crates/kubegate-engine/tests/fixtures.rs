@@ -49,37 +49,13 @@ fn parse_fixture(path: &Path, folder_rule: &str) -> (Fixture, String) {
 
 fn actual(f: &Fixture, text: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let source = Source {
-        path: f.path.display().to_string(),
-        text: text.to_string(),
-    };
+    let source = Source { path: f.path.display().to_string(), text: text.to_string() };
     for env in &f.envs {
-        let outcome = check(
-            std::slice::from_ref(&source),
-            &Config::default(),
-            &CheckOptions {
-                env: Some(env.clone()),
-            },
-        );
-        assert!(
-            outcome.errors.is_empty(),
-            "{}: {:?}",
-            f.path.display(),
-            outcome.errors
-        );
-        for x in outcome
-            .findings
-            .iter()
-            .filter(|x| f.rules.iter().any(|r| *r == *x.rule))
-        {
-            out.insert(format!(
-                "{env} {} {} {}:{} {}",
-                x.rule,
-                x.level.as_str(),
-                x.line,
-                x.column,
-                x.message
-            ));
+        let outcome =
+            check(std::slice::from_ref(&source), &Config::default(), &CheckOptions { env: Some(env.clone()) });
+        assert!(outcome.errors.is_empty(), "{}: {:?}", f.path.display(), outcome.errors);
+        for x in outcome.findings.iter().filter(|x| f.rules.iter().any(|r| *r == *x.rule)) {
+            out.insert(format!("{env} {} {} {}:{} {}", x.rule, x.level.as_str(), x.line, x.column, x.message));
         }
     }
     out
@@ -87,11 +63,8 @@ fn actual(f: &Fixture, text: &str) -> BTreeSet<String> {
 
 fn fixture_dirs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
+    let mut dirs: Vec<_> =
+        std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
     dirs.sort();
     dirs
 }
@@ -115,31 +88,19 @@ fn every_fixture_produces_exactly_its_expected_findings() {
         for file in files(&dir) {
             let (f, text) = parse_fixture(&file, &rule);
             for r in &f.rules {
-                assert!(
-                    rules::find(r).is_some(),
-                    "{}: unknown rule {r}",
-                    file.display()
-                );
+                assert!(rules::find(r).is_some(), "{}: unknown rule {r}", file.display());
             }
             let got = actual(&f, &text);
             count += 1;
             if got != f.expected {
                 let missing: Vec<_> = f.expected.difference(&got).collect();
                 let extra: Vec<_> = got.difference(&f.expected).collect();
-                failures.push(format!(
-                    "{}\n  missing: {missing:#?}\n  unexpected: {extra:#?}",
-                    file.display()
-                ));
+                failures.push(format!("{}\n  missing: {missing:#?}\n  unexpected: {extra:#?}", file.display()));
             }
         }
     }
     assert!(count > 0, "no fixtures found");
-    assert!(
-        failures.is_empty(),
-        "{} fixture(s) differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} fixture(s) differ:\n{}", failures.len(), failures.join("\n"));
 }
 
 /// Every rule has fixtures, with at least one case where it fires and one where it must not.
@@ -147,9 +108,7 @@ fn every_fixture_produces_exactly_its_expected_findings() {
 fn every_rule_has_firing_and_quiet_fixtures() {
     let mut problems = Vec::new();
     for rule in rules::ALL {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(rule.id);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rule.id);
         if !dir.is_dir() {
             problems.push(format!("{}: no fixtures folder", rule.id));
             continue;
@@ -158,11 +117,7 @@ fn every_rule_has_firing_and_quiet_fixtures() {
         for file in files(&dir) {
             let (f, _) = parse_fixture(&file, rule.id);
             for env in &f.envs {
-                let n = f
-                    .expected
-                    .iter()
-                    .filter(|e| e.starts_with(&format!("{env} {} ", rule.id)))
-                    .count();
+                let n = f.expected.iter().filter(|e| e.starts_with(&format!("{env} {} ", rule.id))).count();
                 if n > 0 { fires = true } else { quiet = true }
             }
         }

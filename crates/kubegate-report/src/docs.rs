@@ -20,10 +20,7 @@ pub fn rule_page(rule: &Rule) -> String {
     ));
     s.push_str(&format!("## What it checks\n\n{}\n\n", rule.doc.what));
     s.push_str(&format!("## Why\n\n{}\n\n", rule.doc.why));
-    s.push_str(&format!(
-        "## Example\n\nReported:\n\n```yaml\n{}```\n\n",
-        rule.doc.example
-    ));
+    s.push_str(&format!("## Example\n\nReported:\n\n```yaml\n{}```\n\n", rule.doc.example));
     s.push_str(&format!("## Fix\n\n{}\n\n", rule.doc.fix));
     if !rule.params.is_empty() {
         s.push_str("## Parameters\n\nSet in `kubegate.yaml` under `rules.");
@@ -71,9 +68,7 @@ pub fn generated_files() -> Vec<(String, String)> {
     for r in ALL {
         files.push((format!("docs/rules/{}.md", r.id), rule_page(r)));
     }
-    let schema = serde_json::to_string_pretty(&kubegate_engine::config::json_schema())
-        .expect("schema")
-        + "\n";
+    let schema = serde_json::to_string_pretty(&kubegate_engine::config::json_schema()).expect("schema") + "\n";
     files.push(("docs/kubegate.schema.json".to_string(), schema));
     files
 }

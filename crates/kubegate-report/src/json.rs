@@ -40,11 +40,7 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             environments,
             denials: outcome.count(Level::Deny),
             warnings: outcome.count(Level::Warn),
-            exempted: outcome
-                .findings
-                .iter()
-                .filter(|f| f.exemption.is_some())
-                .count(),
+            exempted: outcome.findings.iter().filter(|f| f.exemption.is_some()).count(),
             errors: outcome.errors.len(),
         },
         findings: &outcome.findings,

@@ -20,17 +20,12 @@ pub fn summary_line(outcome: &Outcome) -> String {
         *envs.entry(&*r.environment).or_default() += 1;
     }
     let envs: Vec<String> = envs.iter().map(|(e, n)| format!("{e} {n}")).collect();
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     format!(
         "{}, {}{}: {}, {}, {}",
         plural(outcome.files, "file", "files"),
         plural(outcome.resources.len(), "resource", "resources"),
-        if envs.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", envs.join(", "))
-        },
+        if envs.is_empty() { String::new() } else { format!(" ({})", envs.join(", ")) },
         plural(outcome.count(Level::Deny), "denial", "denials"),
         plural(outcome.count(Level::Warn), "warning", "warnings"),
         plural(outcome.errors.len(), "error", "errors"),

@@ -1,9 +1,7 @@
 //! rustc-style output: the offending span underlined in its source line, the rule's fix
 //! as help, and the environment the resource was bound for, with the reason.
 
-use annotate_snippets::{
-    AnnotationKind, Group, Level as ALevel, Renderer, Snippet, renderer::DecorStyle,
-};
+use annotate_snippets::{AnnotationKind, Group, Level as ALevel, Renderer, Snippet, renderer::DecorStyle};
 use kubegate_engine::{Level, Outcome};
 use std::io::{self, Write};
 
@@ -30,10 +28,7 @@ impl Lines {
 }
 
 fn byte_col(line: &str, col: u32) -> usize {
-    line.char_indices()
-        .nth(col.saturating_sub(1) as usize)
-        .map(|(i, _)| i)
-        .unwrap_or(line.len())
+    line.char_indices().nth(col.saturating_sub(1) as usize).map(|(i, _)| i).unwrap_or(line.len())
 }
 
 /// A snippet of one source line with the span `[col, end_col)` underlined (clamped to the
@@ -48,23 +43,12 @@ fn snippet<'a>(
 ) -> Option<Snippet<'a, annotate_snippets::Annotation<'a>>> {
     let text = lines?.line(line)?;
     let start = byte_col(text, col);
-    let mut end = if end_line == line {
-        byte_col(text, end_col)
-    } else {
-        text.len()
-    };
+    let mut end = if end_line == line { byte_col(text, end_col) } else { text.len() };
     if end <= start {
-        end = text[start..]
-            .chars()
-            .next()
-            .map(|c| start + c.len_utf8())
-            .unwrap_or(start);
+        end = text[start..].chars().next().map(|c| start + c.len_utf8()).unwrap_or(start);
     }
     Some(
-        Snippet::source(text)
-            .line_start(line as usize)
-            .path(file)
-            .annotation(AnnotationKind::Primary.span(start..end)),
+        Snippet::source(text).line_start(line as usize).path(file).annotation(AnnotationKind::Primary.span(start..end)),
     )
 }
 
@@ -77,12 +61,7 @@ pub fn render(
     color: bool,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let renderer = if color {
-        Renderer::styled()
-    } else {
-        Renderer::plain()
-    }
-    .decor_style(DecorStyle::Ascii);
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() }.decor_style(DecorStyle::Ascii);
     // The file being rendered (output is grouped by file), read on first use.
     let mut current: (String, Option<Lines>) = (String::new(), None);
     let switch_to = |current: &mut (String, Option<Lines>), file: &str| {
@@ -97,30 +76,18 @@ pub fn render(
         let group = match snippet(lines, &e.file, e.line, e.column, e.line, e.column) {
             Some(s) => Group::with_title(title).element(s),
             None if e.line > 0 => Group::with_title(title).element(
-                annotate_snippets::Origin::path(e.file.as_str())
-                    .line(e.line as usize)
-                    .char_column(e.column as usize),
+                annotate_snippets::Origin::path(e.file.as_str()).line(e.line as usize).char_column(e.column as usize),
             ),
-            None => {
-                Group::with_title(title).element(annotate_snippets::Origin::path(e.file.as_str()))
-            }
+            None => Group::with_title(title).element(annotate_snippets::Origin::path(e.file.as_str())),
         };
         writeln!(out, "{}\n", renderer.render(&[group]))?;
     }
     for f in &outcome.findings {
         switch_to(&mut current, &f.file);
         let lines = current.1.as_ref();
-        let level = if f.level == Level::Deny {
-            ALevel::ERROR
-        } else {
-            ALevel::WARNING
-        };
+        let level = if f.level == Level::Deny { ALevel::ERROR } else { ALevel::WARNING };
         let help = kubegate_engine::rules::find(&f.rule).map(|r| r.doc.help);
-        let reason = outcome
-            .resources
-            .get(f.resource_index as usize)
-            .map(|r| &*r.environment_reason)
-            .unwrap_or("");
+        let reason = outcome.resources.get(f.resource_index as usize).map(|r| &*r.environment_reason).unwrap_or("");
         let note = format!("environment {}: {reason}", f.environment);
         let mut group = Group::with_title(level.primary_title(f.message.as_str()).id(&*f.rule));
         if let Some(s) = snippet(lines, &f.file, f.line, f.column, f.end_line, f.end_column) {

@@ -38,9 +38,5 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn location(file: &str, line: u32, col: u32) -> String {
-    if line == 0 {
-        file.to_string()
-    } else {
-        format!("{file}:{line}:{col}")
-    }
+    if line == 0 { file.to_string() } else { format!("{file}:{line}:{col}") }
 }

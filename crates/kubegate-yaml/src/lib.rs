@@ -12,6 +12,7 @@ pub use resolve::{parse_float, parse_int, resolve_plain};
 pub use tree::{Data, Key, Node, ScalarKind};
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as PSpan, SpannedEventReceiver};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// A position in a source file: 1-based line and 1-based column (in characters).
@@ -35,17 +36,11 @@ impl Span {
 }
 
 fn pos(m: saphyr_parser::Marker) -> Pos {
-    Pos {
-        line: m.line() as u32,
-        col: m.col() as u32 + 1,
-    }
+    Pos { line: m.line() as u32, col: m.col() as u32 + 1 }
 }
 
 fn span(s: PSpan) -> Span {
-    Span {
-        start: pos(s.start),
-        end: pos(s.end),
-    }
+    Span { start: pos(s.start), end: pos(s.end) }
 }
 
 /// How many nodes alias expansion may create in one file before the file is rejected
@@ -102,19 +97,13 @@ pub fn load(text: &str) -> Loaded<'_> {
 /// Parses a stream one document at a time: `f` receives each document (with the duplicate
 /// keys found in it) as soon as it is complete, so only one document's tree is alive at
 /// once. Returns the error that stopped the parse; documents before it were delivered.
-pub fn load_each<'a>(
-    text: &'a str,
-    mut f: impl FnMut(Document<'a>, Vec<DuplicateKey>),
-) -> Option<LoadError> {
-    let mut builder = Builder::default();
+pub fn load_each<'a>(text: &'a str, mut f: impl FnMut(Document<'a>, Vec<DuplicateKey>)) -> Option<LoadError> {
+    let mut builder = Builder { source: text, ascii: text.is_ascii(), ..Builder::default() };
     for ev in Parser::new_from_str(text) {
         match ev {
             Ok((ev, sp)) => builder.on_event(ev, sp),
             Err(e) => {
-                return Some(LoadError {
-                    pos: pos(*e.marker()),
-                    message: e.info().to_string(),
-                });
+                return Some(LoadError { pos: pos(*e.marker()), message: e.info().to_string() });
             }
         }
         if let Some(e) = builder.error.take() {
@@ -135,10 +124,7 @@ pub fn parse_events_only(text: &str) -> Result<usize, LoadError> {
         match ev {
             Ok(_) => count += 1,
             Err(e) => {
-                return Err(LoadError {
-                    pos: pos(*e.marker()),
-                    message: e.info().to_string(),
-                });
+                return Err(LoadError { pos: pos(*e.marker()), message: e.info().to_string() });
             }
         }
     }
@@ -158,6 +144,10 @@ struct Frame<'a> {
 
 #[derive(Default)]
 struct Builder<'a> {
+    /// The stream's text; scalars borrow from it where they can.
+    source: &'a str,
+    /// In ASCII text the parser's character offsets are byte offsets.
+    ascii: bool,
     frames: Vec<Frame<'a>>,
     items: Vec<Node<'a>>,
     entries: Vec<(Key<'a>, Node<'a>)>,
@@ -178,6 +168,25 @@ fn count_nodes(n: &Node<'_>) -> usize {
 }
 
 impl<'a> Builder<'a> {
+    /// The parser hands every scalar over as a new `String`; where the scalar's text is
+    /// exactly a slice of the source (plain and quoted scalars without escapes or line
+    /// folding), borrow the slice instead, so the tree holds no per-scalar allocation.
+    fn borrow(&self, text: Cow<'a, str>, style: ScalarStyle, sp: PSpan) -> Cow<'a, str> {
+        let Cow::Owned(owned) = &text else { return text };
+        if !self.ascii {
+            return text;
+        }
+        let (mut a, mut b) = (sp.start.index(), sp.end.index());
+        if matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted) {
+            a += 1;
+            b = b.saturating_sub(1);
+        }
+        match self.source.get(a..b) {
+            Some(slice) if slice == owned => Cow::Borrowed(slice),
+            _ => text,
+        }
+    }
+
     fn fail(&mut self, at: Pos, message: String) {
         if self.error.is_none() {
             self.error = Some(LoadError { pos: at, message });
@@ -216,10 +225,7 @@ impl<'a> Builder<'a> {
             self.anchors.insert(anchor, (node.clone(), size));
         }
         let Some(frame) = self.frames.last_mut() else {
-            self.finished = Some(Document {
-                index: self.doc_index,
-                root: node,
-            });
+            self.finished = Some(Document { index: self.doc_index, root: node });
             return;
         };
         if !frame.map {
@@ -228,17 +234,8 @@ impl<'a> Builder<'a> {
         }
         let Some(key) = frame.pending_key.take() else {
             match node.data {
-                Data::Scalar { text, plain, .. } => {
-                    frame.pending_key = Some(Key {
-                        text,
-                        span: node.span,
-                        plain,
-                    })
-                }
-                _ => self.fail(
-                    node.span.start,
-                    "complex (non-scalar) mapping keys are not supported".into(),
-                ),
+                Data::Scalar { text, plain, .. } => frame.pending_key = Some(Key { text, span: node.span, plain }),
+                _ => self.fail(node.span.start, "complex (non-scalar) mapping keys are not supported".into()),
             }
             return;
         };
@@ -247,10 +244,7 @@ impl<'a> Builder<'a> {
             return;
         }
         let from = frame.scratch;
-        if let Some(i) = self.entries[from..]
-            .iter()
-            .position(|(k, _)| k.text == key.text)
-        {
+        if let Some(i) = self.entries[from..].iter().position(|(k, _)| k.text == key.text) {
             let first = self.entries[from + i].0.span;
             let path = self.path_to(&key.text);
             self.duplicates.push(DuplicateKey {
@@ -273,18 +267,12 @@ impl<'a> Builder<'a> {
                 Data::Map(_) => vec![m],
                 Data::Seq(items) => items,
                 Data::Scalar { .. } => {
-                    return self.fail(
-                        m.span.start,
-                        "a `<<` merge key needs a mapping or a list of mappings".into(),
-                    );
+                    return self.fail(m.span.start, "a `<<` merge key needs a mapping or a list of mappings".into());
                 }
             };
             for src in sources {
                 let Data::Map(src_entries) = src.data else {
-                    return self.fail(
-                        src.span.start,
-                        "a `<<` merge key needs a mapping or a list of mappings".into(),
-                    );
+                    return self.fail(src.span.start, "a `<<` merge key needs a mapping or a list of mappings".into());
                 };
                 for (k, v) in src_entries {
                     if !entries.iter().any(|(e, _)| e.text == k.text) {
@@ -293,13 +281,7 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        let node = Node {
-            span: Span {
-                start: frame.start,
-                end,
-            },
-            data: Data::Map(entries),
-        };
+        let node = Node { span: Span { start: frame.start, end }, data: Data::Map(entries) };
         self.push_node(node, frame.anchor);
     }
 }
@@ -309,6 +291,7 @@ impl<'a> SpannedEventReceiver<'a> for Builder<'a> {
         if self.error.is_some() {
             return;
         }
+        let raw = sp;
         let sp = span(sp);
         match ev {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
@@ -324,23 +307,16 @@ impl<'a> SpannedEventReceiver<'a> for Builder<'a> {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let kind = match (&tag, style) {
-                    (Some(t), _) if t.is_yaml_core_schema() || t.handle == "!!" => {
-                        match t.suffix.as_str() {
-                            "str" | "binary" | "timestamp" => ScalarKind::Str,
-                            _ => resolve_plain(&text),
-                        }
-                    }
+                    (Some(t), _) if t.is_yaml_core_schema() || t.handle == "!!" => match t.suffix.as_str() {
+                        "str" | "binary" | "timestamp" => ScalarKind::Str,
+                        _ => resolve_plain(&text),
+                    },
                     (_, ScalarStyle::Plain) => resolve_plain(&text),
                     _ => ScalarKind::Str,
                 };
                 let plain = style == ScalarStyle::Plain;
-                self.push_node(
-                    Node {
-                        span: sp,
-                        data: Data::Scalar { text, kind, plain },
-                    },
-                    anchor,
-                );
+                let text = self.borrow(text, style, raw);
+                self.push_node(Node { span: sp, data: Data::Scalar { text, kind, plain } }, anchor);
             }
             Event::Alias(id) => match self.anchors.get(&id) {
                 None => self.fail(sp.start, "unknown alias".into()),
@@ -364,11 +340,7 @@ impl<'a> SpannedEventReceiver<'a> for Builder<'a> {
             },
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 let map = matches!(ev, Event::MappingStart(..));
-                let scratch = if map {
-                    self.entries.len()
-                } else {
-                    self.items.len()
-                };
+                let scratch = if map { self.entries.len() } else { self.items.len() };
                 self.frames.push(Frame {
                     map,
                     start: sp.start,
@@ -381,13 +353,7 @@ impl<'a> SpannedEventReceiver<'a> for Builder<'a> {
             Event::SequenceEnd => {
                 if let Some(frame) = self.frames.pop() {
                     let items: Vec<Node<'a>> = self.items.drain(frame.scratch..).collect();
-                    let node = Node {
-                        span: Span {
-                            start: frame.start,
-                            end: sp.end,
-                        },
-                        data: Data::Seq(items),
-                    };
+                    let node = Node { span: Span { start: frame.start, end: sp.end }, data: Data::Seq(items) };
                     self.push_node(node, frame.anchor);
                 }
             }

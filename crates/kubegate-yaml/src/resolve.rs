@@ -14,8 +14,8 @@ pub fn resolve_plain(s: &str) -> ScalarKind {
         "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
             return ScalarKind::Bool(false);
         }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
-        | ".nan" | ".NaN" | ".NAN" => return ScalarKind::Float,
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF" | ".nan" | ".NaN"
+        | ".NAN" => return ScalarKind::Float,
         _ => {}
     }
     let first = s.as_bytes()[0];
@@ -32,11 +32,7 @@ pub fn resolve_plain(s: &str) -> ScalarKind {
 }
 
 fn without_underscores(s: &str) -> Cow<'_, str> {
-    if s.contains('_') {
-        Cow::Owned(s.replace('_', ""))
-    } else {
-        Cow::Borrowed(s)
-    }
+    if s.contains('_') { Cow::Owned(s.replace('_', "")) } else { Cow::Borrowed(s) }
 }
 
 /// A YAML 1.1 integer: decimal, `0x` hex, `0b` binary, leading-zero octal, `_` allowed.

@@ -42,11 +42,7 @@ fn yaml11_scalars_resolve_like_kubernetes() {
 fn multi_document_streams_keep_indices() {
     let l = load("---\na: 1\n---\n# only a comment\n---\nb: 2\n");
     assert!(l.error.is_none());
-    let idx: Vec<_> = l
-        .documents
-        .iter()
-        .map(|d| (d.index, d.root.span.start.line))
-        .collect();
+    let idx: Vec<_> = l.documents.iter().map(|d| (d.index, d.root.span.start.line)).collect();
     // The comment-only document is an empty (null) document.
     assert_eq!(idx.len(), 3);
     assert_eq!(idx[0], (0, 2));
@@ -68,10 +64,7 @@ fn duplicate_keys_are_recorded_and_last_wins() {
     assert!(l.error.is_none());
     assert_eq!(l.duplicates.len(), 1);
     let d = &l.duplicates[0];
-    assert_eq!(
-        (d.key.as_str(), d.span.start.line, d.first.start.line),
-        ("a", 3, 1)
-    );
+    assert_eq!((d.key.as_str(), d.span.start.line, d.first.start.line), ("a", 3, 1));
     assert_eq!(l.documents[0].root.get("a").unwrap().as_i64(), Some(3));
 }
 
@@ -83,15 +76,7 @@ fn anchors_aliases_and_merge_keys() {
     assert_eq!(u.get("y").unwrap().as_i64(), Some(5));
     assert_eq!(n.get("list").unwrap().items().len(), 2);
     // An alias points at the anchored definition.
-    assert_eq!(
-        n.get("list").unwrap().items()[1]
-            .get("x")
-            .unwrap()
-            .span
-            .start
-            .line,
-        2
-    );
+    assert_eq!(n.get("list").unwrap().items()[1].get("x").unwrap().span.start.line, 2);
 }
 
 #[test]
@@ -100,7 +85,9 @@ fn billion_laughs_is_an_error_not_a_hang() {
     for i in 1..12 {
         let prev = (b'a' + i - 1) as char;
         let cur = (b'a' + i) as char;
-        s.push_str(&format!("{cur}: &{cur} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        s.push_str(&format!(
+            "{cur}: &{cur} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+        ));
     }
     let l = load(&s);
     let e = l.error.expect("budget error");
@@ -139,9 +126,7 @@ fn events_only_parse_counts_events() {
 
 #[test]
 fn duplicate_keys_carry_their_field_path() {
-    let l = load(
-        "spec:\n  containers:\n    - name: a\n    - name: b\n      image: x\n      image: y\n",
-    );
+    let l = load("spec:\n  containers:\n    - name: a\n    - name: b\n      image: x\n      image: y\n");
     assert_eq!(l.duplicates.len(), 1);
     assert_eq!(l.duplicates[0].path, "spec.containers[1].image");
     assert_eq!(l.duplicates[0].span.start, Pos { line: 6, col: 7 });
@@ -150,9 +135,7 @@ fn duplicate_keys_carry_their_field_path() {
 #[test]
 fn load_each_delivers_documents_one_at_a_time() {
     let mut seen = Vec::new();
-    let err = load_each("a: 1\n---\nb: 2\nb: 3\n---\nc: [\n", |d, dups| {
-        seen.push((d.index, dups.len()))
-    });
+    let err = load_each("a: 1\n---\nb: 2\nb: 3\n---\nc: [\n", |d, dups| seen.push((d.index, dups.len())));
     assert_eq!(seen, [(0, 0), (1, 1)]);
     assert!(err.is_some());
 }
@@ -164,4 +147,19 @@ fn quoted_lookalikes_keep_their_quotes_in_messages() {
     assert_eq!(n.get("b").unwrap().shown(), "\"1000\"");
     assert_eq!(n.get("c").unwrap().shown(), "hello");
     assert_eq!(n.get("d").unwrap().shown(), "true");
+}
+
+#[test]
+fn scalars_borrow_from_the_source_where_they_can() {
+    use std::borrow::Cow;
+    let n = one("a: plain\nb: 'single'\nc: \"dq\\tescape\"\nd: >\n  folded\n  text\n");
+    let text = |k: &str| match &n.get(k).unwrap().data {
+        Data::Scalar { text, .. } => text.clone(),
+        _ => unreachable!(),
+    };
+    assert!(matches!(text("a"), Cow::Borrowed("plain")));
+    assert!(matches!(text("b"), Cow::Borrowed("single")));
+    assert_eq!(text("c"), "dq\tescape");
+    assert!(matches!(text("c"), Cow::Owned(_)));
+    assert_eq!(text("d"), "folded text\n");
 }

@@ -23,11 +23,7 @@ pub struct Key<'a> {
 
 #[derive(Clone, Debug)]
 pub enum Data<'a> {
-    Scalar {
-        text: Cow<'a, str>,
-        kind: ScalarKind,
-        plain: bool,
-    },
+    Scalar { text: Cow<'a, str>, kind: ScalarKind, plain: bool },
     Seq(Vec<Node<'a>>),
     Map(Vec<(Key<'a>, Node<'a>)>),
 }
@@ -48,10 +44,7 @@ impl<'a> Node<'a> {
     /// The key and value under `key` in a mapping.
     pub fn entry(&self, key: &str) -> Option<(&Key<'a>, &Node<'a>)> {
         match &self.data {
-            Data::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| k.text == key)
-                .map(|(k, v)| (k, v)),
+            Data::Map(entries) => entries.iter().find(|(k, _)| k.text == key).map(|(k, v)| (k, v)),
             _ => None,
         }
     }
@@ -87,13 +80,7 @@ impl<'a> Node<'a> {
     }
 
     pub fn is_null(&self) -> bool {
-        matches!(
-            self.data,
-            Data::Scalar {
-                kind: ScalarKind::Null,
-                ..
-            }
-        )
+        matches!(self.data, Data::Scalar { kind: ScalarKind::Null, .. })
     }
 
     /// An unquoted scalar (or a collection: neither is quoted).
@@ -151,9 +138,7 @@ impl<'a> Node<'a> {
     pub fn shown(&self) -> String {
         match (&self.data, self.kind()) {
             (_, Some(ScalarKind::Null)) => "null".into(),
-            (Data::Scalar { text, .. }, Some(ScalarKind::Str))
-                if crate::resolve_plain(text) != ScalarKind::Str =>
-            {
+            (Data::Scalar { text, .. }, Some(ScalarKind::Str)) if crate::resolve_plain(text) != ScalarKind::Str => {
                 format!("\"{text}\"")
             }
             (Data::Scalar { text, .. }, _) => text.to_string(),
@@ -172,9 +157,9 @@ impl<'a> Node<'a> {
     pub fn as_i64(&self) -> Option<i64> {
         match self.kind()? {
             ScalarKind::Int => parse_int(self.text()),
-            ScalarKind::Float => parse_float(self.text())
-                .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
-                .map(|f| f as i64),
+            ScalarKind::Float => {
+                parse_float(self.text()).filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64)
+            }
             _ => None,
         }
     }

@@ -37,12 +37,7 @@ impl Input {
         match self {
             Input::File { path, shown } => match std::fs::read(path) {
                 Ok(bytes) => Source::from_bytes(shown.clone(), bytes),
-                Err(e) => Err(InputError::new(
-                    shown.clone(),
-                    0,
-                    0,
-                    format!("cannot read: {e}"),
-                )),
+                Err(e) => Err(InputError::new(shown.clone(), 0, 0, format!("cannot read: {e}"))),
             },
             Input::Stdin(bytes) => Source::from_bytes(STDIN, bytes.clone()),
             Input::Failed(e) => Err(e.clone()),
@@ -51,10 +46,7 @@ impl Input {
 }
 
 fn is_manifest_name(p: &Path) -> bool {
-    matches!(
-        p.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml" | "json")
-    )
+    matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json"))
 }
 
 /// Kustomize's files and kubegate's own config describe manifests; they are not manifests.
@@ -83,55 +75,28 @@ pub fn collect(paths: &[String], stdin: &mut dyn Read) -> Vec<Input> {
             let mut bytes = Vec::new();
             match stdin.read_to_end(&mut bytes) {
                 Ok(_) => inputs.push(Input::Stdin(bytes)),
-                Err(e) => inputs.push(Input::Failed(InputError::new(
-                    STDIN,
-                    0,
-                    0,
-                    format!("cannot read stdin: {e}"),
-                ))),
+                Err(e) => inputs.push(Input::Failed(InputError::new(STDIN, 0, 0, format!("cannot read stdin: {e}")))),
             }
             continue;
         }
         let path = Path::new(p);
         if path.is_dir() {
-            let walker = WalkBuilder::new(path)
-                .require_git(false)
-                .sort_by_file_name(|a, b| a.cmp(b))
-                .build();
+            let walker = WalkBuilder::new(path).require_git(false).sort_by_file_name(|a, b| a.cmp(b)).build();
             for entry in walker {
                 match entry {
                     Ok(e) => {
                         let ep = e.path();
-                        if e.file_type().is_some_and(|t| t.is_file())
-                            && is_manifest_name(ep)
-                            && !is_tool_file(ep)
-                        {
-                            inputs.push(Input::File {
-                                path: ep.to_path_buf(),
-                                shown: shown(ep),
-                            });
+                        if e.file_type().is_some_and(|t| t.is_file()) && is_manifest_name(ep) && !is_tool_file(ep) {
+                            inputs.push(Input::File { path: ep.to_path_buf(), shown: shown(ep) });
                         }
                     }
-                    Err(err) => inputs.push(Input::Failed(InputError::new(
-                        p,
-                        0,
-                        0,
-                        format!("cannot walk: {err}"),
-                    ))),
+                    Err(err) => inputs.push(Input::Failed(InputError::new(p, 0, 0, format!("cannot walk: {err}")))),
                 }
             }
         } else if path.exists() {
-            inputs.push(Input::File {
-                path: path.to_path_buf(),
-                shown: p.clone(),
-            });
+            inputs.push(Input::File { path: path.to_path_buf(), shown: p.clone() });
         } else {
-            inputs.push(Input::Failed(InputError::new(
-                p,
-                0,
-                0,
-                "no such file or directory",
-            )));
+            inputs.push(Input::Failed(InputError::new(p, 0, 0, "no such file or directory")));
         }
     }
     inputs

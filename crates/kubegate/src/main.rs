@@ -14,12 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "kubegate",
-    version,
-    about = "A policy gate for Kubernetes manifests",
-    max_term_width = 100
-)]
+#[command(name = "kubegate", version, about = "A policy gate for Kubernetes manifests", max_term_width = 100)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -73,14 +68,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let code = match cli.command {
-        Command::Test {
-            paths,
-            env,
-            output,
-            config,
-            fail_on_warn,
-            no_color,
-        } => {
+        Command::Test { paths, env, output, config, fail_on_warn, no_color } => {
             let color = !no_color
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::io::stdout().is_terminal();
@@ -96,18 +84,11 @@ fn main() -> ExitCode {
                 0
             }
             None => {
-                let known: Vec<&str> = rules::ALL
-                    .iter()
-                    .map(|r| r.id)
-                    .filter(|id| id.contains(&rule) || rule.contains(id))
-                    .collect();
+                let known: Vec<&str> =
+                    rules::ALL.iter().map(|r| r.id).filter(|id| id.contains(&rule) || rule.contains(id)).collect();
                 eprintln!(
                     "error: unknown rule `{rule}`{}; `kubegate rules` lists them",
-                    if known.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (did you mean {}?)", known.join(", "))
-                    }
+                    if known.is_empty() { String::new() } else { format!(" (did you mean {}?)", known.join(", ")) }
                 );
                 2
             }
@@ -151,10 +132,7 @@ fn rules_listing(output: Output) -> String {
         }
         _ => {
             let width = rules::ALL.iter().map(|r| r.id.len()).max().unwrap_or(0);
-            let mut s = format!(
-                "{:width$}  {:5}  {:7}  {:5}  SUMMARY\n",
-                "RULE", "DEV", "STAGING", "PROD"
-            );
+            let mut s = format!("{:width$}  {:5}  {:7}  {:5}  SUMMARY\n", "RULE", "DEV", "STAGING", "PROD");
             for r in rules::ALL {
                 s.push_str(&format!(
                     "{:width$}  {:5}  {:7}  {:5}  {}\n",
@@ -170,10 +148,7 @@ fn rules_listing(output: Output) -> String {
     }
 }
 
-fn load_config(
-    explicit: Option<PathBuf>,
-    cwd: &std::path::Path,
-) -> Result<Config, Vec<InputError>> {
+fn load_config(explicit: Option<PathBuf>, cwd: &std::path::Path) -> Result<Config, Vec<InputError>> {
     let path = match explicit {
         Some(p) => p,
         None => match config::discover(cwd) {
@@ -187,14 +162,8 @@ fn load_config(
             }
         },
     };
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        vec![InputError::new(
-            path.display().to_string(),
-            0,
-            0,
-            format!("cannot read config: {e}"),
-        )]
-    })?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| vec![InputError::new(path.display().to_string(), 0, 0, format!("cannot read config: {e}"))])?;
     Config::parse(&text, &path, Some(cwd.to_path_buf()))
 }
 
@@ -212,10 +181,7 @@ fn test(
         Ok(c) => c,
         Err(errors) => {
             // Without a readable config the levels would be guesses: report and stop.
-            let outcome = Outcome {
-                errors,
-                ..Outcome::default()
-            };
+            let outcome = Outcome { errors, ..Outcome::default() };
             let _ = render(&outcome, &|_: &str| None, output, color, out);
             return 2;
         }
@@ -230,12 +196,7 @@ fn test(
     // A closed pipe (`kubegate test | head`) must not turn into a panic or change the verdict.
     // The pretty output quotes source lines: it reads again the files it quotes, one at a time.
     let by_name: HashMap<&str, &inputs::Input> = inputs.iter().map(|i| (i.shown(), i)).collect();
-    let source = |name: &str| {
-        by_name
-            .get(name)
-            .and_then(|i| i.load().ok())
-            .map(|s| s.text)
-    };
+    let source = |name: &str| by_name.get(name).and_then(|i| i.load().ok()).map(|s| s.text);
     let _ = render(&outcome, &source, output, color, out);
     exit_code(&outcome, fail_on_warn)
 }

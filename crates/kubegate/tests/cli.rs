@@ -7,10 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
 
 struct Run {
@@ -34,18 +31,10 @@ fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.unwrap_or("").as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.unwrap_or("").as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     Run {
-        code: out
-            .status
-            .code()
-            .expect("kubegate must exit, not die from a signal"),
+        code: out.status.code().expect("kubegate must exit, not die from a signal"),
         stdout: String::from_utf8(out.stdout).unwrap(),
         stderr: String::from_utf8(out.stderr).unwrap(),
     }
@@ -55,10 +44,7 @@ fn json(args: &[&str]) -> (i32, Value) {
     let mut a = args.to_vec();
     a.extend(["-o", "json"]);
     let r = run(&a);
-    (
-        r.code,
-        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout)),
-    )
+    (r.code, serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout)))
 }
 
 /// `rule level line:col message` of each finding.
@@ -84,10 +70,7 @@ fn brief(v: &Value) -> Vec<String> {
 fn the_examples_pass_in_every_environment() {
     let r = run(&["test", "examples/k8s"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
-    assert_eq!(
-        r.stdout,
-        "15 files, 15 resources (dev 5, prod 5, staging 5): 0 denials, 0 warnings, 0 errors\n"
-    );
+    assert_eq!(r.stdout, "15 files, 15 resources (dev 5, prod 5, staging 5): 0 denials, 0 warnings, 0 errors\n");
 }
 
 #[test]
@@ -113,10 +96,7 @@ fn json_output_follows_the_contract() {
     let (_, v) = json(&["test", "examples/broken"]);
     assert_eq!(v["version"], 1);
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(
-        keys,
-        ["errors", "findings", "resources", "summary", "version"]
-    );
+    assert_eq!(keys, ["errors", "findings", "resources", "summary", "version"]);
     let f = &v["findings"][4];
     let fkeys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
@@ -142,12 +122,7 @@ fn json_output_follows_the_contract() {
     assert_eq!(f["environment"], "prod");
     assert_eq!(f["file"], "examples/broken/prod/deployment.yaml");
     assert_eq!(
-        (
-            f["line"].as_u64(),
-            f["column"].as_u64(),
-            f["end_line"].as_u64(),
-            f["end_column"].as_u64()
-        ),
+        (f["line"].as_u64(), f["column"].as_u64(), f["end_line"].as_u64(), f["end_column"].as_u64()),
         (Some(27), Some(18), Some(27), Some(50))
     );
     assert_eq!(
@@ -159,10 +134,7 @@ fn json_output_follows_the_contract() {
         v["summary"],
         serde_json::json!({"files": 1, "resources": 1, "environments": {"prod": 1}, "denials": 7, "warnings": 0, "exempted": 0, "errors": 0})
     );
-    assert_eq!(
-        v["resources"][0]["environment_reason"],
-        "path segment `prod` in examples/broken/prod/deployment.yaml"
-    );
+    assert_eq!(v["resources"][0]["environment_reason"], "path segment `prod` in examples/broken/prod/deployment.yaml");
 }
 
 #[test]
@@ -217,10 +189,7 @@ fn bad_input_is_an_error_with_file_and_line_and_the_rest_is_still_checked() {
     );
     // good.yaml is still checked and its findings reported.
     assert_eq!(v["summary"]["resources"], 1);
-    assert_eq!(
-        v["findings"][0]["file"],
-        "crates/kubegate/tests/data/bad/good.yaml"
-    );
+    assert_eq!(v["findings"][0]["file"], "crates/kubegate/tests/data/bad/good.yaml");
     assert_eq!(v["summary"]["denials"], 14);
 }
 
@@ -252,7 +221,11 @@ fn environments_come_from_path_then_namespace_then_default_never_the_label() {
         [
             ("api".into(), "staging".into(), "namespace `claude-hub-staging` ends in `staging`".into()),
             ("worker".into(), "prod".into(), "no path or namespace matched; prod is the strict default".into()),
-            ("web".into(), "staging".into(), "path segment `staging` in crates/kubegate/tests/data/envs/overlays/staging/app.yaml".into()),
+            (
+                "web".into(),
+                "staging".into(),
+                "path segment `staging` in crates/kubegate/tests/data/envs/overlays/staging/app.yaml".into()
+            ),
         ]
     );
     // In staging, `latest` is denied; the dev label does not make it a warning.
@@ -272,66 +245,45 @@ fn environments_come_from_path_then_namespace_then_default_never_the_label() {
 #[test]
 fn env_flag_wins_and_unknown_env_is_exit_2() {
     let (_, v) = json(&["test", "crates/kubegate/tests/data/envs", "--env", "dev"]);
-    assert!(v["resources"].as_array().unwrap().iter().all(
-        |r| r["environment"] == "dev" && r["environment_reason"] == "--env on the command line"
-    ));
+    assert!(
+        v["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["environment"] == "dev" && r["environment_reason"] == "--env on the command line")
+    );
     let (code, v) = json(&["test", "examples/k8s", "--env", "qa"]);
     assert_eq!(code, 2);
-    assert_eq!(
-        v["errors"][0]["message"],
-        "unknown environment `qa`; known: dev, staging, prod"
-    );
+    assert_eq!(v["errors"][0]["message"], "unknown environment `qa`; known: dev, staging, prod");
 }
 
 #[test]
 fn fail_on_warn_turns_warnings_into_exit_1() {
     // Dev: latest is a warning only.
-    let r = run(&[
-        "test",
-        "crates/kubegate/tests/data/envs/ns.yaml",
-        "--env",
-        "dev",
-        "-o",
-        "json",
-    ]);
+    let r = run(&["test", "crates/kubegate/tests/data/envs/ns.yaml", "--env", "dev", "-o", "json"]);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert!(v["summary"]["warnings"].as_u64().unwrap() > 0);
     let denials = v["summary"]["denials"].as_u64().unwrap();
     assert!(denials > 0, "run-as-non-root denies in dev");
     // A file with warnings only.
     let warn_only = root().join("examples/k8s/dev/deployment.yaml");
-    let text = std::fs::read_to_string(&warn_only)
-        .unwrap()
-        .replace("v1.2.3", "latest");
+    let text = std::fs::read_to_string(&warn_only).unwrap().replace("v1.2.3", "latest");
     let r = run_in(&root(), &["test", "-", "--env", "dev"], Some(&text));
     assert_eq!(r.code, 0, "{}", r.stdout);
-    assert!(
-        r.stdout
-            .ends_with("1 file, 1 resource (dev 1): 0 denials, 1 warning, 0 errors\n"),
-        "{}",
-        r.stdout
-    );
-    let r = run_in(
-        &root(),
-        &["test", "-", "--env", "dev", "--fail-on-warn"],
-        Some(&text),
-    );
+    assert!(r.stdout.ends_with("1 file, 1 resource (dev 1): 0 denials, 1 warning, 0 errors\n"), "{}", r.stdout);
+    let r = run_in(&root(), &["test", "-", "--env", "dev", "--fail-on-warn"], Some(&text));
     assert_eq!(r.code, 1);
 }
 
 #[test]
 fn stdin_is_read_and_named() {
-    let text =
-        std::fs::read_to_string(root().join("examples/broken/prod/deployment.yaml")).unwrap();
+    let text = std::fs::read_to_string(root().join("examples/broken/prod/deployment.yaml")).unwrap();
     let r = run_in(&root(), &["test", "-", "-o", "json"], Some(&text));
     assert_eq!(r.code, 1);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["findings"][0]["file"], "<stdin>");
     // The namespace claude-hub-prod binds it to prod.
-    assert_eq!(
-        v["resources"][0]["environment_reason"],
-        "namespace `claude-hub-prod` ends in `prod`"
-    );
+    assert_eq!(v["resources"][0]["environment_reason"], "namespace `claude-hub-prod` ends in `prod`");
 }
 
 #[test]
@@ -345,37 +297,21 @@ fn the_config_file_sets_environments_levels_and_parameters() {
         .unwrap()
         .iter()
         .map(|r| {
-            (
-                r["name"].as_str().unwrap(),
-                r["environment"].as_str().unwrap(),
-                r["environment_reason"].as_str().unwrap(),
-            )
+            (r["name"].as_str().unwrap(), r["environment"].as_str().unwrap(), r["environment_reason"].as_str().unwrap())
         })
         .collect();
     assert_eq!(
         envs,
         [
-            (
-                "ledger",
-                "prod",
-                "namespace `payments-eu` matches `payments-*` in kubegate.yaml"
-            ),
+            ("ledger", "prod", "namespace `payments-eu` matches `payments-*` in kubegate.yaml"),
             ("cart", "qa", "path matches `qa/**` in kubegate.yaml"),
         ]
     );
     let find = |name: &str, rule: &str| -> Option<Value> {
-        v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["resource"]["name"] == name && f["rule"] == rule)
-            .cloned()
+        v["findings"].as_array().unwrap().iter().find(|f| f["resource"]["name"] == name && f["rule"] == rule).cloned()
     };
     // replicas minimum 3 from the config; QA is staging-like (warn) and says "QA".
-    assert_eq!(
-        find("cart", "replicas").unwrap()["message"],
-        "QA deployment 'cart' must have replicas >= 3 for HA"
-    );
+    assert_eq!(find("cart", "replicas").unwrap()["message"], "QA deployment 'cart' must have replicas >= 3 for HA");
     assert_eq!(find("cart", "replicas").unwrap()["level"], "warn");
     assert_eq!(find("ledger", "replicas").unwrap()["level"], "deny");
     // image-digest is off in qa, still on in prod.
@@ -385,28 +321,14 @@ fn the_config_file_sets_environments_levels_and_parameters() {
 
 #[test]
 fn config_mistakes_are_errors_with_file_and_line() {
-    let r = run(&[
-        "test",
-        "examples/k8s",
-        "--config",
-        "crates/kubegate/tests/data/config-bad.yaml",
-        "-o",
-        "json",
-    ]);
+    let r = run(&["test", "examples/k8s", "--config", "crates/kubegate/tests/data/config-bad.yaml", "-o", "json"]);
     assert_eq!(r.code, 2);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     let errors: Vec<String> = v["errors"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| {
-            format!(
-                "{}:{} {}",
-                e["line"],
-                e["column"],
-                e["message"].as_str().unwrap()
-            )
-        })
+        .map(|e| format!("{}:{} {}", e["line"], e["column"], e["message"].as_str().unwrap()))
         .collect();
     assert_eq!(
         errors,
@@ -416,36 +338,21 @@ fn config_mistakes_are_errors_with_file_and_line() {
             "8:14 `rules.replicas.minimum` must be a number, found a string",
         ]
     );
-    assert!(
-        v["errors"][0]["file"]
-            .as_str()
-            .unwrap()
-            .ends_with("config-bad.yaml")
-    );
+    assert!(v["errors"][0]["file"].as_str().unwrap().ends_with("config-bad.yaml"));
 }
 
 #[test]
 fn unknown_environment_in_rule_levels_is_an_error() {
     let dir = std::env::temp_dir().join(format!("kubegate-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("kubegate.yaml"),
-        "rules:\n  replicas:\n    levels:\n      prodd: deny\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("a.yaml"),
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n",
-    )
-    .unwrap();
+    std::fs::write(dir.join("kubegate.yaml"), "rules:\n  replicas:\n    levels:\n      prodd: deny\n").unwrap();
+    std::fs::write(dir.join("a.yaml"), "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n").unwrap();
     let r = run_in(&dir, &["test", "a.yaml", "-o", "table"], None);
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(r.code, 2);
     assert!(r.stdout.contains("kubegate.yaml:4:7"), "{}", r.stdout);
     assert!(
-        r.stdout.contains(
-            "unknown environment `prodd` in rules.replicas.levels; known: dev, staging, prod"
-        ),
+        r.stdout.contains("unknown environment `prodd` in rules.replicas.levels; known: dev, staging, prod"),
         "{}",
         r.stdout
     );
@@ -458,29 +365,17 @@ fn rules_and_explain_come_from_the_declarations() {
     assert!(
         r.stdout
             .lines()
-            .any(|l| l.split_whitespace().collect::<Vec<_>>()[..4]
-                == ["image-digest", "off", "warn", "deny"]),
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()[..4] == ["image-digest", "off", "warn", "deny"]),
         "{}",
         r.stdout
     );
-    assert_eq!(
-        r.stdout.lines().count(),
-        kubegate_engine::rules::ALL.len() + 1
-    );
+    assert_eq!(r.stdout.lines().count(), kubegate_engine::rules::ALL.len() + 1);
     let r = run(&["explain", "replicas"]);
     assert_eq!(r.code, 0);
-    assert_eq!(
-        r.stdout,
-        kubegate_report::docs::rule_page(kubegate_engine::rules::find("replicas").unwrap())
-    );
+    assert_eq!(r.stdout, kubegate_report::docs::rule_page(kubegate_engine::rules::find("replicas").unwrap()));
     let r = run(&["explain", "digest"]);
     assert_eq!(r.code, 2);
-    assert!(
-        r.stderr
-            .contains("unknown rule `digest` (did you mean image-digest?)"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("unknown rule `digest` (did you mean image-digest?)"), "{}", r.stderr);
 }
 
 #[test]

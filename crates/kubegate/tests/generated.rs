@@ -15,12 +15,7 @@ fn readme_with_table(readme: &str) -> String {
     let (Some(b), Some(e)) = (readme.find(BEGIN), readme.find(END)) else {
         panic!("README.md lacks the rules:begin/rules:end markers");
     };
-    format!(
-        "{}{BEGIN}{}{}",
-        &readme[..b],
-        kubegate_report::docs::rule_table("docs/rules/"),
-        &readme[e..]
-    )
+    format!("{}{BEGIN}{}{}", &readme[..b], kubegate_report::docs::rule_table("docs/rules/"), &readme[e..])
 }
 
 #[test]

@@ -24,12 +24,7 @@ pub struct Globs {
 }
 
 impl Globs {
-    fn new(
-        patterns: Vec<String>,
-        file: &str,
-        node: &Node<'_>,
-        errors: &mut Vec<InputError>,
-    ) -> Globs {
+    fn new(patterns: Vec<String>, file: &str, node: &Node<'_>, errors: &mut Vec<InputError>) -> Globs {
         let mut b = GlobSetBuilder::new();
         for (p, n) in patterns.iter().zip(node.items()) {
             match GlobBuilder::new(p).literal_separator(true).build() {
@@ -54,17 +49,11 @@ impl Globs {
         for p in patterns {
             b.add(Glob::new(p).expect("valid glob"));
         }
-        Globs {
-            patterns: patterns.iter().map(|s| s.to_string()).collect(),
-            set: b.build().expect("valid globs"),
-        }
+        Globs { patterns: patterns.iter().map(|s| s.to_string()).collect(), set: b.build().expect("valid globs") }
     }
 
     pub fn first_match(&self, s: &str) -> Option<&str> {
-        self.set
-            .matches(s)
-            .first()
-            .map(|&i| self.patterns[i].as_str())
+        self.set.matches(s).first().map(|&i| self.patterns[i].as_str())
     }
 
     pub fn patterns(&self) -> &[String] {
@@ -108,23 +97,12 @@ impl Default for Config {
         let environments = Tier::ALL
             .into_iter()
             .map(|t| EnvConfig {
-                env: Environment {
-                    name: t.name().into(),
-                    tier: t,
-                    display: t.display().into(),
-                },
+                env: Environment { name: t.name().into(), tier: t, display: t.display().into() },
                 paths: Globs::default(),
                 namespaces: Globs::default(),
             })
             .collect();
-        Config {
-            file: None,
-            base_dir: None,
-            cwd: None,
-            environments,
-            default_environment: None,
-            rules: HashMap::new(),
-        }
+        Config { file: None, base_dir: None, cwd: None, environments, default_environment: None, rules: HashMap::new() }
     }
 }
 
@@ -137,13 +115,7 @@ fn capitalize(s: &str) -> String {
 }
 
 fn strings(node: Option<&Node<'_>>) -> Vec<String> {
-    node.map(|n| {
-        n.items()
-            .iter()
-            .filter_map(|i| i.as_str().map(str::to_string))
-            .collect()
-    })
-    .unwrap_or_default()
+    node.map(|n| n.items().iter().filter_map(|i| i.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
 fn lexical_normalize(p: &Path) -> PathBuf {
@@ -182,11 +154,7 @@ impl Config {
         let Some(file) = &self.file else {
             return FILE_NAME.to_string();
         };
-        let rel = self
-            .cwd
-            .as_ref()
-            .and_then(|cwd| file.strip_prefix(cwd).ok())
-            .unwrap_or(file);
+        let rel = self.cwd.as_ref().and_then(|cwd| file.strip_prefix(cwd).ok()).unwrap_or(file);
         rel.display().to_string()
     }
 
@@ -200,10 +168,7 @@ impl Config {
         };
         let abs = lexical_normalize(&abs);
         let rel = match &self.base_dir {
-            Some(base) => abs
-                .strip_prefix(lexical_normalize(base))
-                .map(Path::to_path_buf)
-                .unwrap_or(abs),
+            Some(base) => abs.strip_prefix(lexical_normalize(base)).map(Path::to_path_buf).unwrap_or(abs),
             None => abs,
         };
         rel.to_string_lossy().replace('\\', "/")
@@ -226,13 +191,7 @@ impl Config {
     /// A rule's parameter values, in declaration order.
     pub fn params(&self, rule: &Rule) -> Vec<f64> {
         let rc = self.rules.get(rule.id);
-        rule.params
-            .iter()
-            .map(|p| {
-                rc.and_then(|rc| rc.params.get(p.name).copied())
-                    .unwrap_or(p.default)
-            })
-            .collect()
+        rule.params.iter().map(|p| rc.and_then(|rc| rc.params.get(p.name).copied()).unwrap_or(p.default)).collect()
     }
 
     /// Reads a config file's text. `file` is the path shown in errors.
@@ -241,12 +200,7 @@ impl Config {
         let loaded = kubegate_yaml::load(text);
         let mut errors = Vec::new();
         if let Some(e) = &loaded.error {
-            errors.push(InputError::new(
-                &shown,
-                e.pos.line,
-                e.pos.col,
-                format!("cannot parse config: {}", e.message),
-            ));
+            errors.push(InputError::new(&shown, e.pos.line, e.pos.col, format!("cannot parse config: {}", e.message)));
             return Err(errors);
         }
         for d in &loaded.duplicates {
@@ -254,35 +208,19 @@ impl Config {
                 &shown,
                 d.span.start.line,
                 d.span.start.col,
-                format!(
-                    "duplicate key `{}` (first at line {})",
-                    d.key, d.first.start.line
-                ),
+                format!("duplicate key `{}` (first at line {})", d.key, d.first.start.line),
             ));
         }
         if loaded.documents.len() > 1 {
-            errors.push(InputError::new(
-                &shown,
-                1,
-                1,
-                "the config file must hold one YAML document",
-            ));
+            errors.push(InputError::new(&shown, 1, 1, "the config file must hold one YAML document"));
         }
-        let mut config = Config {
-            file: Some(file.to_path_buf()),
-            cwd: cwd.clone(),
-            ..Config::default()
-        };
+        let mut config = Config { file: Some(file.to_path_buf()), cwd: cwd.clone(), ..Config::default() };
         config.base_dir = file.parent().map(|p| match (&cwd, p.is_absolute()) {
             (Some(cwd), false) => cwd.join(p),
             _ => p.to_path_buf(),
         });
         let Some(doc) = loaded.documents.first() else {
-            return if errors.is_empty() {
-                Ok(config)
-            } else {
-                Err(errors)
-            };
+            return if errors.is_empty() { Ok(config) } else { Err(errors) };
         };
         let root = &doc.root;
         schema_shape().validate(root, &shown, "", &mut errors);
@@ -292,28 +230,12 @@ impl Config {
         let at = |n: &Node<'_>| (n.span.start.line, n.span.start.col);
 
         // Environments: built-ins take extra matching; new names are custom environments.
-        for (k, v) in root
-            .get("environments")
-            .map(|n| n.entries())
-            .unwrap_or_default()
-        {
-            let paths = Globs::new(
-                strings(v.get("paths")),
-                &shown,
-                v.get("paths").unwrap_or(v),
-                &mut errors,
-            );
-            let namespaces = Globs::new(
-                strings(v.get("namespaces")),
-                &shown,
-                v.get("namespaces").unwrap_or(v),
-                &mut errors,
-            );
+        for (k, v) in root.get("environments").map(|n| n.entries()).unwrap_or_default() {
+            let paths = Globs::new(strings(v.get("paths")), &shown, v.get("paths").unwrap_or(v), &mut errors);
+            let namespaces =
+                Globs::new(strings(v.get("namespaces")), &shown, v.get("namespaces").unwrap_or(v), &mut errors);
             let like = v.get("like").and_then(|n| n.as_str()).and_then(Tier::parse);
-            let display = v
-                .get("display")
-                .and_then(|n| n.as_str())
-                .map(str::to_string);
+            let display = v.get("display").and_then(|n| n.as_str()).map(str::to_string);
             if let Some(i) = config.env_index(&k.text) {
                 let ec = &mut config.environments[i];
                 if like.is_some() && like != Some(ec.env.tier) {
@@ -321,10 +243,7 @@ impl Config {
                         &shown,
                         k.span.start.line,
                         k.span.start.col,
-                        format!(
-                            "`{}` is a built-in environment; `like` cannot change its tier",
-                            k.text
-                        ),
+                        format!("`{}` is a built-in environment; `like` cannot change its tier", k.text),
                     ));
                 }
                 ec.paths = paths;
@@ -354,10 +273,7 @@ impl Config {
                         &shown,
                         l,
                         c,
-                        format!(
-                            "unknown environment `{n}`; known: {}",
-                            config.env_names().join(", ")
-                        ),
+                        format!("unknown environment `{n}`; known: {}", config.env_names().join(", ")),
                     ));
                 }
             }
@@ -365,11 +281,7 @@ impl Config {
         for (k, v) in root.get("rules").map(|n| n.entries()).unwrap_or_default() {
             let rule = rules::find(&k.text).expect("validated rule id");
             let mut rc = RuleConfig::default();
-            if let Some(l) = v
-                .get("level")
-                .and_then(|n| n.scalar_text())
-                .and_then(Level::parse)
-            {
+            if let Some(l) = v.get("level").and_then(|n| n.scalar_text()).and_then(Level::parse) {
                 rc.level = Some(l);
             }
             for (ek, ev) in v.get("levels").map(|n| n.entries()).unwrap_or_default() {
@@ -397,11 +309,7 @@ impl Config {
             }
             config.rules.insert(rule.id, rc);
         }
-        if errors.is_empty() {
-            Ok(config)
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(config) } else { Err(errors) }
     }
 }
 
@@ -419,11 +327,7 @@ pub fn schema_shape() -> Shape {
                 "Globs matched against input file paths, relative to the config file's folder (`**` crosses folders).",
                 Shape::strings(),
             ),
-            Field::new(
-                "namespaces",
-                "Globs matched against the resource's namespace.",
-                Shape::strings(),
-            ),
+            Field::new("namespaces", "Globs matched against the resource's namespace.", Shape::strings()),
             Field::new(
                 "like",
                 "For a new environment: the tier whose rule levels it uses (default prod).",
@@ -455,10 +359,7 @@ pub fn schema_shape() -> Shape {
                 fields.push(Field::new(
                     p.name,
                     format!("{} (default {}).", p.doc, p.default),
-                    Shape::Number {
-                        min: p.min,
-                        integer: p.integer,
-                    },
+                    Shape::Number { min: p.min, integer: p.integer },
                 ));
             }
             Field::new(r.id, r.summary, Shape::object("", fields))
@@ -475,17 +376,9 @@ pub fn schema_shape() -> Shape {
             Field::new(
                 "environments",
                 "Environments and how files and namespaces are matched to them. dev, staging and prod always exist.",
-                Shape::Object {
-                    doc: String::new(),
-                    fields: vec![],
-                    extra: Some((Box::new(env), "environment")),
-                },
+                Shape::Object { doc: String::new(), fields: vec![], extra: Some((Box::new(env), "environment")) },
             ),
-            Field::new(
-                "rules",
-                "Per-rule levels and parameters, by rule id.",
-                Shape::object("", rule_fields),
-            ),
+            Field::new("rules", "Per-rule levels and parameters, by rule id.", Shape::object("", rule_fields)),
         ],
     )
 }
@@ -494,10 +387,7 @@ pub fn schema_shape() -> Shape {
 pub fn json_schema() -> serde_json::Value {
     let mut s = schema_shape().json_schema();
     if let serde_json::Value::Object(o) = &mut s {
-        o.insert(
-            "$schema".into(),
-            "https://json-schema.org/draft/2020-12/schema".into(),
-        );
+        o.insert("$schema".into(), "https://json-schema.org/draft/2020-12/schema".into());
         o.insert("title".into(), "kubegate.yaml".into());
     }
     s

@@ -7,18 +7,11 @@ use kubegate_yaml::{Data, Node};
 use serde_json::{Map, Value, json};
 
 pub enum Shape {
-    Object {
-        doc: String,
-        fields: Vec<Field>,
-        extra: Option<(Box<Shape>, &'static str)>,
-    },
+    Object { doc: String, fields: Vec<Field>, extra: Option<(Box<Shape>, &'static str)> },
     Array(Box<Shape>),
     Str,
     Enum(Vec<&'static str>),
-    Number {
-        min: f64,
-        integer: bool,
-    },
+    Number { min: f64, integer: bool },
 }
 
 pub struct Field {
@@ -29,21 +22,13 @@ pub struct Field {
 
 impl Field {
     pub fn new(name: impl Into<String>, doc: impl Into<String>, shape: Shape) -> Field {
-        Field {
-            name: name.into(),
-            doc: doc.into(),
-            shape,
-        }
+        Field { name: name.into(), doc: doc.into(), shape }
     }
 }
 
 impl Shape {
     pub fn object(doc: impl Into<String>, fields: Vec<Field>) -> Shape {
-        Shape::Object {
-            doc: doc.into(),
-            fields,
-            extra: None,
-        }
+        Shape::Object { doc: doc.into(), fields, extra: None }
     }
 
     pub fn strings() -> Shape {
@@ -53,12 +38,7 @@ impl Shape {
     /// Checks `node` against the shape; every mismatch becomes an error at its line.
     pub fn validate(&self, node: &Node<'_>, file: &str, at: &str, errors: &mut Vec<InputError>) {
         let err = |errors: &mut Vec<InputError>, msg: String| {
-            errors.push(InputError::new(
-                file,
-                node.span.start.line,
-                node.span.start.col,
-                msg,
-            ));
+            errors.push(InputError::new(file, node.span.start.line, node.span.start.col, msg));
         };
         match self {
             Shape::Object { fields, extra, .. } => {
@@ -66,47 +46,29 @@ impl Shape {
                     return;
                 }
                 let Data::Map(entries) = &node.data else {
-                    return err(
-                        errors,
-                        format!("`{at}` must be a mapping, found {}", node.type_name()),
-                    );
+                    return err(errors, format!("`{at}` must be a mapping, found {}", node.type_name()));
                 };
                 for (k, v) in entries {
-                    let child = if at.is_empty() {
-                        k.text.to_string()
-                    } else {
-                        format!("{at}.{}", k.text)
-                    };
+                    let child = if at.is_empty() { k.text.to_string() } else { format!("{at}.{}", k.text) };
                     if let Some(f) = fields.iter().find(|f| f.name == k.text) {
                         f.shape.validate(v, file, &child, errors);
                     } else if let Some((shape, _)) = extra {
                         shape.validate(v, file, &child, errors);
                     } else {
                         let known: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
-                        let where_ = if at.is_empty() {
-                            "the top level".to_string()
-                        } else {
-                            format!("`{at}`")
-                        };
+                        let where_ = if at.is_empty() { "the top level".to_string() } else { format!("`{at}`") };
                         errors.push(InputError::new(
                             file,
                             k.span.start.line,
                             k.span.start.col,
-                            format!(
-                                "unknown key `{}` in {where_}; expected one of: {}",
-                                k.text,
-                                known.join(", ")
-                            ),
+                            format!("unknown key `{}` in {where_}; expected one of: {}", k.text, known.join(", ")),
                         ));
                     }
                 }
             }
             Shape::Array(item) => {
                 let Data::Seq(items) = &node.data else {
-                    return err(
-                        errors,
-                        format!("`{at}` must be a list, found {}", node.type_name()),
-                    );
+                    return err(errors, format!("`{at}` must be a list, found {}", node.type_name()));
                 };
                 for (i, it) in items.iter().enumerate() {
                     item.validate(it, file, &format!("{at}[{i}]"), errors);
@@ -114,37 +76,21 @@ impl Shape {
             }
             Shape::Str => {
                 if node.as_str().is_none() {
-                    err(
-                        errors,
-                        format!("`{at}` must be a string, found {}", node.type_name()),
-                    );
+                    err(errors, format!("`{at}` must be a string, found {}", node.type_name()));
                 }
             }
             Shape::Enum(values) => {
                 // Levels are words; an unquoted `off` is a YAML 1.1 boolean, accept its text.
                 let text = node.scalar_text().unwrap_or_default();
                 if !values.contains(&text) {
-                    err(
-                        errors,
-                        format!(
-                            "`{at}` must be one of {}, found `{text}`",
-                            values.join(", ")
-                        ),
-                    );
+                    err(errors, format!("`{at}` must be one of {}, found `{text}`", values.join(", ")));
                 }
             }
             Shape::Number { min, integer } => match node.as_f64() {
-                Some(v) if *integer && v.fract() != 0.0 => {
-                    err(errors, format!("`{at}` must be a whole number"))
-                }
-                Some(v) if v < *min => {
-                    err(errors, format!("`{at}` must be at least {min}, found {v}"))
-                }
+                Some(v) if *integer && v.fract() != 0.0 => err(errors, format!("`{at}` must be a whole number")),
+                Some(v) if v < *min => err(errors, format!("`{at}` must be at least {min}, found {v}")),
                 Some(_) => {}
-                None => err(
-                    errors,
-                    format!("`{at}` must be a number, found {}", node.type_name()),
-                ),
+                None => err(errors, format!("`{at}` must be a number, found {}", node.type_name())),
             },
         }
     }
@@ -183,11 +129,7 @@ impl Shape {
             Shape::Enum(values) => json!({"enum": values}),
             Shape::Number { min, integer } => {
                 let ty = if *integer { "integer" } else { "number" };
-                if *integer {
-                    json!({"type": ty, "minimum": *min as i64})
-                } else {
-                    json!({"type": ty, "minimum": min})
-                }
+                if *integer { json!({"type": ty, "minimum": *min as i64}) } else { json!({"type": ty, "minimum": min}) }
             }
         }
     }

@@ -23,19 +23,12 @@ impl<'s> ImageRef<'s> {
             None => (name, None),
         };
         let (registry, repository) = match name.split_once('/') {
-            Some((first, rest))
-                if first.contains('.') || first.contains(':') || first == "localhost" =>
-            {
+            Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => {
                 (Some(first), rest)
             }
             _ => (None, name),
         };
-        ImageRef {
-            registry,
-            repository,
-            tag,
-            digest,
-        }
+        ImageRef { registry, repository, tag, digest }
     }
 
     /// Pinned by a valid digest: `sha256:` followed by exactly 64 lowercase hex digits.
@@ -45,11 +38,8 @@ impl<'s> ImageRef<'s> {
 }
 
 pub fn is_valid_sha256_digest(d: &str) -> bool {
-    d.strip_prefix("sha256:").is_some_and(|h| {
-        h.len() == 64
-            && h.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    })
+    d.strip_prefix("sha256:")
+        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
 }
 
 #[cfg(test)]
@@ -59,20 +49,11 @@ mod tests {
     #[test]
     fn forms() {
         let r = ImageRef::parse("registry:5000/app");
-        assert_eq!(
-            (r.registry, r.repository, r.tag),
-            (Some("registry:5000"), "app", None)
-        );
+        assert_eq!((r.registry, r.repository, r.tag), (Some("registry:5000"), "app", None));
         let r = ImageRef::parse("nginx");
-        assert_eq!(
-            (r.registry, r.repository, r.tag, r.digest),
-            (None, "nginx", None, None)
-        );
+        assert_eq!((r.registry, r.repository, r.tag, r.digest), (None, "nginx", None, None));
         let r = ImageRef::parse("ghcr.io/org/backend:v1.2.3");
-        assert_eq!(
-            (r.registry, r.repository, r.tag),
-            (Some("ghcr.io"), "org/backend", Some("v1.2.3"))
-        );
+        assert_eq!((r.registry, r.repository, r.tag), (Some("ghcr.io"), "org/backend", Some("v1.2.3")));
         let d = format!("sha256:{}", "a".repeat(64));
         let s = format!("localhost:5000/x/y:1.0@{d}");
         let r = ImageRef::parse(&s);
@@ -85,9 +66,6 @@ mod tests {
         assert!(!ImageRef::parse(&format!("app@sha256:{}", "A".repeat(64))).has_valid_digest());
         assert!(!ImageRef::parse(&format!("app@sha512:{}", "a".repeat(64))).has_valid_digest());
         let r = ImageRef::parse("library/nginx:latest");
-        assert_eq!(
-            (r.registry, r.repository, r.tag),
-            (None, "library/nginx", Some("latest"))
-        );
+        assert_eq!((r.registry, r.repository, r.tag), (None, "library/nginx", Some("latest")));
     }
 }

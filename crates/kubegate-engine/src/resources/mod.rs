@@ -17,12 +17,9 @@ pub fn pod_spec_path(kind: &str) -> Option<&'static str> {
     Some(match kind {
         "Pod" => "spec",
         "PodTemplate" => "template.spec",
-        "Deployment"
-        | "StatefulSet"
-        | "DaemonSet"
-        | "ReplicaSet"
-        | "ReplicationController"
-        | "Job" => "spec.template.spec",
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "Job" => {
+            "spec.template.spec"
+        }
         "CronJob" => "spec.jobTemplate.spec.template.spec",
         _ => return None,
     })
@@ -67,17 +64,12 @@ impl<'a> Resource<'a> {
     }
 
     pub fn annotation(&self, key: &str) -> Option<&'a str> {
-        self.annotations
-            .and_then(|a| a.get(key))
-            .and_then(|n| n.as_str())
+        self.annotations.and_then(|a| a.get(key)).and_then(|n| n.as_str())
     }
 
     /// The span of the `kind` value: where findings about the whole resource point.
     pub fn kind_span(&self) -> Span {
-        self.root
-            .get("kind")
-            .map(|n| n.span)
-            .unwrap_or(self.root.span)
+        self.root.get("kind").map(|n| n.span).unwrap_or(self.root.span)
     }
 
     /// Where a finding on `path` (relative to the resource root) points: the field itself
@@ -125,10 +117,7 @@ pub fn identify<'a>(root: &'a Node<'a>) -> Result<(&'a str, &'a str), NotAResour
     if !root.is_map() {
         return Err(NotAResource::Error(
             root.span,
-            format!(
-                "a Kubernetes document must be a mapping, found {}",
-                root.type_name()
-            ),
+            format!("a Kubernetes document must be a mapping, found {}", root.type_name()),
         ));
     }
     let api_version = root.get("apiVersion").and_then(|n| n.as_str());
@@ -146,10 +135,7 @@ pub fn identify<'a>(root: &'a Node<'a>) -> Result<(&'a str, &'a str), NotAResour
             }
         },
         None => {
-            return Err(NotAResource::Error(
-                root.span,
-                "document has no `kind`: not a Kubernetes resource".into(),
-            ));
+            return Err(NotAResource::Error(root.span, "document has no `kind`: not a Kubernetes resource".into()));
         }
     };
     let api_version = match root.get("apiVersion") {
@@ -158,18 +144,12 @@ pub fn identify<'a>(root: &'a Node<'a>) -> Result<(&'a str, &'a str), NotAResour
             _ => {
                 return Err(NotAResource::Error(
                     a.span,
-                    format!(
-                        "`apiVersion` must be a non-empty string, found {}",
-                        a.type_name()
-                    ),
+                    format!("`apiVersion` must be a non-empty string, found {}", a.type_name()),
                 ));
             }
         },
         None => {
-            return Err(NotAResource::Error(
-                root.span,
-                format!("{kind} has no `apiVersion`"),
-            ));
+            return Err(NotAResource::Error(root.span, format!("{kind} has no `apiVersion`")));
         }
     };
     Ok((api_version, kind))
@@ -187,9 +167,7 @@ pub fn build<'a>(
 ) -> Resource<'a> {
     let meta = root.get("metadata");
     let name = meta.and_then(|m| m.get("name")).and_then(|n| n.as_str());
-    let namespace = meta
-        .and_then(|m| m.get("namespace"))
-        .and_then(|n| n.as_str());
+    let namespace = meta.and_then(|m| m.get("namespace")).and_then(|n| n.as_str());
     let pod = pod_spec_path(kind).and_then(|p| PodSpec::new(root, p));
     let id = Arc::new(ResourceId {
         api_version: api_version.to_string(),

@@ -47,21 +47,13 @@ impl<'a> Container<'a> {
 
     /// A field of the container's own `securityContext`.
     pub fn security(&self, field: &str) -> Option<&'a Node<'a>> {
-        self.node
-            .get("securityContext")
-            .and_then(|s| s.path(field))
-            .filter(|n| !n.is_null())
+        self.node.get("securityContext").and_then(|s| s.path(field)).filter(|n| !n.is_null())
     }
 
     /// Where a finding about `rel` (a path inside the container) points: the field when
     /// present, else the nearest existing parent inside the container, else its `name`.
     pub fn locate(&self, rel: &str) -> Span {
-        super::locate(self.node, rel).unwrap_or_else(|| {
-            self.node
-                .get("name")
-                .map(|n| n.span)
-                .unwrap_or(self.node.span)
-        })
+        super::locate(self.node, rel).unwrap_or_else(|| self.node.get("name").map(|n| n.span).unwrap_or(self.node.span))
     }
 
     pub fn field_path(&self, rel: &str) -> String {
@@ -92,29 +84,15 @@ pub struct PodSpec<'a> {
 impl<'a> PodSpec<'a> {
     pub fn new(root: &'a Node<'a>, path: &'static str) -> Option<PodSpec<'a>> {
         let (parent_path, last) = path.rsplit_once('.').unwrap_or(("", path));
-        let parent = if parent_path.is_empty() {
-            root
-        } else {
-            root.path(parent_path)?
-        };
+        let parent = if parent_path.is_empty() { root } else { root.path(parent_path)? };
         let (key, spec) = parent.entry(last)?;
         if !spec.is_map() {
             return None;
         }
         let meta = parent.get("metadata");
         let mut containers = Vec::new();
-        for kind in [
-            ContainerKind::Init,
-            ContainerKind::Regular,
-            ContainerKind::Ephemeral,
-        ] {
-            for (index, node) in spec
-                .get(kind.list())
-                .map(|l| l.items())
-                .unwrap_or_default()
-                .iter()
-                .enumerate()
-            {
+        for kind in [ContainerKind::Init, ContainerKind::Regular, ContainerKind::Ephemeral] {
+            for (index, node) in spec.get(kind.list()).map(|l| l.items()).unwrap_or_default().iter().enumerate() {
                 let name = node
                     .get("name")
                     .and_then(|n| n.as_str())
@@ -141,18 +119,13 @@ impl<'a> PodSpec<'a> {
 
     /// A field of the pod-level `securityContext`.
     pub fn security(&self, field: &str) -> Option<&'a Node<'a>> {
-        self.spec
-            .get("securityContext")
-            .and_then(|s| s.path(field))
-            .filter(|n| !n.is_null())
+        self.spec.get("securityContext").and_then(|s| s.path(field)).filter(|n| !n.is_null())
     }
 
     /// The effective value of a `securityContext` field for a container: its own, else the
     /// pod's (for fields both levels have).
     pub fn effective(&self, c: &Container<'a>, field: &str) -> Option<(&'a Node<'a>, Origin)> {
-        c.security(field)
-            .map(|n| (n, Origin::Container))
-            .or_else(|| self.security(field).map(|n| (n, Origin::Pod)))
+        c.security(field).map(|n| (n, Origin::Container)).or_else(|| self.security(field).map(|n| (n, Origin::Pod)))
     }
 
     /// Where a finding about `rel` (a path inside the pod spec) points.
@@ -168,11 +141,7 @@ impl<'a> PodSpec<'a> {
     /// the failures so that one mistake gives one finding: a bad pod-level value, or a
     /// field missing everywhere, is one pod-level failure; a container's own bad value, or
     /// a field missing on some containers only, is a failure per container.
-    pub fn inherited_failures<'p>(
-        &'p self,
-        field: &str,
-        ok: impl Fn(&Node<'a>) -> bool,
-    ) -> Vec<Failure<'p, 'a>> {
+    pub fn inherited_failures<'p>(&'p self, field: &str, ok: impl Fn(&Node<'a>) -> bool) -> Vec<Failure<'p, 'a>> {
         let mut out = Vec::new();
         let mut pod_bad = false;
         let mut missing: Vec<&'p Container<'a>> = Vec::new();

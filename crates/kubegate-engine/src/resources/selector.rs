@@ -7,15 +7,7 @@ use std::collections::HashMap;
 /// Labels as owned text pairs (non-string values are compared by their source text).
 pub fn labels(node: Option<&Node<'_>>) -> Vec<(String, String)> {
     node.map(|n| {
-        n.entries()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.text.to_string(),
-                    v.scalar_text().unwrap_or("").to_string(),
-                )
-            })
-            .collect()
+        n.entries().iter().map(|(k, v)| (k.text.to_string(), v.scalar_text().unwrap_or("").to_string())).collect()
     })
     .unwrap_or_default()
 }
@@ -53,14 +45,9 @@ impl Selector {
                 (text(e.get("key")), text(e.get("operator")), values)
             })
             .collect();
-        let matches_nothing = expressions
-            .iter()
-            .any(|(_, op, _)| !matches!(op.as_str(), "In" | "NotIn" | "Exists" | "DoesNotExist"));
-        Selector {
-            match_labels: labels(node.get("matchLabels")),
-            expressions,
-            matches_nothing,
-        }
+        let matches_nothing =
+            expressions.iter().any(|(_, op, _)| !matches!(op.as_str(), "In" | "NotIn" | "Exists" | "DoesNotExist"));
+        Selector { match_labels: labels(node.get("matchLabels")), expressions, matches_nothing }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -71,25 +58,15 @@ impl Selector {
         if self.matches_nothing {
             return false;
         }
-        let get = |k: &str| {
-            pod_labels
-                .iter()
-                .find(|(pk, _)| pk == k)
-                .map(|(_, v)| v.as_str())
-        };
-        self.match_labels
-            .iter()
-            .all(|(k, v)| get(k) == Some(v.as_str()))
-            && self
-                .expressions
-                .iter()
-                .all(|(k, op, values)| match op.as_str() {
-                    "In" => get(k).is_some_and(|v| values.iter().any(|x| x == v)),
-                    "NotIn" => get(k).is_none_or(|v| !values.iter().any(|x| x == v)),
-                    "Exists" => get(k).is_some(),
-                    "DoesNotExist" => get(k).is_none(),
-                    _ => false,
-                })
+        let get = |k: &str| pod_labels.iter().find(|(pk, _)| pk == k).map(|(_, v)| v.as_str());
+        self.match_labels.iter().all(|(k, v)| get(k) == Some(v.as_str()))
+            && self.expressions.iter().all(|(k, op, values)| match op.as_str() {
+                "In" => get(k).is_some_and(|v| values.iter().any(|x| x == v)),
+                "NotIn" => get(k).is_none_or(|v| !values.iter().any(|x| x == v)),
+                "Exists" => get(k).is_some(),
+                "DoesNotExist" => get(k).is_none(),
+                _ => false,
+            })
     }
 }
 
@@ -119,13 +96,7 @@ impl SelectorIndex {
         let i = self.entries.len();
         let ns = self.by_ns.entry(namespace).or_default();
         match selector.match_labels.first() {
-            Some((k, v)) => ns
-                .by_pair
-                .entry(k.clone())
-                .or_default()
-                .entry(v.clone())
-                .or_default()
-                .push(i),
+            Some((k, v)) => ns.by_pair.entry(k.clone()).or_default().entry(v.clone()).or_default().push(i),
             None => ns.unkeyed.push(i),
         }
         self.entries.push((selector, payload));
@@ -137,9 +108,7 @@ impl SelectorIndex {
         let Some(ns) = self.by_ns.get(namespace) else {
             return out;
         };
-        let keyed = pod_labels
-            .iter()
-            .filter_map(|(k, v)| ns.by_pair.get(k.as_str()).and_then(|m| m.get(v.as_str())));
+        let keyed = pod_labels.iter().filter_map(|(k, v)| ns.by_pair.get(k.as_str()).and_then(|m| m.get(v.as_str())));
         for &i in keyed.flatten().chain(&ns.unkeyed) {
             let (sel, payload) = &self.entries[i];
             if sel.matches(pod_labels) && !out.contains(payload) {

@@ -20,9 +20,8 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
     for c in &pod.containers {
-        let drops_all = c
-            .security("capabilities.drop")
-            .is_some_and(|d| d.items().iter().any(|i| i.scalar_text() == Some("ALL")));
+        let drops_all =
+            c.security("capabilities.drop").is_some_and(|d| d.items().iter().any(|i| i.scalar_text() == Some("ALL")));
         if !drops_all {
             let message = format!(
                 "{} must drop all capabilities (securityContext.capabilities.drop: [ALL])",

@@ -25,16 +25,10 @@ fn check(ctx: &mut Ctx<'_, '_>) {
     let have = ctx.res.label("environment");
     let message = match have.and_then(|n| n.scalar_text()) {
         Some(v) if v == &*want => return,
-        Some(v) => format!(
-            "{} has label environment: {v}, but it is bound for {want}; set environment: {want}",
-            ctx.subject()
-        ),
+        Some(v) => {
+            format!("{} has label environment: {v}, but it is bound for {want}; set environment: {want}", ctx.subject())
+        }
         None => format!("{} must have label environment: {want}", ctx.subject()),
     };
-    ctx.emit(
-        ctx.res.locate("metadata.labels.environment"),
-        "metadata.labels.environment".into(),
-        None,
-        message,
-    );
+    ctx.emit(ctx.res.locate("metadata.labels.environment"), "metadata.labels.environment".into(), None, message);
 }

@@ -19,16 +19,10 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
-    let mounts = pod
-        .spec
-        .get("volumes")
-        .is_some_and(|v| !v.items().is_empty());
+    let mounts = pod.spec.get("volumes").is_some_and(|v| !v.items().is_empty());
     if mounts && pod.security("fsGroup").is_none() {
         let rel = "securityContext.fsGroup";
-        let message = format!(
-            "{} must set securityContext.fsGroup because it mounts volumes",
-            ctx.subject()
-        );
+        let message = format!("{} must set securityContext.fsGroup because it mounts volumes", ctx.subject());
         ctx.emit(pod.locate(rel), pod.field_path(rel), None, message);
     }
 }

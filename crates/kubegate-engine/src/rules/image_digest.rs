@@ -33,10 +33,7 @@ fn check(ctx: &mut Ctx<'_, '_>) {
                 "{} image '{image}' has an invalid digest '@{d}'; a digest is sha256: followed by 64 lowercase hex digits",
                 ctx.container_subject(c)
             ),
-            None => format!(
-                "{} must use SHA256 digest (image@sha256:...), not version tags",
-                ctx.container_subject(c)
-            ),
+            None => format!("{} must use SHA256 digest (image@sha256:...), not version tags", ctx.container_subject(c)),
         };
         ctx.emit_container(c, "image", message);
     }

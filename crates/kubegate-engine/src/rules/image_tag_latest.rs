@@ -33,10 +33,7 @@ fn check(ctx: &mut Ctx<'_, '_>) {
                 "{} image '{image}' has no tag, so it runs :latest; pin a version tag or digest",
                 ctx.container_subject(c)
             ),
-            Some("latest") => format!(
-                "{} must not use the :latest tag (image '{image}')",
-                ctx.container_subject(c)
-            ),
+            Some("latest") => format!("{} must not use the :latest tag (image '{image}')", ctx.container_subject(c)),
             Some(_) => continue,
         };
         ctx.emit_container(c, "image", message);

@@ -22,11 +22,7 @@ pub(super) fn check_probe(ctx: &mut Ctx<'_, '_>, probe: &str) {
     if !crate::resources::is_long_running(ctx.res.kind) {
         return;
     }
-    for c in pod
-        .containers
-        .iter()
-        .filter(|c| c.kind == crate::resources::ContainerKind::Regular)
-    {
+    for c in pod.containers.iter().filter(|c| c.kind == crate::resources::ContainerKind::Regular) {
         if c.get(probe).is_none() {
             let message = format!("{} must define {probe}", ctx.container_subject(c));
             ctx.emit_container(c, probe, message);

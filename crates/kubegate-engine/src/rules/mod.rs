@@ -76,10 +76,7 @@ pub enum Check {
     /// `judge` answers each question against the [`Index`] of the bundle and returns the
     /// finding's message when the rule is broken. Only small owned facts outlive a
     /// document, so memory stays bounded by one document's tree.
-    Bundle {
-        collect: fn(&mut Ctx<'_, '_>),
-        judge: fn(&Index, &Pending) -> Option<String>,
-    },
+    Bundle { collect: fn(&mut Ctx<'_, '_>), judge: fn(&Index, &Pending) -> Option<String> },
 }
 
 /// The documentation sections of a rule (Markdown).
@@ -120,12 +117,7 @@ pub struct Ctx<'r, 'a> {
 impl Ctx<'_, '_> {
     /// A parameter's value (from the config, else its default).
     pub fn param(&self, name: &str) -> f64 {
-        let i = self
-            .rule
-            .params
-            .iter()
-            .position(|p| p.name == name)
-            .expect("declared parameter");
+        let i = self.rule.params.iter().position(|p| p.name == name).expect("declared parameter");
         self.params[i]
     }
 
@@ -145,13 +137,7 @@ impl Ctx<'_, '_> {
     }
 
     /// Records a finding at `span` about the field at `path`.
-    pub fn emit(
-        &mut self,
-        span: Span,
-        path: String,
-        container: Option<&Container<'_>>,
-        message: String,
-    ) {
+    pub fn emit(&mut self, span: Span, path: String, container: Option<&Container<'_>>, message: String) {
         self.out.push(Finding {
             rule: self.rule.id.into(),
             level: self.level,
@@ -173,13 +159,7 @@ impl Ctx<'_, '_> {
 
     /// Defers a cross-resource question (see [`Check::Bundle`]): the finding, if `judge`
     /// returns a message, will point at `span` and be about the field at `path`.
-    pub fn defer(
-        &mut self,
-        span: Span,
-        path: String,
-        labels: Vec<(String, String)>,
-        values: Vec<i64>,
-    ) {
+    pub fn defer(&mut self, span: Span, path: String, labels: Vec<(String, String)>, values: Vec<i64>) {
         self.deferred.push(Pending {
             rule: self.rule,
             level: self.level,

@@ -26,20 +26,12 @@ fn collect(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
     let path = pod.path.trim_end_matches(".spec").to_string() + ".metadata.labels";
     let span = ctx.res.locate(&path);
-    ctx.defer(
-        span,
-        path,
-        labels(pod.labels),
-        vec![super::replicas::declared_replicas(ctx.res)],
-    );
+    ctx.defer(span, path, labels(pod.labels), vec![super::replicas::declared_replicas(ctx.res)]);
 }
 
 fn judge(index: &Index, p: &Pending) -> Option<String> {
     if super::replicas::effective_replicas(index, p) < 2
-        || !index
-            .pdbs
-            .matching(&p.resource.namespace, &p.labels)
-            .is_empty()
+        || !index.pdbs.matching(&p.resource.namespace, &p.labels).is_empty()
     {
         return None;
     }
@@ -47,10 +39,6 @@ fn judge(index: &Index, p: &Pending) -> Option<String> {
     Some(format!(
         "{} should have a PodDisruptionBudget selecting its pods ({})",
         p.subject,
-        if shown.is_empty() {
-            "its pod template has no labels".to_string()
-        } else {
-            shown.join(",")
-        }
+        if shown.is_empty() { "its pod template has no labels".to_string() } else { shown.join(",") }
     ))
 }

@@ -7,13 +7,7 @@ pub static RULE: Rule = Rule {
     id: "replicas",
     summary: "Replicated workloads must run `replicas >= 2` (or an HPA with `minReplicas >= 2`)",
     levels: levels(Off, Warn, Deny),
-    params: &[Param {
-        name: "minimum",
-        doc: "The fewest replicas accepted",
-        default: 2.0,
-        min: 1.0,
-        integer: true,
-    }],
+    params: &[Param { name: "minimum", doc: "The fewest replicas accepted", default: 2.0, min: 1.0, integer: true }],
     doc: Doc {
         what: "Deployments, StatefulSets, ReplicaSets and ReplicationControllers must set `spec.replicas` to at least `minimum` (2 by default). A missing `replicas` is 1. A HorizontalPodAutoscaler among the inputs, in the same namespace, whose `scaleTargetRef` names the workload with `minReplicas >= minimum` satisfies the rule. The label `allow-single-replica: \"true\"` is the permanent exception for workloads that cannot run twice.",
         why: "Single pod = single point of failure. HA requires multiple replicas.",
@@ -26,10 +20,7 @@ pub static RULE: Rule = Rule {
 };
 
 pub(super) fn is_replicated_kind(kind: &str) -> bool {
-    matches!(
-        kind,
-        "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController"
-    )
+    matches!(kind, "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController")
 }
 
 /// `spec.replicas` as Kubernetes reads it: missing or null is 1; a value that is not a
@@ -49,28 +40,18 @@ pub(super) fn effective_replicas(index: &Index, p: &Pending) -> i64 {
 
 fn collect(ctx: &mut Ctx<'_, '_>) {
     if !is_replicated_kind(ctx.res.kind)
-        || ctx
-            .res
-            .label("allow-single-replica")
-            .and_then(|n| n.as_str())
-            == Some("true")
+        || ctx.res.label("allow-single-replica").and_then(|n| n.as_str()) == Some("true")
     {
         return;
     }
     let (declared, min) = (declared_replicas(ctx.res), ctx.param("minimum") as i64);
     if declared < min {
         // Only an HPA elsewhere in the inputs can still satisfy the rule.
-        ctx.defer(
-            ctx.res.locate("spec.replicas"),
-            "spec.replicas".into(),
-            Vec::new(),
-            vec![declared, min],
-        );
+        ctx.defer(ctx.res.locate("spec.replicas"), "spec.replicas".into(), Vec::new(), vec![declared, min]);
     }
 }
 
 fn judge(index: &Index, p: &Pending) -> Option<String> {
     let min = p.values[1];
-    (effective_replicas(index, p) < min)
-        .then(|| format!("{} must have replicas >= {min} for HA", p.subject))
+    (effective_replicas(index, p) < min).then(|| format!("{} must have replicas >= {min} for HA", p.subject))
 }

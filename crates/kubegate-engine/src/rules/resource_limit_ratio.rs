@@ -27,18 +27,10 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
     let max = ctx.param("max_ratio");
-    for c in pod
-        .containers
-        .iter()
-        .filter(|c| c.kind != ContainerKind::Ephemeral)
-    {
+    for c in pod.containers.iter().filter(|c| c.kind != ContainerKind::Ephemeral) {
         for res in ["cpu", "memory"] {
-            let req = c
-                .get(&format!("resources.requests.{res}"))
-                .and_then(|n| n.scalar_text());
-            let lim = c
-                .get(&format!("resources.limits.{res}"))
-                .and_then(|n| n.scalar_text());
+            let req = c.get(&format!("resources.requests.{res}")).and_then(|n| n.scalar_text());
+            let lim = c.get(&format!("resources.limits.{res}")).and_then(|n| n.scalar_text());
             let (Some(req), Some(lim)) = (req, lim) else {
                 continue;
             };

@@ -20,11 +20,7 @@ pub static RULE: Rule = Rule {
 
 pub(super) fn check_fields(ctx: &mut Ctx<'_, '_>, section: &str) {
     let Some(pod) = &ctx.res.pod else { return };
-    for c in pod
-        .containers
-        .iter()
-        .filter(|c| c.kind != ContainerKind::Ephemeral)
-    {
+    for c in pod.containers.iter().filter(|c| c.kind != ContainerKind::Ephemeral) {
         for res in ["cpu", "memory"] {
             let rel = format!("resources.{section}.{res}");
             if c.get(&rel).and_then(|n| n.scalar_text()).is_none() {

@@ -24,25 +24,17 @@ fn check(ctx: &mut Ctx<'_, '_>) {
         match f {
             Failure::Pod(value) => {
                 let message = match value {
-                    None => format!(
-                        "{} must set securityContext.runAsNonRoot: true",
-                        ctx.subject()
-                    ),
-                    Some(v) => format!(
-                        "{} sets securityContext.runAsNonRoot: {}; it must be true",
-                        ctx.subject(),
-                        v.shown()
-                    ),
+                    None => format!("{} must set securityContext.runAsNonRoot: true", ctx.subject()),
+                    Some(v) => {
+                        format!("{} sets securityContext.runAsNonRoot: {}; it must be true", ctx.subject(), v.shown())
+                    }
                 };
                 let rel = "securityContext.runAsNonRoot";
                 ctx.emit(pod.locate(rel), pod.field_path(rel), None, message);
             }
             Failure::Container(c, value) => {
                 let message = match value {
-                    None => format!(
-                        "{} must set securityContext.runAsNonRoot: true",
-                        ctx.container_subject(c)
-                    ),
+                    None => format!("{} must set securityContext.runAsNonRoot: true", ctx.container_subject(c)),
                     Some(v) => format!(
                         "{} sets securityContext.runAsNonRoot: {}; it must be true",
                         ctx.container_subject(c),

@@ -6,13 +6,7 @@ pub static RULE: Rule = Rule {
     id: "run-as-user",
     summary: "Every container must effectively run as a UID >= 1000",
     levels: levels(Warn, Warn, Deny),
-    params: &[Param {
-        name: "minimum",
-        doc: "The lowest UID accepted",
-        default: 1000.0,
-        min: 0.0,
-        integer: true,
-    }],
+    params: &[Param { name: "minimum", doc: "The lowest UID accepted", default: 1000.0, min: 0.0, integer: true }],
     doc: Doc {
         what: "The effective `securityContext.runAsUser` of every container must be set and at least `minimum` (1000 by default). A pod-level value applies to each container that does not set its own.",
         why: "UIDs below 1000 are system users on most distributions (0 is root); a workload running as one of them shares identity with system daemons on the node and in mounted volumes.",
@@ -32,24 +26,16 @@ fn check(ctx: &mut Ctx<'_, '_>) {
         match f {
             Failure::Pod(value) => {
                 let message = match value {
-                    None => format!(
-                        "{} must set securityContext.runAsUser >= {min}",
-                        ctx.subject()
-                    ),
-                    Some(v) => format!(
-                        "{} sets securityContext.runAsUser: {}; it must be >= {min}",
-                        ctx.subject(),
-                        v.shown()
-                    ),
+                    None => format!("{} must set securityContext.runAsUser >= {min}", ctx.subject()),
+                    Some(v) => {
+                        format!("{} sets securityContext.runAsUser: {}; it must be >= {min}", ctx.subject(), v.shown())
+                    }
                 };
                 ctx.emit(pod.locate(rel), pod.field_path(rel), None, message);
             }
             Failure::Container(c, value) => {
                 let message = match value {
-                    None => format!(
-                        "{} must set securityContext.runAsUser >= {min}",
-                        ctx.container_subject(c)
-                    ),
+                    None => format!("{} must set securityContext.runAsUser >= {min}", ctx.container_subject(c)),
                     Some(v) => format!(
                         "{} sets securityContext.runAsUser: {}; it must be >= {min}",
                         ctx.container_subject(c),
