@@ -8,10 +8,11 @@
 mod resolve;
 mod tree;
 
+pub use bumpalo::Bump;
 pub use resolve::{parse_float, parse_int, resolve_plain};
 pub use tree::{Data, Key, Node, ScalarKind};
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span as PSpan, SpannedEventReceiver};
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as PSpan};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -84,37 +85,61 @@ pub struct Loaded<'a> {
     pub error: Option<LoadError>,
 }
 
-/// Parses a YAML (or JSON) stream into spanned documents, all kept.
-pub fn load(text: &str) -> Loaded<'_> {
+/// Parses a YAML (or JSON) stream into spanned documents, all kept, allocated in `arena`.
+pub fn load<'a>(text: &'a str, arena: &'a Bump) -> Loaded<'a> {
     let mut out = Loaded::default();
-    out.error = load_each(text, |doc, mut dups| {
-        out.documents.push(doc);
-        out.duplicates.append(&mut dups);
-    });
-    out
+    let mut parser = Parser::new_from_str(text);
+    let mut builder = Builder::new(arena, text);
+    loop {
+        match builder.next_document(&mut parser) {
+            Step::Document(doc) => {
+                out.documents.push(doc);
+                out.duplicates.append(&mut builder.duplicates);
+            }
+            Step::End => return out,
+            Step::Error(e) => {
+                out.error = Some(e);
+                return out;
+            }
+        }
+    }
 }
 
 /// Parses a stream one document at a time: `f` receives each document (with the duplicate
-/// keys found in it) as soon as it is complete, so only one document's tree is alive at
-/// once. Returns the error that stopped the parse; documents before it were delivered.
-pub fn load_each<'a>(text: &'a str, mut f: impl FnMut(Document<'a>, Vec<DuplicateKey>)) -> Option<LoadError> {
-    let mut builder = Builder { source: text, ascii: text.is_ascii(), ..Builder::default() };
-    for ev in Parser::new_from_str(text) {
-        match ev {
-            Ok((ev, sp)) => builder.on_event(ev, sp),
-            Err(e) => {
-                return Some(LoadError { pos: pos(*e.marker()), message: e.info().to_string() });
+/// keys found in it) as soon as it is complete. A document's tree lives in an arena that
+/// is reset once `f` returns, so only one document is in memory at a time and freeing a
+/// tree costs nothing. Returns the error that stopped the parse; documents before it
+/// were delivered.
+pub fn load_each(text: &str, mut f: impl FnMut(Document<'_>, Vec<DuplicateKey>)) -> Option<LoadError> {
+    let mut arena = Bump::new();
+    let mut parser = Parser::new_from_str(text);
+    let mut doc_index = 0;
+    loop {
+        // One builder (and its scratch stacks) serves documents until the arena holds
+        // ARENA_RESET_BYTES; then the arena is reset and a new builder starts.
+        let mut builder = Builder::new(&arena, text);
+        builder.doc_index = doc_index;
+        loop {
+            match builder.next_document(&mut parser) {
+                Step::Document(doc) => {
+                    let duplicates = std::mem::take(&mut builder.duplicates);
+                    f(doc, duplicates);
+                    if arena.allocated_bytes() > ARENA_RESET_BYTES {
+                        break;
+                    }
+                }
+                Step::End => return None,
+                Step::Error(e) => return Some(e),
             }
         }
-        if let Some(e) = builder.error.take() {
-            return Some(e);
-        }
-        if let Some(doc) = builder.finished.take() {
-            f(doc, std::mem::take(&mut builder.duplicates));
-        }
+        doc_index = builder.doc_index;
+        drop(builder);
+        arena.reset();
     }
-    None
 }
+
+/// How much finished documents may hold in the arena before it is reset.
+const ARENA_RESET_BYTES: usize = 1 << 20;
 
 /// Parses a stream with no tree building at all: the cost floor of the load stage.
 /// Returns the number of events, so the work cannot be optimised away.
@@ -131,8 +156,14 @@ pub fn parse_events_only(text: &str) -> Result<usize, LoadError> {
     Ok(count)
 }
 
+enum Step<'a> {
+    Document(Document<'a>),
+    End,
+    Error(LoadError),
+}
+
 /// A collection being built. Its children live on the builder's scratch stacks from
-/// `scratch` on, and move into an exactly sized `Vec` when the collection ends.
+/// `scratch` on, and move into an exactly sized arena slice when the collection ends.
 struct Frame<'a> {
     map: bool,
     start: Pos,
@@ -142,8 +173,8 @@ struct Frame<'a> {
     merges: Vec<Node<'a>>,
 }
 
-#[derive(Default)]
 struct Builder<'a> {
+    arena: &'a Bump,
     /// The stream's text; scalars borrow from it where they can.
     source: &'a str,
     /// In ASCII text the parser's character offsets are byte offsets.
@@ -168,23 +199,62 @@ fn count_nodes(n: &Node<'_>) -> usize {
 }
 
 impl<'a> Builder<'a> {
+    fn new(arena: &'a Bump, source: &'a str) -> Self {
+        Builder {
+            arena,
+            source,
+            ascii: source.is_ascii(),
+            frames: Vec::new(),
+            items: Vec::new(),
+            entries: Vec::new(),
+            anchors: HashMap::new(),
+            finished: None,
+            duplicates: Vec::new(),
+            error: None,
+            expanded: 0,
+            doc_index: 0,
+        }
+    }
+
+    /// Feeds parser events until a document is complete, the stream ends, or it fails.
+    fn next_document<'s: 'a>(&mut self, parser: &mut Parser<'s, saphyr_parser::StrInput<'s>>) -> Step<'a> {
+        for ev in parser.by_ref() {
+            match ev {
+                Ok((ev, sp)) => self.on_event(ev, sp),
+                Err(e) => return Step::Error(LoadError { pos: pos(*e.marker()), message: e.info().to_string() }),
+            }
+            if let Some(e) = self.error.take() {
+                return Step::Error(e);
+            }
+            if let Some(doc) = self.finished.take() {
+                self.doc_index += 1;
+                return Step::Document(doc);
+            }
+        }
+        Step::End
+    }
+
     /// The parser hands every scalar over as a new `String`; where the scalar's text is
     /// exactly a slice of the source (plain and quoted scalars without escapes or line
-    /// folding), borrow the slice instead, so the tree holds no per-scalar allocation.
-    fn borrow(&self, text: Cow<'a, str>, style: ScalarStyle, sp: PSpan) -> Cow<'a, str> {
-        let Cow::Owned(owned) = &text else { return text };
-        if !self.ascii {
-            return text;
+    /// folding), borrow the slice; else copy it into the arena.
+    fn text(&self, text: Cow<'a, str>, style: ScalarStyle, sp: PSpan) -> &'a str {
+        let owned = match text {
+            Cow::Borrowed(b) => return b,
+            Cow::Owned(o) => o,
+        };
+        if self.ascii {
+            let (mut a, mut b) = (sp.start.index(), sp.end.index());
+            if matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted) {
+                a += 1;
+                b = b.saturating_sub(1);
+            }
+            if let Some(slice) = self.source.get(a..b)
+                && slice == owned
+            {
+                return slice;
+            }
         }
-        let (mut a, mut b) = (sp.start.index(), sp.end.index());
-        if matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted) {
-            a += 1;
-            b = b.saturating_sub(1);
-        }
-        match self.source.get(a..b) {
-            Some(slice) if slice == owned => Cow::Borrowed(slice),
-            _ => text,
-        }
+        self.arena.alloc_str(&owned)
     }
 
     fn fail(&mut self, at: Pos, message: String) {
@@ -202,7 +272,7 @@ impl<'a> Builder<'a> {
                     if !path.is_empty() {
                         path.push('.');
                     }
-                    path.push_str(&k.text);
+                    path.push_str(k.text);
                 }
             } else {
                 path.push_str(&format!("[{}]", self.items.len() - f.scratch));
@@ -221,8 +291,7 @@ impl<'a> Builder<'a> {
             return;
         }
         if anchor > 0 {
-            let size = count_nodes(&node);
-            self.anchors.insert(anchor, (node.clone(), size));
+            self.anchors.insert(anchor, (node, count_nodes(&node)));
         }
         let Some(frame) = self.frames.last_mut() else {
             self.finished = Some(Document { index: self.doc_index, root: node });
@@ -246,7 +315,7 @@ impl<'a> Builder<'a> {
         let from = frame.scratch;
         if let Some(i) = self.entries[from..].iter().position(|(k, _)| k.text == key.text) {
             let first = self.entries[from + i].0.span;
-            let path = self.path_to(&key.text);
+            let path = self.path_to(key.text);
             self.duplicates.push(DuplicateKey {
                 document: self.doc_index,
                 key: key.text.to_string(),
@@ -261,10 +330,9 @@ impl<'a> Builder<'a> {
     }
 
     fn end_map(&mut self, frame: Frame<'a>, end: Pos) {
-        let mut entries: Vec<(Key<'a>, Node<'a>)> = self.entries.drain(frame.scratch..).collect();
-        for m in frame.merges {
-            let sources: Vec<Node<'a>> = match m.data {
-                Data::Map(_) => vec![m],
+        for m in &frame.merges {
+            let sources: &[Node<'a>] = match m.data {
+                Data::Map(_) => std::slice::from_ref(m),
                 Data::Seq(items) => items,
                 Data::Scalar { .. } => {
                     return self.fail(m.span.start, "a `<<` merge key needs a mapping or a list of mappings".into());
@@ -274,36 +342,32 @@ impl<'a> Builder<'a> {
                 let Data::Map(src_entries) = src.data else {
                     return self.fail(src.span.start, "a `<<` merge key needs a mapping or a list of mappings".into());
                 };
-                for (k, v) in src_entries {
-                    if !entries.iter().any(|(e, _)| e.text == k.text) {
-                        entries.push((k, v));
+                for &(k, v) in src_entries {
+                    if !self.entries[frame.scratch..].iter().any(|(e, _)| e.text == k.text) {
+                        self.entries.push((k, v));
                     }
                 }
             }
         }
+        let entries = self.arena.alloc_slice_copy(&self.entries[frame.scratch..]);
+        self.entries.truncate(frame.scratch);
         let node = Node { span: Span { start: frame.start, end }, data: Data::Map(entries) };
         self.push_node(node, frame.anchor);
     }
-}
 
-impl<'a> SpannedEventReceiver<'a> for Builder<'a> {
-    fn on_event(&mut self, ev: Event<'a>, sp: PSpan) {
+    fn on_event(&mut self, ev: Event<'a>, raw: PSpan) {
         if self.error.is_some() {
             return;
         }
-        let raw = sp;
-        let sp = span(sp);
+        let sp = span(raw);
         match ev {
-            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => {}
             Event::DocumentStart(_) => {
                 self.anchors.clear();
                 self.frames.clear();
                 self.items.clear();
                 self.entries.clear();
                 self.expanded = 0;
-            }
-            Event::DocumentEnd => {
-                self.doc_index += 1;
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let kind = match (&tag, style) {
@@ -315,12 +379,12 @@ impl<'a> SpannedEventReceiver<'a> for Builder<'a> {
                     _ => ScalarKind::Str,
                 };
                 let plain = style == ScalarStyle::Plain;
-                let text = self.borrow(text, style, raw);
+                let text = self.text(text, style, raw);
                 self.push_node(Node { span: sp, data: Data::Scalar { text, kind, plain } }, anchor);
             }
             Event::Alias(id) => match self.anchors.get(&id) {
                 None => self.fail(sp.start, "unknown alias".into()),
-                Some((node, size)) => {
+                Some(&(mut node, size)) => {
                     self.expanded += size;
                     if self.expanded > ALIAS_EXPANSION_BUDGET {
                         self.fail(
@@ -331,7 +395,6 @@ impl<'a> SpannedEventReceiver<'a> for Builder<'a> {
                         );
                         return;
                     }
-                    let mut node = node.clone();
                     if let Data::Scalar { plain, .. } = &mut node.data {
                         *plain = false;
                     }
@@ -352,7 +415,8 @@ impl<'a> SpannedEventReceiver<'a> for Builder<'a> {
             }
             Event::SequenceEnd => {
                 if let Some(frame) = self.frames.pop() {
-                    let items: Vec<Node<'a>> = self.items.drain(frame.scratch..).collect();
+                    let items = self.arena.alloc_slice_copy(&self.items[frame.scratch..]);
+                    self.items.truncate(frame.scratch);
                     let node = Node { span: Span { start: frame.start, end: sp.end }, data: Data::Seq(items) };
                     self.push_node(node, frame.anchor);
                 }

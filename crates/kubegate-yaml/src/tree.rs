@@ -1,6 +1,5 @@
 use crate::Span;
 use crate::resolve::{parse_float, parse_int};
-use std::borrow::Cow;
 
 /// What a scalar resolved to (Kubernetes' YAML 1.1 rules for plain scalars; quoted and
 /// block scalars are always strings). Numbers are parsed from the text on demand.
@@ -14,22 +13,24 @@ pub enum ScalarKind {
 }
 
 /// A mapping key: its text and where it stands.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct Key<'a> {
-    pub text: Cow<'a, str>,
+    pub text: &'a str,
     pub span: Span,
     pub plain: bool,
 }
 
-#[derive(Clone, Debug)]
+/// A node's content. Text borrows from the source where it can, else from the document's
+/// arena; collections are slices in the arena.
+#[derive(Clone, Copy, Debug)]
 pub enum Data<'a> {
-    Scalar { text: Cow<'a, str>, kind: ScalarKind, plain: bool },
-    Seq(Vec<Node<'a>>),
-    Map(Vec<(Key<'a>, Node<'a>)>),
+    Scalar { text: &'a str, kind: ScalarKind, plain: bool },
+    Seq(&'a [Node<'a>]),
+    Map(&'a [(Key<'a>, Node<'a>)]),
 }
 
 /// A node of the spanned tree.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct Node<'a> {
     pub span: Span,
     pub data: Data<'a>,

@@ -225,6 +225,18 @@ fn binary_run(dir: &Path) -> (u64, Duration) {
 
 fn main() {
     let docs: usize = std::env::var("KUBEGATE_BENCH_DOCS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
+    // KUBEGATE_BENCH_ONCE=scan|parse: one run of one side on one thread, nothing else, for
+    // instruction counting (`valgrind --tool=callgrind`), which a shared machine's timing
+    // noise does not disturb.
+    if let Ok(mode) = std::env::var("KUBEGATE_BENCH_ONCE") {
+        let sources = corpus(docs);
+        let config = Config::default();
+        on_threads(1, || match mode.as_str() {
+            "scan" => drop(check(&sources, &config, &CheckOptions::default())),
+            _ => drop(std::hint::black_box(bare_parse(&sources, false))),
+        });
+        return;
+    }
     // KUBEGATE_BENCH_DIR keeps the corpus on disk (for profiling the binary by hand).
     let keep = std::env::var_os("KUBEGATE_BENCH_DIR").map(std::path::PathBuf::from);
     let dir =

@@ -197,7 +197,8 @@ impl Config {
     /// Reads a config file's text. `file` is the path shown in errors.
     pub fn parse(text: &str, file: &Path, cwd: Option<PathBuf>) -> Result<Config, Vec<InputError>> {
         let shown = file.display().to_string();
-        let loaded = kubegate_yaml::load(text);
+        let arena = kubegate_yaml::Bump::new();
+        let loaded = kubegate_yaml::load(text, &arena);
         let mut errors = Vec::new();
         if let Some(e) = &loaded.error {
             errors.push(InputError::new(&shown, e.pos.line, e.pos.col, format!("cannot parse config: {}", e.message)));
@@ -255,7 +256,7 @@ impl Config {
                 let tier = like.unwrap_or(Tier::Prod);
                 config.environments.push(EnvConfig {
                     env: Environment {
-                        name: k.text.as_ref().into(),
+                        name: k.text.into(),
                         tier,
                         display: display.unwrap_or_else(|| capitalize(&k.text)),
                     },

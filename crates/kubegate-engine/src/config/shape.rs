@@ -48,7 +48,7 @@ impl Shape {
                 let Data::Map(entries) = &node.data else {
                     return err(errors, format!("`{at}` must be a mapping, found {}", node.type_name()));
                 };
-                for (k, v) in entries {
+                for (k, v) in entries.iter() {
                     let child = if at.is_empty() { k.text.to_string() } else { format!("{at}.{}", k.text) };
                     if let Some(f) = fields.iter().find(|f| f.name == k.text) {
                         f.shape.validate(v, file, &child, errors);

@@ -52,6 +52,8 @@ pub struct Resource<'a> {
     pub id: Arc<ResourceId>,
     /// Duplicate keys the loader saw inside this document.
     pub duplicates: Vec<DuplicateKey>,
+    /// `Production deployment 'backend'`, made when the first message needs it.
+    pub subject: std::cell::OnceCell<String>,
 }
 
 impl<'a> Resource<'a> {
@@ -190,6 +192,7 @@ pub fn build<'a>(
         pod,
         binding,
         duplicates,
+        subject: std::cell::OnceCell::new(),
     }
 }
 

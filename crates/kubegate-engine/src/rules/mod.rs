@@ -122,13 +122,15 @@ impl Ctx<'_, '_> {
     }
 
     /// `Production deployment 'backend'`
-    pub fn subject(&self) -> String {
-        format!(
-            "{} {} '{}'",
-            self.env.display,
-            self.res.kind.to_ascii_lowercase(),
-            self.res.name.unwrap_or("<unnamed>")
-        )
+    pub fn subject(&self) -> &str {
+        self.res.subject.get_or_init(|| {
+            format!(
+                "{} {} '{}'",
+                self.env.display,
+                self.res.kind.to_ascii_lowercase(),
+                self.res.name.unwrap_or("<unnamed>")
+            )
+        })
     }
 
     /// `Production deployment 'backend' container 'app'`
@@ -164,7 +166,7 @@ impl Ctx<'_, '_> {
             rule: self.rule,
             level: self.level,
             environment: self.env.name.clone(),
-            subject: self.subject(),
+            subject: self.subject().to_string(),
             file: self.file_name.clone(),
             file_index: self.res.file,
             resource_index: self.res.index,

@@ -28,9 +28,10 @@ fn check(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
     let max = ctx.param("max_ratio");
     for c in pod.containers.iter().filter(|c| c.kind != ContainerKind::Ephemeral) {
-        for res in ["cpu", "memory"] {
-            let req = c.get(&format!("resources.requests.{res}")).and_then(|n| n.scalar_text());
-            let lim = c.get(&format!("resources.limits.{res}")).and_then(|n| n.scalar_text());
+        for (i, res) in ["cpu", "memory"].into_iter().enumerate() {
+            let (req_path, lim_path) = (super::resource_requests::REQUESTS[i], super::resource_requests::LIMITS[i]);
+            let req = c.get(req_path).and_then(|n| n.scalar_text());
+            let lim = c.get(lim_path).and_then(|n| n.scalar_text());
             let (Some(req), Some(lim)) = (req, lim) else {
                 continue;
             };
@@ -43,7 +44,7 @@ fn check(ctx: &mut Ctx<'_, '_>) {
                     ctx.container_subject(c),
                     l / r
                 );
-                ctx.emit_container(c, &format!("resources.limits.{res}"), message);
+                ctx.emit_container(c, lim_path, message);
             }
         }
     }

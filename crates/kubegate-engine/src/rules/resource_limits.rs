@@ -18,5 +18,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {
-    super::resource_requests::check_fields(ctx, "limits");
+    super::resource_requests::check_fields(ctx, super::resource_requests::LIMITS);
 }

@@ -18,19 +18,22 @@ pub static RULE: Rule = Rule {
     check: Check::Resource(check),
 };
 
-pub(super) fn check_fields(ctx: &mut Ctx<'_, '_>, section: &str) {
+pub(super) const REQUESTS: [&str; 2] = ["resources.requests.cpu", "resources.requests.memory"];
+pub(super) const LIMITS: [&str; 2] = ["resources.limits.cpu", "resources.limits.memory"];
+
+/// Reports each of `fields` missing on a regular or init container.
+pub(super) fn check_fields(ctx: &mut Ctx<'_, '_>, fields: [&str; 2]) {
     let Some(pod) = &ctx.res.pod else { return };
     for c in pod.containers.iter().filter(|c| c.kind != ContainerKind::Ephemeral) {
-        for res in ["cpu", "memory"] {
-            let rel = format!("resources.{section}.{res}");
-            if c.get(&rel).and_then(|n| n.scalar_text()).is_none() {
+        for rel in fields {
+            if c.get(rel).and_then(|n| n.scalar_text()).is_none() {
                 let message = format!("{} must define {rel}", ctx.container_subject(c));
-                ctx.emit_container(c, &rel, message);
+                ctx.emit_container(c, rel, message);
             }
         }
     }
 }
 
 fn check(ctx: &mut Ctx<'_, '_>) {
-    check_fields(ctx, "requests");
+    check_fields(ctx, REQUESTS);
 }

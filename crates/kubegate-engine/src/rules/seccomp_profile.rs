@@ -29,7 +29,7 @@ fn check(ctx: &mut Ctx<'_, '_>) {
     let rel = "securityContext.seccompProfile.type";
     for f in pod.inherited_failures("seccompProfile", ok) {
         let (subject, value) = match &f {
-            Failure::Pod(v) => (ctx.subject(), *v),
+            Failure::Pod(v) => (ctx.subject().to_string(), *v),
             Failure::Container(c, v) => (ctx.container_subject(c), *v),
         };
         let message = match value.and_then(profile_type) {
