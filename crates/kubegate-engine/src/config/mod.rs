@@ -237,7 +237,7 @@ impl Config {
                 Globs::new(strings(v.get("namespaces")), &shown, v.get("namespaces").unwrap_or(v), &mut errors);
             let like = v.get("like").and_then(|n| n.as_str()).and_then(Tier::parse);
             let display = v.get("display").and_then(|n| n.as_str()).map(str::to_string);
-            if let Some(i) = config.env_index(&k.text) {
+            if let Some(i) = config.env_index(k.text) {
                 let ec = &mut config.environments[i];
                 if like.is_some() && like != Some(ec.env.tier) {
                     errors.push(InputError::new(
@@ -258,7 +258,7 @@ impl Config {
                     env: Environment {
                         name: k.text.into(),
                         tier,
-                        display: display.unwrap_or_else(|| capitalize(&k.text)),
+                        display: display.unwrap_or_else(|| capitalize(k.text)),
                     },
                     paths,
                     namespaces,
@@ -280,13 +280,13 @@ impl Config {
             }
         }
         for (k, v) in root.get("rules").map(|n| n.entries()).unwrap_or_default() {
-            let rule = rules::find(&k.text).expect("validated rule id");
+            let rule = rules::find(k.text).expect("validated rule id");
             let mut rc = RuleConfig::default();
             if let Some(l) = v.get("level").and_then(|n| n.scalar_text()).and_then(Level::parse) {
                 rc.level = Some(l);
             }
             for (ek, ev) in v.get("levels").map(|n| n.entries()).unwrap_or_default() {
-                if config.env_index(&ek.text).is_none() {
+                if config.env_index(ek.text).is_none() {
                     errors.push(InputError::new(
                         &shown,
                         ek.span.start.line,
