@@ -211,6 +211,74 @@ struct FileResult {
     pending: Vec<Pending>,
 }
 
+/// The state of checking one file: its identity and what it has yielded so far.
+struct FileCheck<'c> {
+    fi: usize,
+    path: &'c str,
+    shown: Arc<str>,
+    config: &'c Config,
+    forced: Option<usize>,
+    plan: &'c Plan,
+    /// Documents of one file mostly share a namespace, hence a binding: reuse it.
+    last_binding: Option<(Option<String>, environment::Binding)>,
+    out: FileResult,
+}
+
+impl FileCheck<'_> {
+    /// Checks one resource (a document, or an item of a `List`).
+    fn resource(&mut self, doc_index: usize, root: &Node<'_>, duplicates: Vec<kubegate_yaml::DuplicateKey>) {
+        let out = &mut self.out;
+        let (api_version, kind) = match resources::identify(root) {
+            Ok(id) => id,
+            Err(NotAResource::Skip) => return,
+            Err(NotAResource::Error(span, msg)) => {
+                out.errors.push(InputError::new(self.path, span.start.line, span.start.col, msg));
+                return;
+            }
+        };
+        let ns = resources::environment_namespace(kind, root);
+        let binding = match &self.last_binding {
+            Some((last_ns, b)) if last_ns.as_deref() == ns => b.clone(),
+            _ => {
+                let b = environment::bind(self.config, self.forced, self.path, ns);
+                self.last_binding = Some((ns.map(str::to_string), b.clone()));
+                b
+            }
+        };
+        let mut r = resources::build(self.fi, doc_index, root, api_version, kind, binding, duplicates);
+        r.index = out.resources.len();
+        let env = &self.config.environments[r.binding.env].env;
+        out.resources.push(ResourceInfo {
+            file: self.shown.clone(),
+            line: root.span.start.line,
+            id: r.id(),
+            environment: env.name.clone(),
+            environment_reason: r.binding.reason.clone(),
+        });
+        out.facts.extend(Fact::of(&r));
+        for (ri, rule) in rules::ALL.iter().enumerate() {
+            let (level, params) = &self.plan.levels[ri][r.binding.env];
+            if *level == Level::Off {
+                continue;
+            }
+            let mut ctx = Ctx {
+                rule,
+                res: &r,
+                env,
+                level: *level,
+                file_name: &self.shown,
+                params,
+                out: &mut out.findings,
+                deferred: &mut out.pending,
+            };
+            match rule.check {
+                Check::Resource(check) => check(&mut ctx),
+                Check::Bundle { collect, .. } => collect(&mut ctx),
+            }
+        }
+    }
+}
+
 /// Levels and parameters per (rule, environment), resolved once per run.
 struct Plan {
     levels: Vec<Vec<(Level, Vec<f64>)>>,
@@ -223,81 +291,56 @@ fn check_file(
     forced: Option<usize>,
     plan: &Plan,
 ) -> FileResult {
-    let mut out = FileResult::default();
+    let failed = |e: InputError| FileResult { errors: vec![e], ..FileResult::default() };
     let src = match src {
         Ok(s) => s,
-        Err(e) => {
-            out.errors.push(e);
-            return out;
-        }
+        Err(e) => return failed(e),
     };
     if let Some((line, col)) = helm_template_line(&src.text) {
-        out.errors.push(InputError::new(
+        return failed(InputError::new(
             &src.path,
             line,
             col,
             "unrendered Helm template (`{{ … }}`): render it first, e.g. `helm template CHART | kubegate test -`",
         ));
-        return out;
     }
-    let file: Arc<str> = src.path.as_str().into();
+    let mut file = FileCheck {
+        fi,
+        path: &src.path,
+        shown: src.path.as_str().into(),
+        config,
+        forced,
+        plan,
+        last_binding: None,
+        out: FileResult::default(),
+    };
     let mut any_document = false;
-    // Documents of one file mostly share a namespace, hence a binding: reuse it.
-    let mut last_binding: Option<(Option<String>, environment::Binding)> = None;
     let error = kubegate_yaml::load_each(&src.text, |doc, duplicates| {
         if doc.root.is_null() {
             return;
         }
         any_document = true;
-        let (api_version, kind) = match resources::identify(&doc.root) {
-            Ok(id) => id,
-            Err(NotAResource::Skip) => return,
-            Err(NotAResource::Error(span, msg)) => {
-                out.errors.push(InputError::new(&src.path, span.start.line, span.start.col, msg));
-                return;
+        // `kind: List` (and `kubectl get -o yaml` output such as `DeploymentList`) holds
+        // its resources under `items`: each is checked as a resource of its own.
+        let kind = doc.root.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+        match doc.root.get("items") {
+            Some(items) if kind.ends_with("List") && !items.is_map() => {
+                for (i, item) in items.items().iter().enumerate() {
+                    let prefix = format!("items[{i}].");
+                    let dups = duplicates
+                        .iter()
+                        .filter_map(|d| {
+                            let path = d.path.strip_prefix(&prefix)?.to_string();
+                            Some(kubegate_yaml::DuplicateKey { path, ..d.clone() })
+                        })
+                        .collect();
+                    file.resource(doc.index, item, dups);
+                }
             }
-        };
-        let ns = resources::environment_namespace(kind, &doc.root);
-        let binding = match &last_binding {
-            Some((last_ns, b)) if last_ns.as_deref() == ns => b.clone(),
-            _ => {
-                let b = environment::bind(config, forced, &src.path, ns);
-                last_binding = Some((ns.map(str::to_string), b.clone()));
-                b
-            }
-        };
-        let mut r = resources::build(fi, doc.index, &doc.root, api_version, kind, binding, duplicates);
-        r.index = out.resources.len();
-        let env = &config.environments[r.binding.env].env;
-        out.resources.push(ResourceInfo {
-            file: file.clone(),
-            line: doc.root.span.start.line,
-            id: r.id(),
-            environment: env.name.clone(),
-            environment_reason: r.binding.reason.clone(),
-        });
-        out.facts.extend(Fact::of(&r));
-        for (ri, rule) in rules::ALL.iter().enumerate() {
-            let (level, params) = &plan.levels[ri][r.binding.env];
-            if *level == Level::Off {
-                continue;
-            }
-            let mut ctx = Ctx {
-                rule,
-                res: &r,
-                env,
-                level: *level,
-                file_name: &file,
-                params,
-                out: &mut out.findings,
-                deferred: &mut out.pending,
-            };
-            match rule.check {
-                Check::Resource(check) => check(&mut ctx),
-                Check::Bundle { collect, .. } => collect(&mut ctx),
-            }
+            _ => file.resource(doc.index, &doc.root, duplicates),
         }
     });
+    let mut out = file.out;
     if let Some(e) = error {
         out.errors.push(InputError::new(&src.path, e.pos.line, e.pos.col, format!("cannot parse YAML: {}", e.message)));
     } else if !any_document {

@@ -417,3 +417,34 @@ fn no_input_makes_kubegate_panic() {
         }
     }
 }
+
+#[test]
+fn list_items_are_resources_and_gitignored_files_are_skipped() {
+    let (code, v) = json(&["test", "crates/kubegate/tests/data/list", "--env", "prod"]);
+    // ignored.yaml is not valid YAML: had it been read, this would be exit 2.
+    assert_eq!(code, 1, "{v}");
+    assert!(v["errors"].as_array().unwrap().is_empty());
+    assert_eq!(v["summary"]["files"], 1);
+    let ids: Vec<(String, u64)> = v["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (format!("{}/{}", r["kind"].as_str().unwrap(), r["name"].as_str().unwrap()), r["line"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [("Deployment/web".to_string(), 5), ("Service/web".to_string(), 17), ("Pod/debug".to_string(), 22)]
+    );
+    let find = |rule: &str| v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == rule).cloned().unwrap();
+    let latest = find("image-tag-latest");
+    assert_eq!((latest["line"].as_u64(), latest["column"].as_u64()), (Some(16), Some(22)));
+    assert_eq!(latest["path"], "spec.template.spec.containers[0].image");
+    let dup = find("duplicate-key");
+    assert_eq!(
+        dup["message"],
+        "Production pod 'debug' repeats key `image` (first at line 30); only the last value takes effect"
+    );
+    assert_eq!((dup["line"].as_u64(), dup["path"].as_str()), (Some(31), Some("spec.containers[0].image")));
+}
