@@ -1,0 +1,55 @@
+//! Rule parameters and level overrides from `kubegate.yaml`, end to end through the engine.
+
+use kubegate_engine::{CheckOptions, Config, Source, check};
+use std::path::Path;
+
+fn findings(config: &str, manifest: &str, env: &str) -> Vec<String> {
+    let config = Config::parse(config, Path::new("kubegate.yaml"), None).expect("valid config");
+    let src = Source { path: "m.yaml".into(), text: manifest.into() };
+    let out = check(&[src], &config, &CheckOptions { env: Some(env.into()) });
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    out.findings.iter().filter(|f| f.rule == "replicas").map(|f| format!("{} {}:{} {}", f.level.as_str(), f.line, f.column, f.message)).collect()
+}
+
+const DEPLOYMENTS: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: empty}
+spec:
+  replicas:
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: zero}
+spec:
+  replicas: 0
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: text}
+spec:
+  replicas: \"two\"
+";
+
+#[test]
+fn an_empty_replicas_is_one_and_a_non_number_is_zero() {
+    let got = findings("rules:\n  replicas:\n    minimum: 1\n", DEPLOYMENTS, "prod");
+    assert_eq!(
+        got,
+        [
+            "deny 11:13 Production deployment 'zero' must have replicas >= 1 for HA",
+            "deny 17:13 Production deployment 'text' must have replicas >= 1 for HA",
+        ]
+    );
+}
+
+#[test]
+fn levels_per_environment_override_the_tier_defaults() {
+    let config = "rules:\n  replicas:\n    level: warn\n    levels: {staging: off}\n";
+    assert!(findings(config, DEPLOYMENTS, "staging").is_empty());
+    let prod = findings(config, DEPLOYMENTS, "prod");
+    assert_eq!(prod.len(), 3);
+    assert!(prod.iter().all(|f| f.starts_with("warn ")), "{prod:?}");
+    // dev: replicas is off by default, but `level` sets every environment.
+    assert_eq!(findings(config, DEPLOYMENTS, "dev").len(), 3);
+}
