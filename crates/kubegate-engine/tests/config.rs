@@ -8,7 +8,11 @@ fn findings(config: &str, manifest: &str, env: &str) -> Vec<String> {
     let src = Source { path: "m.yaml".into(), text: manifest.into() };
     let out = check(&[src], &config, &CheckOptions { env: Some(env.into()) });
     assert!(out.errors.is_empty(), "{:?}", out.errors);
-    out.findings.iter().filter(|f| f.rule == "replicas").map(|f| format!("{} {}:{} {}", f.level.as_str(), f.line, f.column, f.message)).collect()
+    out.findings
+        .iter()
+        .filter(|f| f.rule == "replicas")
+        .map(|f| format!("{} {}:{} {}", f.level.as_str(), f.line, f.column, f.message))
+        .collect()
 }
 
 const DEPLOYMENTS: &str = "\

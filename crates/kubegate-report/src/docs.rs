@@ -68,7 +68,41 @@ pub fn generated_files() -> Vec<(String, String)> {
     for r in ALL {
         files.push((format!("docs/rules/{}.md", r.id), rule_page(r)));
     }
-    let schema = serde_json::to_string_pretty(&kubegate_engine::config::json_schema()).expect("schema") + "\n";
-    files.push(("docs/kubegate.schema.json".to_string(), schema));
+    files.push(("docs/kubegate.schema.json".to_string(), schema_json()));
     files
+}
+
+/// The JSON Schema of `kubegate.yaml`, as published (`kubegate schema`).
+pub fn schema_json() -> String {
+    serde_json::to_string_pretty(&kubegate_engine::config::json_schema()).expect("schema serialises") + "\n"
+}
+
+/// `kubegate rules`: one line per rule with its levels in dev, staging and prod.
+pub fn rules_text() -> String {
+    let width = ALL.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let mut s = format!("{:width$}  {:5}  {:7}  {:5}  SUMMARY\n", "RULE", "DEV", "STAGING", "PROD");
+    for r in ALL {
+        s.push_str(&format!(
+            "{:width$}  {:5}  {:7}  {:5}  {}\n",
+            r.id,
+            levels_cell(r, Tier::Dev),
+            levels_cell(r, Tier::Staging),
+            levels_cell(r, Tier::Prod),
+            r.summary.replace('`', "")
+        ));
+    }
+    s
+}
+
+/// `kubegate rules -o json`: `[{"id", "summary", "levels": {"dev", "staging", "prod"}}]`.
+pub fn rules_json() -> String {
+    let rules: Vec<serde_json::Value> = ALL
+        .iter()
+        .map(|r| {
+            let levels: serde_json::Map<String, serde_json::Value> =
+                Tier::ALL.iter().map(|t| (t.name().to_string(), levels_cell(r, *t).into())).collect();
+            serde_json::json!({"id": r.id, "summary": r.summary, "levels": levels})
+        })
+        .collect();
+    serde_json::to_string_pretty(&rules).expect("rules serialise") + "\n"
 }

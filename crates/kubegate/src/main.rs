@@ -5,7 +5,6 @@ mod inputs;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use kubegate_engine::config::{self, Config};
-use kubegate_engine::environment::Tier;
 use kubegate_engine::{CheckOptions, InputError, Level, Outcome, rules};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -75,7 +74,11 @@ fn main() -> ExitCode {
             test(&mut out, paths, env, output, config, fail_on_warn, color)
         }
         Command::Rules { output } => {
-            let _ = out.write_all(rules_listing(output).as_bytes());
+            let listing = match output {
+                Output::Json => kubegate_report::docs::rules_json(),
+                _ => kubegate_report::docs::rules_text(),
+            };
+            let _ = out.write_all(listing.as_bytes());
             0
         }
         Command::Explain { rule } => match rules::find(&rule) {
@@ -94,58 +97,12 @@ fn main() -> ExitCode {
             }
         },
         Command::Schema => {
-            let _ = writeln!(out, "{}", serde_json_pretty());
+            let _ = out.write_all(kubegate_report::docs::schema_json().as_bytes());
             0
         }
     };
     let _ = out.flush();
     ExitCode::from(code)
-}
-
-fn serde_json_pretty() -> String {
-    kubegate_report::docs::generated_files()
-        .into_iter()
-        .find(|(p, _)| p.ends_with(".schema.json"))
-        .map(|(_, s)| s.trim_end().to_string())
-        .unwrap_or_default()
-}
-
-fn rules_listing(output: Output) -> String {
-    match output {
-        Output::Json => {
-            let mut s = String::from("[\n");
-            for (i, r) in rules::ALL.iter().enumerate() {
-                let levels: Vec<String> = Tier::ALL
-                    .iter()
-                    .map(|t| format!("\"{}\": \"{}\"", t.name(), r.levels[t.index()].as_str()))
-                    .collect();
-                s.push_str(&format!(
-                    "  {{\"id\": \"{}\", \"summary\": {:?}, \"levels\": {{{}}}}}{}\n",
-                    r.id,
-                    r.summary,
-                    levels.join(", "),
-                    if i + 1 < rules::ALL.len() { "," } else { "" }
-                ));
-            }
-            s.push_str("]\n");
-            s
-        }
-        _ => {
-            let width = rules::ALL.iter().map(|r| r.id.len()).max().unwrap_or(0);
-            let mut s = format!("{:width$}  {:5}  {:7}  {:5}  SUMMARY\n", "RULE", "DEV", "STAGING", "PROD");
-            for r in rules::ALL {
-                s.push_str(&format!(
-                    "{:width$}  {:5}  {:7}  {:5}  {}\n",
-                    r.id,
-                    r.levels[0].as_str(),
-                    r.levels[1].as_str(),
-                    r.levels[2].as_str(),
-                    r.summary.replace('`', "")
-                ));
-            }
-            s
-        }
-    }
 }
 
 fn load_config(explicit: Option<PathBuf>, cwd: &std::path::Path) -> Result<Config, Vec<InputError>> {

@@ -448,3 +448,18 @@ fn list_items_are_resources_and_gitignored_files_are_skipped() {
     );
     assert_eq!((dup["line"].as_u64(), dup["path"].as_str()), (Some(31), Some("spec.containers[0].image")));
 }
+
+#[test]
+fn rules_as_json_and_the_schema_are_valid_json() {
+    let r = run(&["rules", "-o", "json"]);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), kubegate_engine::rules::ALL.len());
+    assert_eq!(
+        v[1],
+        serde_json::json!({"id": "image-digest", "summary": "Images must be pinned by SHA256 digest (`image@sha256:` + 64 hex digits)", "levels": {"dev": "off", "staging": "warn", "prod": "deny"}})
+    );
+    let r = run(&["schema"]);
+    let schema: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(schema["properties"]["rules"]["properties"]["run-as-user"]["properties"]["minimum"]["type"], "integer");
+    assert_eq!(r.stdout, std::fs::read_to_string(root().join("docs/kubegate.schema.json")).unwrap());
+}
