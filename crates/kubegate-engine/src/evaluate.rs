@@ -8,6 +8,7 @@
 use crate::config::Config;
 use crate::environment;
 use crate::finding::{Finding, InputError, Level, ResourceId};
+use crate::pss;
 use crate::resources::selector::{Selector, SelectorIndex};
 use crate::resources::{self, NotAResource, Resource};
 use crate::rules::{self, Check, Ctx, Rule};
@@ -58,6 +59,17 @@ impl Source {
 pub struct CheckOptions {
     /// `--env NAME`: every resource is bound for this environment.
     pub env: Option<String>,
+    /// What to check: the rule pack, or exactly one Pod Security Standard.
+    pub profile: Profile,
+}
+
+/// `--profile`: the built-in rule pack with its levels per environment (default), or
+/// exactly the Pod Security Standard of one level and version, every violation denied.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Profile {
+    #[default]
+    Default,
+    Pss(pss::Level, pss::Version),
 }
 
 /// What the report says about each resource: where it is and which environment it got.
@@ -218,6 +230,7 @@ struct FileCheck<'c> {
     shown: Arc<str>,
     config: &'c Config,
     forced: Option<usize>,
+    profile: Profile,
     plan: &'c Plan,
     /// Documents of one file mostly share a namespace, hence a binding: reuse it.
     last_binding: Option<(Option<String>, environment::Binding)>,
@@ -256,6 +269,31 @@ impl FileCheck<'_> {
             environment_reason: r.binding.reason.clone(),
         });
         out.facts.extend(Fact::of(&r));
+        if let Profile::Pss(level, version) = self.profile {
+            let Some(pod) = &r.pod else { return };
+            for check in pss::checks(level, version) {
+                for v in pss::run(check, version, pod) {
+                    out.findings.push(Finding {
+                        rule: check.rule_id().into(),
+                        level: Level::Deny,
+                        environment: env.name.clone(),
+                        message: format!("{} {}", r.subject(&env.display), v.message),
+                        file: self.shown.clone(),
+                        line: v.span.start.line,
+                        column: v.span.start.col,
+                        end_line: v.span.end.line,
+                        end_column: v.span.end.col,
+                        resource: r.id(),
+                        container: v.container,
+                        path: v.path,
+                        exemption: None,
+                        file_index: self.fi as u32,
+                        resource_index: r.index as u32,
+                    });
+                }
+            }
+            return;
+        }
         for (ri, rule) in rules::ALL.iter().enumerate() {
             let (level, params) = &self.plan.levels[ri][r.binding.env];
             if *level == Level::Off {
@@ -289,6 +327,7 @@ fn check_file(
     src: Result<Cow<'_, Source>, InputError>,
     config: &Config,
     forced: Option<usize>,
+    profile: Profile,
     plan: &Plan,
 ) -> FileResult {
     let failed = |e: InputError| FileResult { errors: vec![e], ..FileResult::default() };
@@ -310,6 +349,7 @@ fn check_file(
         shown: src.path.as_str().into(),
         config,
         forced,
+        profile,
         plan,
         last_binding: None,
         out: FileResult::default(),
@@ -386,7 +426,7 @@ pub fn check_inputs<'s>(
             .collect(),
     };
     let results: Vec<FileResult> =
-        (0..count).into_par_iter().map(|fi| check_file(fi, load(fi), config, forced, &plan)).collect();
+        (0..count).into_par_iter().map(|fi| check_file(fi, load(fi), config, forced, opts.profile, &plan)).collect();
 
     // Merge, turning file-local resource indices into run-wide ones; sized exactly, so
     // the merge does not double the findings' memory.

@@ -15,9 +15,10 @@ pub mod config;
 pub mod environment;
 pub mod evaluate;
 pub mod finding;
+pub mod pss;
 pub mod resources;
 pub mod rules;
 
 pub use config::Config;
-pub use evaluate::{CheckOptions, Outcome, Source, check, check_inputs};
+pub use evaluate::{CheckOptions, Outcome, Profile, Source, check, check_inputs};
 pub use finding::{Finding, InputError, Level, ResourceId};

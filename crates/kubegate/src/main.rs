@@ -5,7 +5,7 @@ mod inputs;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use kubegate_engine::config::{self, Config};
-use kubegate_engine::{CheckOptions, InputError, Level, Outcome, rules};
+use kubegate_engine::{CheckOptions, InputError, Level, Outcome, Profile, pss, rules};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -26,29 +26,48 @@ enum Output {
     Json,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ProfileArg {
+    /// The built-in rule pack, with its levels per environment
+    Default,
+    /// Exactly the Pod Security Standard baseline (of --pss-version), every violation denied
+    PssBaseline,
+    /// Exactly the Pod Security Standard restricted (of --pss-version), every violation denied
+    PssRestricted,
+}
+
+#[derive(clap::Args)]
+struct TestArgs {
+    /// Files or directories to check; `-` reads stdin
+    #[arg(default_value = ".")]
+    paths: Vec<String>,
+    /// Bind every resource to this environment (dev, staging, prod or a configured one)
+    #[arg(long, value_name = "NAME")]
+    env: Option<String>,
+    /// Output format
+    #[arg(short, long, value_enum, default_value = "pretty")]
+    output: Output,
+    /// Config file (default: kubegate.yaml in the working directory or above)
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Fail (exit 1) on warnings too
+    #[arg(long)]
+    fail_on_warn: bool,
+    /// Never colour the output (NO_COLOR is honoured too)
+    #[arg(long)]
+    no_color: bool,
+    /// What to check
+    #[arg(long, value_enum, default_value = "default")]
+    profile: ProfileArg,
+    /// Pod Security Standards version for --profile pss-*: v1.0 … v1.37 or latest
+    #[arg(long, value_name = "VERSION")]
+    pss_version: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check manifests (files, directories, `-` for stdin) against the policy
-    Test {
-        /// Files or directories to check; `-` reads stdin
-        #[arg(default_value = ".")]
-        paths: Vec<String>,
-        /// Bind every resource to this environment (dev, staging, prod or a configured one)
-        #[arg(long, value_name = "NAME")]
-        env: Option<String>,
-        /// Output format
-        #[arg(short, long, value_enum, default_value = "pretty")]
-        output: Output,
-        /// Config file (default: kubegate.yaml in the working directory or above)
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        /// Fail (exit 1) on warnings too
-        #[arg(long)]
-        fail_on_warn: bool,
-        /// Never colour the output (NO_COLOR is honoured too)
-        #[arg(long)]
-        no_color: bool,
-    },
+    Test(TestArgs),
     /// List the built-in rules with their levels per environment
     Rules {
         #[arg(short, long, value_enum, default_value = "table")]
@@ -67,11 +86,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let code = match cli.command {
-        Command::Test { paths, env, output, config, fail_on_warn, no_color } => {
-            let color = !no_color
+        Command::Test(args) => {
+            let color = !args.no_color
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::io::stdout().is_terminal();
-            test(&mut out, paths, env, output, config, fail_on_warn, color)
+            test(&mut out, args, color)
         }
         Command::Rules { output } => {
             let listing = match output {
@@ -124,17 +143,34 @@ fn load_config(explicit: Option<PathBuf>, cwd: &std::path::Path) -> Result<Confi
     Config::parse(&text, &path, Some(cwd.to_path_buf()))
 }
 
-fn test(
-    out: &mut dyn Write,
-    paths: Vec<String>,
-    env: Option<String>,
-    output: Output,
-    config: Option<PathBuf>,
-    fail_on_warn: bool,
-    color: bool,
-) -> u8 {
+/// `--profile` and `--pss-version` as the engine's profile, or why they do not fit.
+fn profile(args: &TestArgs) -> Result<Profile, String> {
+    let level = match args.profile {
+        ProfileArg::Default => {
+            return match &args.pss_version {
+                Some(_) => Err("--pss-version goes with --profile pss-baseline or pss-restricted".into()),
+                None => Ok(Profile::Default),
+            };
+        }
+        ProfileArg::PssBaseline => pss::Level::Baseline,
+        ProfileArg::PssRestricted => pss::Level::Restricted,
+    };
+    Ok(Profile::Pss(level, pss::Version::parse(args.pss_version.as_deref().unwrap_or("latest"))?))
+}
+
+fn test(out: &mut dyn Write, args: TestArgs, color: bool) -> u8 {
+    let TestArgs { ref paths, ref env, output, ref config, fail_on_warn, .. } = args;
+    let profile = match profile(&args) {
+        Ok(p) => p,
+        Err(message) => {
+            let outcome =
+                Outcome { errors: vec![InputError::new("--pss-version", 0, 0, message)], ..Outcome::default() };
+            let _ = render(&outcome, &|_: &str| None, output, color, out);
+            return 2;
+        }
+    };
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let config = match load_config(config, &cwd) {
+    let config = match load_config(config.clone(), &cwd) {
         Ok(c) => c,
         Err(errors) => {
             // Without a readable config the levels would be guesses: report and stop.
@@ -143,12 +179,12 @@ fn test(
             return 2;
         }
     };
-    let inputs = inputs::collect(&paths, &mut std::io::stdin().lock());
+    let inputs = inputs::collect(paths, &mut std::io::stdin().lock());
     let outcome = kubegate_engine::check_inputs(
         inputs.len(),
         |i| inputs[i].load().map(Cow::Owned),
         &config,
-        &CheckOptions { env },
+        &CheckOptions { env: env.clone(), profile },
     );
     // A closed pipe (`kubegate test | head`) must not turn into a panic or change the verdict.
     // The pretty output quotes source lines: it reads again the files it quotes, one at a time.

@@ -69,6 +69,13 @@ impl<'a> Resource<'a> {
         self.annotations.and_then(|a| a.get(key)).and_then(|n| n.as_str())
     }
 
+    /// `Production deployment 'backend'`: how messages name the resource, made once.
+    pub fn subject(&self, env_display: &str) -> &str {
+        self.subject.get_or_init(|| {
+            format!("{env_display} {} '{}'", self.kind.to_ascii_lowercase(), self.name.unwrap_or("<unnamed>"))
+        })
+    }
+
     /// The span of the `kind` value: where findings about the whole resource point.
     pub fn kind_span(&self) -> Span {
         self.root.get("kind").map(|n| n.span).unwrap_or(self.root.span)

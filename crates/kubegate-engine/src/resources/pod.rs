@@ -117,6 +117,11 @@ impl<'a> PodSpec<'a> {
         })
     }
 
+    /// `spec.os.name: windows`: the API rejects most Linux security fields for such pods.
+    pub fn is_windows(&self) -> bool {
+        self.spec.path("os.name").and_then(|n| n.as_str()) == Some("windows")
+    }
+
     /// A field of the pod-level `securityContext`.
     pub fn security(&self, field: &str) -> Option<&'a Node<'a>> {
         self.spec.get("securityContext").and_then(|s| s.path(field)).filter(|n| !n.is_null())

@@ -123,14 +123,7 @@ impl Ctx<'_, '_> {
 
     /// `Production deployment 'backend'`
     pub fn subject(&self) -> &str {
-        self.res.subject.get_or_init(|| {
-            format!(
-                "{} {} '{}'",
-                self.env.display,
-                self.res.kind.to_ascii_lowercase(),
-                self.res.name.unwrap_or("<unnamed>")
-            )
-        })
+        self.res.subject(&self.env.display)
     }
 
     /// `Production deployment 'backend' container 'app'`
