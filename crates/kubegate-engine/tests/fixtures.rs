@@ -51,8 +51,11 @@ fn actual(f: &Fixture, text: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let source = Source { path: f.path.display().to_string(), text: text.to_string() };
     for env in &f.envs {
-        let outcome =
-            check(std::slice::from_ref(&source), &Config::default(), &CheckOptions { env: Some(env.clone()) });
+        let outcome = check(
+            std::slice::from_ref(&source),
+            &Config::default(),
+            &CheckOptions { env: Some(env.clone()), ..CheckOptions::default() },
+        );
         assert!(outcome.errors.is_empty(), "{}: {:?}", f.path.display(), outcome.errors);
         for x in outcome.findings.iter().filter(|x| f.rules.iter().any(|r| *r == *x.rule)) {
             out.insert(format!("{env} {} {} {}:{} {}", x.rule, x.level.as_str(), x.line, x.column, x.message));
