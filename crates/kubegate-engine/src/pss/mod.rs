@@ -10,6 +10,8 @@
 
 mod checks;
 
+pub use checks::BASELINE_CAPABILITIES;
+
 use crate::resources::PodSpec;
 use kubegate_yaml::Span;
 

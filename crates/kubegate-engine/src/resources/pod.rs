@@ -143,23 +143,23 @@ impl<'a> PodSpec<'a> {
     }
 
     /// Evaluates an inheritable `securityContext` field over every container and groups
-    /// the failures so that one mistake gives one finding: a bad pod-level value, or a
-    /// field missing everywhere, is one pod-level failure; a container's own bad value, or
-    /// a field missing on some containers only, is a failure per container.
+    /// the failures so that one mistake gives one finding: a bad pod-level value (even
+    /// one every container overrides, as the Pod Security Standards judge it), or a field
+    /// missing everywhere, is one pod-level failure; a container's own bad value, or a
+    /// field missing on some containers only, is a failure per container.
     pub fn inherited_failures<'p>(&'p self, field: &str, ok: impl Fn(&Node<'a>) -> bool) -> Vec<Failure<'p, 'a>> {
         let mut out = Vec::new();
-        let mut pod_bad = false;
         let mut missing: Vec<&'p Container<'a>> = Vec::new();
         for c in &self.containers {
             match self.effective(c, field) {
                 Some((n, _)) if ok(n) => {}
                 Some((n, Origin::Container)) => out.push(Failure::Container(c, Some(n))),
-                Some((_, Origin::Pod)) => pod_bad = true,
+                Some((_, Origin::Pod)) => {}
                 None => missing.push(c),
             }
         }
-        if pod_bad {
-            out.insert(0, Failure::Pod(self.security(field)));
+        if let Some(p) = self.security(field).filter(|p| !ok(p)) {
+            out.insert(0, Failure::Pod(Some(p)));
         }
         if !missing.is_empty() && missing.len() == self.containers.len() {
             out.insert(0, Failure::Pod(None));

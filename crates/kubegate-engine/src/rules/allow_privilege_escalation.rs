@@ -7,7 +7,7 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Warn, Deny),
     params: &[],
     doc: Doc {
-        what: "Every container (containers, init and ephemeral containers) must set `securityContext.allowPrivilegeEscalation: false`. The field exists only on containers; there is no pod-level default.",
+        what: "Every container (containers, init and ephemeral containers) must set `securityContext.allowPrivilegeEscalation: false`. The field exists only on containers; there is no pod-level default. Windows pods (`spec.os.name: windows`) are exempt: the API rejects the field for them.",
         why: "Without it a process can gain more privileges than its parent (set-user-ID binaries, file capabilities), undoing `runAsNonRoot` and dropped capabilities.",
         example: "containers:\n  - name: app\n    image: app:v1\n    securityContext:\n      runAsNonRoot: true\n",
         fix: "```yaml\ncontainers:\n  - name: app\n    securityContext:\n      allowPrivilegeEscalation: false\n```",
@@ -19,6 +19,10 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
+    // Windows pods are exempt: the API rejects this field for them.
+    if pod.is_windows() {
+        return;
+    }
     for c in &pod.containers {
         if c.security("allowPrivilegeEscalation").and_then(|n| n.as_bool()) != Some(false) {
             let message =

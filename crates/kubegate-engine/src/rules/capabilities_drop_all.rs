@@ -7,7 +7,7 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Warn, Deny),
     params: &[],
     doc: Doc {
-        what: "Every container (containers, init and ephemeral containers) must list `ALL` in `securityContext.capabilities.drop`. Capability names are case-sensitive: `all` does not count.",
+        what: "Every container (containers, init and ephemeral containers) must list `ALL` in `securityContext.capabilities.drop`. Capability names are case-sensitive: `all` does not count. Windows pods (`spec.os.name: windows`) are exempt: the API rejects capabilities for them.",
         why: "Container runtimes grant a default set of Linux capabilities (NET_RAW, CHOWN, SETUID, …) that most programs never need; dropping them all limits what an attacker can do with code execution.",
         example: "containers:\n  - name: app\n    securityContext:\n      capabilities:\n        drop: [NET_RAW]\n",
         fix: "```yaml\ncontainers:\n  - name: app\n    securityContext:\n      capabilities:\n        drop: [ALL]\n```",
@@ -19,6 +19,10 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
+    // Windows pods are exempt: the API rejects this field for them.
+    if pod.is_windows() {
+        return;
+    }
     for c in &pod.containers {
         let drops_all =
             c.security("capabilities.drop").is_some_and(|d| d.items().iter().any(|i| i.scalar_text() == Some("ALL")));

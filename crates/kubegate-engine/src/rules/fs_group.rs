@@ -7,7 +7,7 @@ pub static RULE: Rule = Rule {
     levels: levels(Off, Off, Warn),
     params: &[],
     doc: Doc {
-        what: "A pod that declares `volumes` must set the pod-level `securityContext.fsGroup`.",
+        what: "A pod that declares `volumes` must set the pod-level `securityContext.fsGroup`. Windows pods (`spec.os.name: windows`) are exempt: the API rejects the field for them.",
         why: "`fsGroup` makes mounted volumes group-owned by a known GID, so a non-root container can use them without world-writable permissions.",
         example: "spec:\n  securityContext:\n    runAsUser: 1001\n  volumes:\n    - name: cache\n      emptyDir: {}\n",
         fix: "```yaml\nspec:\n  securityContext:\n    fsGroup: 1001\n```",
@@ -19,6 +19,10 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
+    // Windows pods are exempt: the API rejects this field for them.
+    if pod.is_windows() {
+        return;
+    }
     let mounts = pod.spec.get("volumes").is_some_and(|v| !v.items().is_empty());
     if mounts && pod.security("fsGroup").is_none() {
         let rel = "securityContext.fsGroup";

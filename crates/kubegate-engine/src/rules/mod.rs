@@ -9,23 +9,38 @@ use crate::resources::{Container, Resource};
 use kubegate_yaml::Span;
 
 mod allow_privilege_escalation;
+mod apparmor;
+mod capabilities_baseline;
 mod capabilities_drop_all;
+mod capabilities_restricted;
 mod duplicate_key;
 mod environment_label;
 mod fs_group;
+mod host_namespaces;
+mod host_path;
+mod host_ports;
+mod host_probes;
 mod image_digest;
 mod image_tag_latest;
 mod liveness_probe;
 mod pod_disruption_budget;
+mod privileged;
+mod proc_mount;
+mod proc_mount_restricted;
 mod read_only_root_filesystem;
 mod readiness_probe;
 mod replicas;
 mod resource_limit_ratio;
 mod resource_limits;
 mod resource_requests;
+mod restricted_volume_types;
 mod run_as_non_root;
 mod run_as_user;
+mod seccomp_baseline;
 mod seccomp_profile;
+mod selinux;
+mod sysctls;
+mod windows_host_process;
 
 /// Every built-in rule, in the order they run and are listed.
 pub static ALL: &[&Rule] = &[
@@ -46,6 +61,23 @@ pub static ALL: &[&Rule] = &[
     &replicas::RULE,
     &pod_disruption_budget::RULE,
     &environment_label::RULE,
+    // Pod Security Standards, baseline (DESIGN.md §2.2)
+    &privileged::RULE,
+    &host_namespaces::RULE,
+    &host_path::RULE,
+    &host_ports::RULE,
+    &capabilities_baseline::RULE,
+    &seccomp_baseline::RULE,
+    &apparmor::RULE,
+    &selinux::RULE,
+    &proc_mount::RULE,
+    &sysctls::RULE,
+    &windows_host_process::RULE,
+    &host_probes::RULE,
+    // Pod Security Standards, restricted checks not covered by the production rules
+    &restricted_volume_types::RULE,
+    &capabilities_restricted::RULE,
+    &proc_mount_restricted::RULE,
     &duplicate_key::RULE,
 ];
 
@@ -175,6 +207,21 @@ impl Ctx<'_, '_> {
     pub fn emit_container(&mut self, c: &Container<'_>, rel: &str, message: String) {
         let span = c.locate(rel);
         self.emit(span, c.field_path(rel), Some(c), message);
+    }
+}
+
+/// Reports the violations of a Pod Security Standards check, at the latest policy
+/// version, that `keep` keeps (a rule leaves out what another rule already reports).
+pub(crate) fn pss_check(
+    ctx: &mut Ctx<'_, '_>,
+    check: crate::pss::Check,
+    keep: impl Fn(&crate::pss::Violation) -> bool,
+) {
+    let Some(pod) = &ctx.res.pod else { return };
+    for v in crate::pss::run(check, crate::pss::Version::LATEST, pod).into_iter().filter(|v| keep(v)) {
+        let message = format!("{} {}", ctx.subject(), v.message);
+        let container = v.container.as_deref().and_then(|name| pod.containers.iter().find(|c| c.name == name));
+        ctx.emit(v.span, v.path, container, message);
     }
 }
 

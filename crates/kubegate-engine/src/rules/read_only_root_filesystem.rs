@@ -7,7 +7,7 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Warn, Deny),
     params: &[],
     doc: Doc {
-        what: "Every container (containers, init and ephemeral containers) must set `securityContext.readOnlyRootFilesystem: true`. Mount an `emptyDir` where the program needs to write (`/tmp`, caches).",
+        what: "Every container (containers, init and ephemeral containers) must set `securityContext.readOnlyRootFilesystem: true`. Mount an `emptyDir` where the program needs to write (`/tmp`, caches). Windows pods (`spec.os.name: windows`) are exempt: the API rejects the field for them.",
         why: "A read-only root filesystem stops malicious file writes, runtime binary modifications and persistence mechanisms.",
         example: "containers:\n  - name: event-service\n    image: event-service:v1\n    securityContext:\n      readOnlyRootFilesystem: false\n",
         fix: "```yaml\ncontainers:\n  - name: event-service\n    securityContext:\n      readOnlyRootFilesystem: true\n    volumeMounts:\n      - name: tmp-volume\n        mountPath: /tmp\nvolumes:\n  - name: tmp-volume\n    emptyDir:\n      sizeLimit: 64Mi\n```",
@@ -19,6 +19,10 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
+    // Windows pods are exempt: the API rejects this field for them.
+    if pod.is_windows() {
+        return;
+    }
     for c in &pod.containers {
         if c.security("readOnlyRootFilesystem").and_then(|n| n.as_bool()) != Some(true) {
             let message = format!("{} must set securityContext.readOnlyRootFilesystem: true", ctx.container_subject(c));

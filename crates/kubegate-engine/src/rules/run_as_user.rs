@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Warn, Deny),
     params: &[Param { name: "minimum", doc: "The lowest UID accepted", default: 1000.0, min: 0.0, integer: true }],
     doc: Doc {
-        what: "The effective `securityContext.runAsUser` of every container must be set and at least `minimum` (1000 by default). A pod-level value applies to each container that does not set its own.",
+        what: "The effective `securityContext.runAsUser` of every container must be set and at least `minimum` (1000 by default). A pod-level value applies to each container that does not set its own. Windows pods (`spec.os.name: windows`) are exempt: they name users with `windowsOptions.runAsUserName`.",
         why: "UIDs below 1000 are system users on most distributions (0 is root); a workload running as one of them shares identity with system daemons on the node and in mounted volumes.",
         example: "spec:\n  securityContext:\n    runAsUser: 0\n",
         fix: "```yaml\nspec:\n  securityContext:\n    runAsNonRoot: true\n    runAsUser: 1000\n```",
@@ -20,6 +20,10 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
+    // Windows pods are exempt: the API rejects this field for them.
+    if pod.is_windows() {
+        return;
+    }
     let min = ctx.param("minimum") as i64;
     for f in pod.inherited_failures("runAsUser", |n| n.as_i64().is_some_and(|u| u >= min)) {
         let rel = "securityContext.runAsUser";

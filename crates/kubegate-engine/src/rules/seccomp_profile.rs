@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Warn, Deny),
     params: &[],
     doc: Doc {
-        what: "The effective `securityContext.seccompProfile.type` of every container must be `RuntimeDefault` or `Localhost`. A pod-level profile applies to each container that does not set its own; `Unconfined` is rejected wherever it is set.",
+        what: "Every container must run with a seccomp profile: `securityContext.seccompProfile.type` set to `RuntimeDefault` or `Localhost` on the pod (inherited by every container that does not set its own) or on each container. This rule reports a missing profile; a profile set to anything else (`Unconfined`) is reported by `seccomp-baseline`, at deny in every environment. Windows pods (`spec.os.name: windows`) are exempt: the API rejects the field for them.",
         why: "A seccomp profile limits the syscalls available to the container, shrinking the kernel attack surface an attacker can reach after gaining code execution.",
         example: "spec:\n  securityContext:\n    runAsNonRoot: true\n  containers:\n    - name: app\n      image: app:v1\n",
         fix: "```yaml\nspec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n```",
@@ -25,22 +25,24 @@ fn profile_type<'n>(n: &'n Node<'_>) -> Option<&'n str> {
 
 fn check(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
+    // Windows pods are exempt: the API rejects this field for them.
+    if pod.is_windows() {
+        return;
+    }
     let ok = |n: &Node<'_>| matches!(profile_type(n), Some("RuntimeDefault" | "Localhost"));
     let rel = "securityContext.seccompProfile.type";
+    // A profile that is set but not allowed is seccomp-baseline's finding, not this one's.
     for f in pod.inherited_failures("seccompProfile", ok) {
-        let (subject, value) = match &f {
-            Failure::Pod(v) => (ctx.subject().to_string(), *v),
-            Failure::Container(c, v) => (ctx.container_subject(c), *v),
-        };
-        let message = match value.and_then(profile_type) {
-            None => format!("{subject} must set securityContext.seccompProfile.type"),
-            Some(t) => format!(
-                "{subject} sets securityContext.seccompProfile.type: {t}; it must be RuntimeDefault or Localhost"
-            ),
-        };
         match f {
-            Failure::Pod(_) => ctx.emit(pod.locate(rel), pod.field_path(rel), None, message),
-            Failure::Container(c, _) => ctx.emit_container(c, rel, message),
+            Failure::Pod(None) => {
+                let message = format!("{} must set securityContext.seccompProfile.type", ctx.subject());
+                ctx.emit(pod.locate(rel), pod.field_path(rel), None, message);
+            }
+            Failure::Container(c, None) => {
+                let message = format!("{} must set securityContext.seccompProfile.type", ctx.container_subject(c));
+                ctx.emit_container(c, rel, message);
+            }
+            Failure::Pod(Some(_)) | Failure::Container(_, Some(_)) => {}
         }
     }
 }
