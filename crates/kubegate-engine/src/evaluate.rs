@@ -125,6 +125,10 @@ pub enum Fact {
     Pdb { namespace: Option<String>, selector: Selector, resource: usize },
     /// An HPA keeping at least `min` replicas of the named workload.
     Hpa { namespace: Option<String>, kind: String, name: String, min: i64 },
+    /// A NetworkPolicy's pod selector and the directions it isolates.
+    NetworkPolicy { namespace: Option<String>, selector: Selector, ingress: bool, egress: bool },
+    /// A ServiceAccount and its `automountServiceAccountToken`.
+    ServiceAccount { namespace: Option<String>, name: String, automount: Option<bool> },
 }
 
 impl Fact {
@@ -147,6 +151,29 @@ impl Fact {
                 let min = r.root.path("spec.minReplicas").and_then(Node::as_i64).unwrap_or(1);
                 Some(Fact::Hpa { namespace: ns, kind: kind.into(), name: name.into(), min })
             }
+            "NetworkPolicy" => {
+                let spec = r.root.get("spec");
+                // An empty podSelector selects every pod of the namespace.
+                let selector = Selector::from_node(spec.and_then(|s| s.get("podSelector")));
+                let types: Vec<&str> = spec
+                    .and_then(|s| s.get("policyTypes"))
+                    .map(|t| t.items())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|t| t.as_str())
+                    .collect();
+                let (ingress, egress) = if spec.and_then(|s| s.get("policyTypes")).is_some() {
+                    (types.contains(&"Ingress"), types.contains(&"Egress"))
+                } else {
+                    (true, spec.and_then(|s| s.get("egress")).is_some())
+                };
+                Some(Fact::NetworkPolicy { namespace: ns, selector, ingress, egress })
+            }
+            "ServiceAccount" => Some(Fact::ServiceAccount {
+                namespace: ns,
+                name: r.name?.to_string(),
+                automount: r.root.get("automountServiceAccountToken").and_then(Node::as_bool),
+            }),
             _ => None,
         }
     }
@@ -159,6 +186,12 @@ pub struct Index {
     pub pdbs: SelectorIndex,
     /// namespace → target kind → target name → the highest HPA `minReplicas`.
     hpa_min: HashMap<Option<String>, HashMap<String, HashMap<String, i64>>>,
+    /// NetworkPolicies by namespace and pod selector; the payload indexes `netpol_types`.
+    netpols: SelectorIndex,
+    /// (isolates ingress, isolates egress) per NetworkPolicy.
+    netpol_types: Vec<(bool, bool)>,
+    /// namespace → ServiceAccount name → its `automountServiceAccountToken`.
+    service_accounts: HashMap<Option<String>, HashMap<String, Option<bool>>>,
 }
 
 impl Index {
@@ -167,6 +200,13 @@ impl Index {
         for f in facts {
             match f {
                 Fact::Pdb { namespace, selector, resource } => index.pdbs.insert(namespace, selector, resource),
+                Fact::NetworkPolicy { namespace, selector, ingress, egress } => {
+                    index.netpols.insert(namespace, selector, index.netpol_types.len());
+                    index.netpol_types.push((ingress, egress));
+                }
+                Fact::ServiceAccount { namespace, name, automount } => {
+                    index.service_accounts.entry(namespace).or_default().insert(name, automount);
+                }
                 Fact::Hpa { namespace, kind, name, min } => {
                     let e =
                         index.hpa_min.entry(namespace).or_default().entry(kind).or_default().entry(name).or_insert(min);
@@ -175,6 +215,24 @@ impl Index {
             }
         }
         index
+    }
+
+    /// Which directions the NetworkPolicies selecting these pod labels isolate.
+    pub fn network_isolation(&self, namespace: &Option<String>, pod_labels: &[(String, String)]) -> (bool, bool) {
+        self.netpols
+            .matching(namespace, pod_labels)
+            .into_iter()
+            .map(|i| self.netpol_types[i])
+            .fold((false, false), |(i, e), (pi, pe)| (i || pi, e || pe))
+    }
+
+    pub fn has_service_account(&self, namespace: &Option<String>, name: &str) -> bool {
+        self.service_accounts.get(namespace).is_some_and(|m| m.contains_key(name))
+    }
+
+    /// A ServiceAccount's `automountServiceAccountToken`, when it is among the inputs and sets it.
+    pub fn service_account_automount(&self, namespace: &Option<String>, name: &str) -> Option<bool> {
+        self.service_accounts.get(namespace).and_then(|m| m.get(name)).copied().flatten()
     }
 
     /// The highest `minReplicas` of the HPAs targeting a workload (0 when none does).
@@ -301,6 +359,7 @@ impl FileCheck<'_> {
             }
             let mut ctx = Ctx {
                 rule,
+                config: self.config,
                 res: &r,
                 env,
                 level: *level,

@@ -18,6 +18,7 @@ pub mod finding;
 pub mod pss;
 pub mod resources;
 pub mod rules;
+pub mod secrets;
 
 pub use config::Config;
 pub use evaluate::{CheckOptions, Outcome, Profile, Source, check, check_inputs};

@@ -90,6 +90,8 @@ pub struct Config {
     pub environments: Vec<EnvConfig>,
     pub default_environment: Option<usize>,
     pub rules: HashMap<&'static str, RuleConfig>,
+    /// Image prefixes `trusted-registry` accepts (the rule is off while empty).
+    pub trusted_registries: Vec<String>,
 }
 
 impl Default for Config {
@@ -102,7 +104,15 @@ impl Default for Config {
                 namespaces: Globs::default(),
             })
             .collect();
-        Config { file: None, base_dir: None, cwd: None, environments, default_environment: None, rules: HashMap::new() }
+        Config {
+            file: None,
+            base_dir: None,
+            cwd: None,
+            environments,
+            default_environment: None,
+            rules: HashMap::new(),
+            trusted_registries: Vec::new(),
+        }
     }
 }
 
@@ -265,6 +275,7 @@ impl Config {
                 });
             }
         }
+        config.trusted_registries = strings(root.get("trusted_registries"));
         if let Some(n) = root.get("default_environment").and_then(|n| n.as_str()) {
             match config.env_index(n) {
                 Some(i) => config.default_environment = Some(i),
@@ -380,6 +391,11 @@ pub fn schema_shape() -> Shape {
                 Shape::Object { doc: String::new(), fields: vec![], extra: Some((Box::new(env), "environment")) },
             ),
             Field::new("rules", "Per-rule levels and parameters, by rule id.", Shape::object("", rule_fields)),
+            Field::new(
+                "trusted_registries",
+                "Image prefixes the trusted-registry rule accepts (`ghcr.io/org/`, `registry.example.com`); the rule is off while the list is empty.",
+                Shape::strings(),
+            ),
         ],
     )
 }

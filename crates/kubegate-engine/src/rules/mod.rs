@@ -13,8 +13,11 @@ mod apparmor;
 mod capabilities_baseline;
 mod capabilities_drop_all;
 mod capabilities_restricted;
+mod dedicated_service_account;
 mod duplicate_key;
+mod emptydir_size_limit;
 mod environment_label;
+mod ephemeral_storage_limit;
 mod fs_group;
 mod host_namespaces;
 mod host_path;
@@ -23,10 +26,13 @@ mod host_probes;
 mod image_digest;
 mod image_tag_latest;
 mod liveness_probe;
+mod namespace_pod_security;
+mod network_policy;
 mod pod_disruption_budget;
 mod privileged;
 mod proc_mount;
 mod proc_mount_restricted;
+mod rbac_wildcard;
 mod read_only_root_filesystem;
 mod readiness_probe;
 mod replicas;
@@ -38,8 +44,13 @@ mod run_as_non_root;
 mod run_as_user;
 mod seccomp_baseline;
 mod seccomp_profile;
+mod secret_in_configmap;
+mod secret_in_env;
+mod secret_in_manifest;
 mod selinux;
+mod service_account_token;
 mod sysctls;
+mod trusted_registry;
 mod windows_host_process;
 
 /// Every built-in rule, in the order they run and are listed.
@@ -78,6 +89,18 @@ pub static ALL: &[&Rule] = &[
     &restricted_volume_types::RULE,
     &capabilities_restricted::RULE,
     &proc_mount_restricted::RULE,
+    // Deployment guidelines (seed 002)
+    &network_policy::RULE,
+    &namespace_pod_security::RULE,
+    &service_account_token::RULE,
+    &dedicated_service_account::RULE,
+    &rbac_wildcard::RULE,
+    &secret_in_configmap::RULE,
+    &secret_in_env::RULE,
+    &secret_in_manifest::RULE,
+    &ephemeral_storage_limit::RULE,
+    &emptydir_size_limit::RULE,
+    &trusted_registry::RULE,
     &duplicate_key::RULE,
 ];
 
@@ -137,6 +160,8 @@ pub struct Param {
 /// What a check sees, and where it reports.
 pub struct Ctx<'r, 'a> {
     pub rule: &'static Rule,
+    /// Run-wide settings (trusted registries); levels and parameters are resolved already.
+    pub config: &'r crate::config::Config,
     pub res: &'r Resource<'a>,
     pub env: &'r Environment,
     pub level: Level,

@@ -1,0 +1,29 @@
+use super::{Check, Ctx, Doc, Rule, levels};
+use crate::finding::Level::{Off, Warn};
+
+pub static RULE: Rule = Rule {
+    id: "dedicated-service-account",
+    summary: "Pods should not run as the namespace's `default` ServiceAccount",
+    levels: levels(Off, Warn, Warn),
+    params: &[],
+    doc: Doc {
+        what: "The pod must name its own ServiceAccount in `spec.serviceAccountName`; missing (which means `default`) or `default` is reported.",
+        why: "Every pod that uses `default` shares its permissions: a RoleBinding granted for one workload silently applies to all of them.",
+        example: "spec:\n  containers:\n    - name: app\n      image: app:v1\n",
+        fix: "```yaml\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: event-service\nautomountServiceAccountToken: false\n---\n# in the pod spec\nserviceAccountName: event-service\n```",
+        help: "create a ServiceAccount for the workload and set spec.serviceAccountName",
+        references: "Seed 002, \"Service Account Security\": create a dedicated service account with minimal permissions.",
+    },
+    check: Check::Resource(check),
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    let Some(pod) = &ctx.res.pod else { return };
+    let named = pod.spec.get("serviceAccountName").or_else(|| pod.spec.get("serviceAccount"));
+    if named.and_then(|n| n.as_str()).is_none_or(|n| n == "default") {
+        let message =
+            format!("{} runs as the default ServiceAccount; set spec.serviceAccountName to its own", ctx.subject());
+        let rel = "serviceAccountName";
+        ctx.emit(pod.locate(rel), pod.field_path(rel), None, message);
+    }
+}

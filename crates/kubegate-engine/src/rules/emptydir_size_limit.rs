@@ -1,0 +1,30 @@
+use super::{Check, Ctx, Doc, Rule, levels};
+use crate::finding::Level::{Off, Warn};
+
+pub static RULE: Rule = Rule {
+    id: "emptydir-size-limit",
+    summary: "Every emptyDir volume should set `sizeLimit`",
+    levels: levels(Off, Warn, Warn),
+    params: &[],
+    doc: Doc {
+        what: "Every volume of the pod that is an `emptyDir` must set `emptyDir.sizeLimit` (memory-backed ones too).",
+        why: "An unbounded emptyDir grows until the node's disk (or, with `medium: Memory`, its memory) runs out.",
+        example: "volumes:\n  - name: tmp\n    emptyDir: {}\n",
+        fix: "```yaml\nvolumes:\n  - name: tmp\n    emptyDir:\n      sizeLimit: 64Mi\n```",
+        help: "set emptyDir.sizeLimit",
+        references: "Seed 002, \"Read-Only Root Filesystem\" (emptyDir volumes with sizeLimit).",
+    },
+    check: Check::Resource(check),
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    let Some(pod) = &ctx.res.pod else { return };
+    for (i, v) in pod.spec.get("volumes").map(|v| v.items()).unwrap_or_default().iter().enumerate() {
+        let Some((key, dir)) = v.entry("emptyDir") else { continue };
+        if dir.get("sizeLimit").and_then(|n| n.scalar_text()).is_none() {
+            let name = v.get("name").and_then(|n| n.scalar_text()).unwrap_or("");
+            let message = format!("{} emptyDir volume '{name}' must set sizeLimit", ctx.subject());
+            ctx.emit(key.span, pod.field_path(&format!("volumes[{i}].emptyDir.sizeLimit")), None, message);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+use super::{Check, Ctx, Doc, Rule, levels};
+use crate::finding::Level::{Off, Warn};
+use crate::resources::ContainerKind;
+
+pub static RULE: Rule = Rule {
+    id: "ephemeral-storage-limit",
+    summary: "Every container should limit `ephemeral-storage`",
+    levels: levels(Off, Warn, Warn),
+    params: &[],
+    doc: Doc {
+        what: "Every regular and init container must define `resources.limits.ephemeral-storage`.",
+        why: "Without a limit, a container writing logs or temporary files can fill the node's disk and get every pod on the node evicted.",
+        example: "resources:\n  limits:\n    cpu: \"1\"\n    memory: \"512Mi\"\n",
+        fix: "```yaml\nresources:\n  limits:\n    ephemeral-storage: \"256Mi\"\n```",
+        help: "define resources.limits.ephemeral-storage",
+        references: "Seed 002, \"Resource Limits\".",
+    },
+    check: Check::Resource(check),
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    let Some(pod) = &ctx.res.pod else { return };
+    let rel = "resources.limits.ephemeral-storage";
+    for c in pod.containers.iter().filter(|c| c.kind != ContainerKind::Ephemeral) {
+        if c.get(rel).and_then(|n| n.scalar_text()).is_none() {
+            let message = format!("{} must define {rel}", ctx.container_subject(c));
+            ctx.emit_container(c, rel, message);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+use super::{Check, Ctx, Doc, Rule, levels};
+use crate::finding::Level::{Deny, Off, Warn};
+
+pub static RULE: Rule = Rule {
+    id: "namespace-pod-security",
+    summary: "Namespaces must enforce, audit and warn at the restricted Pod Security Standard",
+    levels: levels(Off, Warn, Deny),
+    params: &[],
+    doc: Doc {
+        what: "Every Namespace among the inputs must carry the labels `pod-security.kubernetes.io/enforce`, `pod-security.kubernetes.io/audit` and `pod-security.kubernetes.io/warn`, each set to `restricted`; each missing or different label is one finding. Namespaces that are not among the inputs are not judged (kubegate cannot see them).",
+        why: "The cluster's Pod Security Admission enforces the standard only where the namespace asks for it; without the labels, a pod that kubegate never saw (a `kubectl run`, another pipeline) is admitted unchecked.",
+        example: "kind: Namespace\nmetadata:\n  name: production\n",
+        fix: "```yaml\nmetadata:\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/audit: restricted\n    pod-security.kubernetes.io/warn: restricted\n```",
+        help: "label the Namespace pod-security.kubernetes.io/{enforce,audit,warn}: restricted",
+        references: "Seed 002, \"Pod Security Standards\" (namespace-level labels).",
+    },
+    check: Check::Resource(check),
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    if ctx.res.kind != "Namespace" {
+        return;
+    }
+    for mode in ["enforce", "audit", "warn"] {
+        let key = format!("pod-security.kubernetes.io/{mode}");
+        let path = format!("metadata.labels.{key}");
+        let (span, message) = match ctx.res.label(&key) {
+            Some(n) if n.scalar_text() == Some("restricted") => continue,
+            Some(n) => (n.span, format!("{} sets {key}: {}; it must be restricted", ctx.subject(), n.shown())),
+            None => (ctx.res.locate("metadata.labels"), format!("{} must set label {key}: restricted", ctx.subject())),
+        };
+        ctx.emit(span, path, None, message);
+    }
+}

@@ -1,0 +1,38 @@
+use super::{Check, Ctx, Doc, Rule, levels};
+use crate::evaluate::{Index, Pending};
+use crate::finding::Level::{Off, Warn};
+use crate::resources::selector::labels;
+
+pub static RULE: Rule = Rule {
+    id: "network-policy",
+    summary: "Pods should be selected by NetworkPolicies covering both Ingress and Egress",
+    levels: levels(Off, Warn, Warn),
+    params: &[],
+    doc: Doc {
+        what: "Every workload's pods must be selected by NetworkPolicies among the inputs, in the same namespace, that together cover both directions: `policyTypes` containing `Ingress` and `Egress` (without `policyTypes`, a policy is Ingress, plus Egress when it has `egress` rules). A policy's `podSelector` is matched against the pod template's labels; an empty selector selects every pod of the namespace. Found in one index lookup per workload, not by scanning every policy.",
+        why: "Pods that no policy isolates accept traffic from, and send traffic to, anything in the cluster: one compromised pod reaches every database.",
+        example: "kind: Deployment\nmetadata:\n  name: event-service\nspec:\n  template:\n    metadata:\n      labels:\n        app: event-service\n",
+        fix: "```yaml\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: event-service-network-policy\nspec:\n  podSelector:\n    matchLabels:\n      app: event-service\n  policyTypes: [Ingress, Egress]\n  ingress: [...]\n  egress: [...]\n```",
+        help: "add a NetworkPolicy with policyTypes [Ingress, Egress] whose podSelector matches the pods",
+        references: "Seed 002, \"Network Policies\".",
+    },
+    check: Check::Bundle { collect, judge },
+};
+
+fn collect(ctx: &mut Ctx<'_, '_>) {
+    let Some(pod) = &ctx.res.pod else { return };
+    let path = pod.path.strip_suffix("spec").unwrap_or("").to_string() + "metadata.labels";
+    let span = ctx.res.locate(&path);
+    ctx.defer(span, path, labels(pod.labels), Vec::new());
+}
+
+fn judge(index: &Index, p: &Pending) -> Option<String> {
+    let (ingress, egress) = index.network_isolation(&p.resource.namespace, &p.labels);
+    let missing = match (ingress, egress) {
+        (true, true) => return None,
+        (true, false) => "Egress",
+        (false, true) => "Ingress",
+        (false, false) => "Ingress and Egress",
+    };
+    Some(format!("{} pods are not isolated for {missing} by any NetworkPolicy in the inputs", p.subject))
+}

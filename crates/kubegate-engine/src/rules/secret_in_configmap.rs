@@ -1,0 +1,49 @@
+use super::{Check, Ctx, Doc, Rule, levels};
+use crate::finding::Level::Deny;
+use crate::secrets::{is_placeholder, is_secret_name, secret_value_kind};
+
+pub static RULE: Rule = Rule {
+    id: "secret-in-configmap",
+    summary: "ConfigMaps must not hold secrets",
+    levels: levels(Deny, Deny, Deny),
+    params: &[],
+    doc: Doc {
+        what: "No entry of a ConfigMap's `data` may hold a secret: a value that looks like one (a private key block, an AWS/GitHub/Slack/Google/Stripe key, a JWT, credentials inside a URL, a long high-entropy token), or a literal value under a secret-looking name (`DB_PASSWORD`, `apiKey`, `client-secret`), also inside an embedded properties/YAML/env file (`spring.datasource.password=…`). Never reported: empty values, obvious placeholders (`changeme`, `<password>`, `${DB_PASSWORD}`, `{{ … }}`, `xxxx`, `REPLACE_ME`), numbers, booleans, paths, names that only point at a secret (`SECRET_NAME`, `TOKEN_URL`, `PASSWORD_FILE`), certificates, digests and UUIDs.",
+        why: "ConfigMaps are readable by anyone who can read the namespace's configuration, are printed by `kubectl describe`, and live in git in plain text: never put secrets in ConfigMaps.",
+        example: "kind: ConfigMap\ndata:\n  DATABASE_URL: postgres://app:s3cr3t@db:5432/shop\n  JWT_SECRET: 9f8e7d6c5b4a39281706f5e4d3c2b1a0\n",
+        fix: "Move the value to a Secret managed outside git (External Secrets Operator, Sealed Secrets, Vault) and reference it with `secretKeyRef` or a mounted volume.",
+        help: "move the value to an externally managed Secret and reference it",
+        references: "Seed 002, \"Secret Management\": never put secrets in ConfigMaps; use external secret management.",
+    },
+    check: Check::Resource(check),
+};
+
+/// What is wrong with one ConfigMap value, if anything.
+fn problem(key: &str, value: &str) -> Option<String> {
+    if let Some(kind) = secret_value_kind(value) {
+        return Some(format!("key '{key}' holds what looks like {kind}"));
+    }
+    if !value.contains('\n') {
+        return (is_secret_name(key) && !is_placeholder(value)).then(|| format!("key '{key}' holds a literal secret"));
+    }
+    // An embedded file: look for `name = value` / `name: value` lines with secret names.
+    value.lines().find_map(|line| {
+        let (name, val) = line.split_once(['=', ':'])?;
+        let (name, val) = (name.trim(), val.trim().trim_matches(['"', '\'']));
+        (!name.contains(' ') && is_secret_name(name) && !is_placeholder(val))
+            .then(|| format!("key '{key}' sets {name} to a literal secret"))
+    })
+}
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    if ctx.res.kind != "ConfigMap" {
+        return;
+    }
+    for (k, v) in ctx.res.root.get("data").map(|d| d.entries()).unwrap_or_default() {
+        let Some(value) = v.scalar_text() else { continue };
+        if let Some(what) = problem(k.text, value) {
+            let message = format!("{} {what}; keep secrets out of ConfigMaps", ctx.subject());
+            ctx.emit(v.span, format!("data.{}", k.text), None, message);
+        }
+    }
+}

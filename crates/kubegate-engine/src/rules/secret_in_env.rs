@@ -1,0 +1,37 @@
+use super::{Check, Ctx, Doc, Rule, levels};
+use crate::finding::Level::Deny;
+use crate::secrets::{is_placeholder, is_secret_name, secret_value_kind};
+
+pub static RULE: Rule = Rule {
+    id: "secret-in-env",
+    summary: "Environment variables must not hold literal secrets",
+    levels: levels(Deny, Deny, Deny),
+    params: &[],
+    doc: Doc {
+        what: "No container `env[].value` may hold a secret: a value that looks like one (a private key, a known access-key shape, a JWT, credentials inside a URL, a high-entropy token) or a literal value under a secret-looking name (`DB_PASSWORD`, `API_KEY`). Variables set with `valueFrom` (`secretKeyRef`, `configMapKeyRef`, `fieldRef`) are never reported, nor empty values and placeholders (see `secret-in-configmap` for the full false-positive policy).",
+        why: "A literal in the manifest is a secret committed to git, visible in `kubectl get -o yaml` and in every copy of the repository.",
+        example: "env:\n  - name: DB_PASSWORD\n    value: hunter2-prod\n",
+        fix: "```yaml\nenv:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef:\n        name: backend-secrets\n        key: db-password\n```",
+        help: "reference a Secret with valueFrom.secretKeyRef instead of a literal value",
+        references: "Seed 002, \"Never Hardcode Secrets\".",
+    },
+    check: Check::Resource(check),
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    let Some(pod) = &ctx.res.pod else { return };
+    for c in &pod.containers {
+        for (i, e) in c.get("env").map(|e| e.items()).unwrap_or_default().iter().enumerate() {
+            let name = e.get("name").and_then(|n| n.scalar_text()).unwrap_or("");
+            let Some(value) = e.get("value").filter(|_| e.get("valueFrom").is_none()) else { continue };
+            let Some(text) = value.scalar_text() else { continue };
+            let what = match secret_value_kind(text) {
+                Some(kind) => format!("holds what looks like {kind}"),
+                None if is_secret_name(name) && !is_placeholder(text) => "holds a literal secret".to_string(),
+                None => continue,
+            };
+            let message = format!("{} env {name} {what}; use valueFrom.secretKeyRef", ctx.container_subject(c));
+            ctx.emit(value.span, c.field_path(&format!("env[{i}].value")), Some(c), message);
+        }
+    }
+}

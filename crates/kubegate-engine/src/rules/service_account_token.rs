@@ -1,0 +1,61 @@
+use super::{Check, Ctx, Doc, Rule, levels};
+use crate::evaluate::{Index, Pending};
+use crate::finding::Level::{Off, Warn};
+
+pub static RULE: Rule = Rule {
+    id: "service-account-token",
+    summary: "Pods should not mount a ServiceAccount token they do not need",
+    levels: levels(Off, Warn, Warn),
+    params: &[],
+    doc: Doc {
+        what: "The pod must set `automountServiceAccountToken: false`, or leave it unset and run as a ServiceAccount, among the inputs in the same namespace, that sets it to `false`. A pod-level `true` wins over the ServiceAccount and is reported. When the ServiceAccount is not among the inputs, only the pod's own setting counts.",
+        why: "A mounted token is an API credential inside every container; most workloads never call the Kubernetes API, and a stolen token is the first step of lateral movement.",
+        example: "kind: ServiceAccount\nmetadata:\n  name: event-service\n# automountServiceAccountToken not set\n",
+        fix: "```yaml\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: event-service\nautomountServiceAccountToken: false  # Disable unless needed\n```",
+        help: "set automountServiceAccountToken: false on the ServiceAccount (or the pod)",
+        references: "Seed 002, \"Service Account Security\".",
+    },
+    check: Check::Bundle { collect, judge },
+};
+
+/// `values[0]`: the pod's own setting: -1 unset, 0 false, 1 true.
+fn collect(ctx: &mut Ctx<'_, '_>) {
+    let Some(pod) = &ctx.res.pod else { return };
+    let own = pod.spec.get("automountServiceAccountToken").and_then(|n| n.as_bool());
+    if own == Some(false) {
+        return;
+    }
+    let sa = pod
+        .spec
+        .get("serviceAccountName")
+        .or_else(|| pod.spec.get("serviceAccount"))
+        .and_then(|n| n.as_str())
+        .unwrap_or("default");
+    let rel = "automountServiceAccountToken";
+    let setting = match own {
+        Some(true) => 1,
+        _ => -1,
+    };
+    ctx.defer(pod.locate(rel), pod.field_path(rel), vec![("serviceAccountName".into(), sa.into())], vec![setting]);
+}
+
+fn judge(index: &Index, p: &Pending) -> Option<String> {
+    let sa = &p.labels[0].1;
+    if p.values[0] == 1 {
+        return Some(format!(
+            "{} sets automountServiceAccountToken: true; set it to false unless the pod calls the API",
+            p.subject
+        ));
+    }
+    match index.service_account_automount(&p.resource.namespace, sa) {
+        Some(false) => None,
+        Some(true) | None if index.has_service_account(&p.resource.namespace, sa) => Some(format!(
+            "{} mounts a token of ServiceAccount '{sa}', which does not set automountServiceAccountToken: false",
+            p.subject
+        )),
+        _ => Some(format!(
+            "{} must set automountServiceAccountToken: false (ServiceAccount '{sa}' is not among the inputs)",
+            p.subject
+        )),
+    }
+}
