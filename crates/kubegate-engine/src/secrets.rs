@@ -145,8 +145,9 @@ fn all_of(s: &str, ok: impl Fn(char) -> bool) -> bool {
 /// What kind of secret a value looks like, if any.
 pub fn secret_value_kind(value: &str) -> Option<&'static str> {
     let v = value.trim();
-    if v.contains("-----BEGIN") && v.contains("PRIVATE KEY") {
-        return Some("a private key");
+    if v.contains("-----BEGIN") {
+        // PEM: a private key is a secret; certificates and public keys are public material.
+        return v.contains("PRIVATE KEY").then_some("a private key");
     }
     for word in v.split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '=' || c == ',') {
         if let Some(kind) = token_kind(word) {

@@ -4,6 +4,7 @@
 //! ```yaml
 //! # env: dev,staging,prod          (optional; the default is all three)
 //! # rules: image-digest,replicas   (optional; the default is the folder's rule)
+//! # config: {trusted_registries: [ghcr.io/org]}   (optional; kubegate.yaml as flow YAML)
 //! # expect prod image-digest deny 12:18 Production deployment 'backend' container 'app' must use ...
 //! ```
 //!
@@ -20,6 +21,7 @@ struct Fixture {
     path: PathBuf,
     envs: Vec<String>,
     rules: Vec<String>,
+    config: Option<String>,
     expected: BTreeSet<String>,
 }
 
@@ -29,6 +31,7 @@ fn parse_fixture(path: &Path, folder_rule: &str) -> (Fixture, String) {
         path: path.to_path_buf(),
         envs: vec!["dev".into(), "staging".into(), "prod".into()],
         rules: vec![folder_rule.to_string()],
+        config: None,
         expected: BTreeSet::new(),
     };
     for line in text.lines() {
@@ -38,6 +41,8 @@ fn parse_fixture(path: &Path, folder_rule: &str) -> (Fixture, String) {
         let c = c.trim();
         if let Some(v) = c.strip_prefix("env:") {
             f.envs = v.split(',').map(|s| s.trim().to_string()).collect();
+        } else if let Some(v) = c.strip_prefix("config:") {
+            f.config = Some(v.trim().to_string());
         } else if let Some(v) = c.strip_prefix("rules:") {
             f.rules = v.split(',').map(|s| s.trim().to_string()).collect();
         } else if let Some(v) = c.strip_prefix("expect ") {
@@ -50,10 +55,14 @@ fn parse_fixture(path: &Path, folder_rule: &str) -> (Fixture, String) {
 fn actual(f: &Fixture, text: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let source = Source { path: f.path.display().to_string(), text: text.to_string() };
+    let config = match &f.config {
+        Some(text) => Config::parse(text, Path::new("kubegate.yaml"), None).expect("fixture config"),
+        None => Config::default(),
+    };
     for env in &f.envs {
         let outcome = check(
             std::slice::from_ref(&source),
-            &Config::default(),
+            &config,
             &CheckOptions { env: Some(env.clone()), ..CheckOptions::default() },
         );
         assert!(outcome.errors.is_empty(), "{}: {:?}", f.path.display(), outcome.errors);

@@ -18,20 +18,22 @@ pub static RULE: Rule = Rule {
     check: Check::Resource(check),
 };
 
-/// What is wrong with one ConfigMap value, if anything.
-fn problem(key: &str, value: &str) -> Option<String> {
+/// What is wrong with one ConfigMap value, if anything, and on which line of the value.
+fn problem(key: &str, value: &str) -> Option<(usize, String)> {
     if let Some(kind) = secret_value_kind(value) {
-        return Some(format!("key '{key}' holds what looks like {kind}"));
+        let line = value.lines().position(|l| secret_value_kind(l).is_some()).unwrap_or(0);
+        return Some((line, format!("key '{key}' holds what looks like {kind}")));
     }
     if !value.contains('\n') {
-        return (is_secret_name(key) && !is_placeholder(value)).then(|| format!("key '{key}' holds a literal secret"));
+        return (is_secret_name(key) && !is_placeholder(value))
+            .then(|| (0, format!("key '{key}' holds a literal secret")));
     }
     // An embedded file: look for `name = value` / `name: value` lines with secret names.
-    value.lines().find_map(|line| {
+    value.lines().enumerate().find_map(|(i, line)| {
         let (name, val) = line.split_once(['=', ':'])?;
         let (name, val) = (name.trim(), val.trim().trim_matches(['"', '\'']));
         (!name.contains(' ') && is_secret_name(name) && !is_placeholder(val))
-            .then(|| format!("key '{key}' sets {name} to a literal secret"))
+            .then(|| (i, format!("key '{key}' sets {name} to a literal secret")))
     })
 }
 
@@ -41,9 +43,19 @@ fn check(ctx: &mut Ctx<'_, '_>) {
     }
     for (k, v) in ctx.res.root.get("data").map(|d| d.entries()).unwrap_or_default() {
         let Some(value) = v.scalar_text() else { continue };
-        if let Some(what) = problem(k.text, value) {
+        if let Some((line, what)) = problem(k.text, value) {
             let message = format!("{} {what}; keep secrets out of ConfigMaps", ctx.subject());
-            ctx.emit(v.span, format!("data.{}", k.text), None, message);
+            // In a literal block (`|`) the value's lines are the file's lines: point at the one.
+            let mut span = v.span;
+            let start = span.start.line + line as u32;
+            if line > 0 && start <= span.end.line {
+                let len = value.lines().nth(line).map_or(0, |l| l.chars().count()) as u32;
+                span = kubegate_yaml::Span {
+                    start: kubegate_yaml::Pos { line: start, col: span.start.col },
+                    end: kubegate_yaml::Pos { line: start, col: span.start.col + len },
+                };
+            }
+            ctx.emit(span, format!("data.{}", k.text), None, message);
         }
     }
 }
