@@ -10,7 +10,8 @@
 //!
 //! False-positive policy: never on references (`valueFrom`, `secretKeyRef`), never on
 //! empty values or obvious placeholders (`changeme`, `<password>`, `${DB_PASSWORD}`,
-//! `{{ .Values.x }}`, `xxxx`, `***`, `REPLACE_ME`, `TODO`, `dummy`, `example`), never on
+//! `{{ .Values.x }}`, `xxxx`, `***`, `REPLACE_ME`, `TODO`, `dummy`, `example`, constants
+//! meant for substitution such as `GOOGLE_API_KEY_VAL`, a value naming its own key), never on
 //! booleans, plain numbers or file paths, never on names that only point at a secret
 //! (`SECRET_NAME`, `TOKEN_URL`, `PASSWORD_FILE`, `TOKEN_TTL`), and never on public
 //! material (certificates, `sha256:` digests, UUIDs).
@@ -120,6 +121,8 @@ pub fn is_placeholder(value: &str) -> bool {
         )
         || lower.starts_with("your-")
         || lower.starts_with("your_")
+        // A substitution constant: `GOOGLE_API_KEY_VAL`, `DB_PASSWORD_HERE`.
+        || (v.contains('_') && v.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
         || v.parse::<f64>().is_ok()
         || (v.starts_with('/') && !v.contains(' '))
 }
@@ -276,6 +279,7 @@ mod tests {
     fn placeholders() {
         for v in [
             "",
+            "GOOGLE_API_KEY_VAL",
             "changeme",
             "<password>",
             "${DB_PASSWORD}",

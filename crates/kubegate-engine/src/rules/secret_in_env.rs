@@ -18,6 +18,12 @@ pub static RULE: Rule = Rule {
     check: Check::Resource(check),
 };
 
+/// `API_KEY: api-key-goes-here`: a value that names its own variable is a placeholder.
+fn names_itself(name: &str, value: &str) -> bool {
+    let norm = |s: &str| s.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+    norm(value).contains(&norm(name))
+}
+
 fn check(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
     for c in &pod.containers {
@@ -27,7 +33,9 @@ fn check(ctx: &mut Ctx<'_, '_>) {
             let Some(text) = value.scalar_text() else { continue };
             let what = match secret_value_kind(text) {
                 Some(kind) => format!("holds what looks like {kind}"),
-                None if is_secret_name(name) && !is_placeholder(text) => "holds a literal secret".to_string(),
+                None if is_secret_name(name) && !is_placeholder(text) && !names_itself(name, text) => {
+                    "holds a literal secret".to_string()
+                }
                 None => continue,
             };
             let message = format!("{} env {name} {what}; use valueFrom.secretKeyRef", ctx.container_subject(c));
