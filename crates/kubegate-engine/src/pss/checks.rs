@@ -82,6 +82,15 @@ fn text<'a>(n: Option<&'a Node<'a>>) -> &'a str {
     n.and_then(|n| n.scalar_text()).unwrap_or("")
 }
 
+/// `sets securityContext.seccompProfile.type: Unconfined; allowed: …`, or for an object
+/// without a type `sets securityContext.seccompProfile without a type; allowed: …`.
+fn bad_type(field: &str, profile: &Node<'_>, allowed: &str) -> String {
+    match text(profile.get("type")) {
+        "" => format!("sets securityContext.{field} without a type; allowed: {allowed}"),
+        t => format!("sets securityContext.{field}.type: {t}; allowed: {allowed}"),
+    }
+}
+
 fn cw(c: &Container<'_>) -> String {
     format!("{} '{}'", c.kind.word(), c.name)
 }
@@ -211,18 +220,12 @@ impl<'a> Visitor<'_, 'a> {
                     matches!(n.get("type").and_then(|t| t.scalar_text()), Some("RuntimeDefault" | "Localhost"))
                 };
                 if let Some(p) = pod.security("appArmorProfile").filter(|p| !allowed(p)) {
-                    let m = format!(
-                        "sets securityContext.appArmorProfile.type: {}; allowed: RuntimeDefault, Localhost",
-                        text(p.get("type"))
-                    );
+                    let m = bad_type("appArmorProfile", p, "RuntimeDefault, Localhost");
                     self.pod_violation("securityContext.appArmorProfile.type", m);
                 }
                 for c in &pod.containers {
                     if let Some(p) = c.security("appArmorProfile").filter(|p| !allowed(p)) {
-                        let m = format!(
-                            "sets securityContext.appArmorProfile.type: {}; allowed: RuntimeDefault, Localhost",
-                            text(p.get("type"))
-                        );
+                        let m = bad_type("appArmorProfile", p, "RuntimeDefault, Localhost");
                         self.container_violation(c, "securityContext.appArmorProfile.type", m);
                     }
                 }
@@ -309,18 +312,12 @@ impl<'a> Visitor<'_, 'a> {
                     !matches!(n.get("type").and_then(|t| t.scalar_text()), Some("RuntimeDefault" | "Localhost"))
                 };
                 if let Some(p) = pod.security("seccompProfile").filter(|p| bad(p)) {
-                    let m = format!(
-                        "sets securityContext.seccompProfile.type: {}; allowed: RuntimeDefault, Localhost",
-                        text(p.get("type"))
-                    );
+                    let m = bad_type("seccompProfile", p, "RuntimeDefault, Localhost");
                     self.pod_violation("securityContext.seccompProfile.type", m);
                 }
                 for c in &pod.containers {
                     if let Some(p) = c.security("seccompProfile").filter(|p| bad(p)) {
-                        let m = format!(
-                            "sets securityContext.seccompProfile.type: {}; allowed: RuntimeDefault, Localhost",
-                            text(p.get("type"))
-                        );
+                        let m = bad_type("seccompProfile", p, "RuntimeDefault, Localhost");
                         self.container_violation(c, "securityContext.seccompProfile.type", m);
                     }
                 }
@@ -454,10 +451,7 @@ impl<'a> Visitor<'_, 'a> {
                 let pod_set = match pod.security("seccompProfile") {
                     Some(p) if valid(p) => true,
                     Some(p) => {
-                        self.pod_violation(
-                            rel,
-                            format!("sets {rel}: {}; allowed: RuntimeDefault, Localhost", text(p.get("type"))),
-                        );
+                        self.pod_violation(rel, bad_type("seccompProfile", p, "RuntimeDefault, Localhost"));
                         false
                     }
                     None => false,
@@ -466,7 +460,7 @@ impl<'a> Visitor<'_, 'a> {
                     match c.security("seccompProfile") {
                         Some(p) if valid(p) => {}
                         Some(p) => {
-                            let m = format!("sets {rel}: {}; allowed: RuntimeDefault, Localhost", text(p.get("type")));
+                            let m = bad_type("seccompProfile", p, "RuntimeDefault, Localhost");
                             self.container_violation(c, rel, m);
                         }
                         None if !pod_set => {
