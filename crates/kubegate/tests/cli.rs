@@ -477,3 +477,33 @@ fn rules_as_json_and_the_schema_are_valid_json() {
     assert_eq!(schema["properties"]["rules"]["properties"]["run-as-user"]["properties"]["minimum"]["type"], "integer");
     assert_eq!(r.stdout, std::fs::read_to_string(root().join("docs/kubegate.schema.json")).unwrap());
 }
+
+#[test]
+fn pss_profiles_exit_1_on_fail_fixtures_and_0_on_pass_fixtures() {
+    let data = "../shared/corpora/psa/test/testdata";
+    let cases = [
+        ("pss-baseline", "v1.0", "baseline/v1.0/fail/privileged0.yaml", 1),
+        ("pss-baseline", "v1.0", "baseline/v1.0/pass/base.yaml", 0),
+        // The same pod: accepted by restricted v1.0, rejected from v1.19 (seccomp required).
+        ("pss-restricted", "v1.0", "restricted/v1.0/pass/base.yaml", 0),
+        ("pss-restricted", "v1.19", "restricted/v1.0/pass/base.yaml", 1),
+        ("pss-restricted", "latest", "restricted/v1.37/fail/runasnonroot0.yaml", 1),
+        ("pss-restricted", "latest", "restricted/v1.37/pass/base_windows.yaml", 0),
+        // Baseline does not judge restricted checks.
+        ("pss-baseline", "latest", "restricted/v1.37/fail/runasnonroot0.yaml", 0),
+    ];
+    for (profile, version, file, code) in cases {
+        let path = format!("{data}/{file}");
+        let r = run(&["test", &path, "--profile", profile, "--pss-version", version, "-o", "json"]);
+        assert_eq!(r.code, code, "{profile} {version} {file}: {}", r.stdout);
+    }
+    let r = run(&["test", "examples/k8s", "--profile", "pss-restricted", "--pss-version", "v1.99x"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stdout.contains("invalid Pod Security Standards version `v1.99x`"), "{}", r.stdout);
+    // Only the standard runs: the production rules stay silent on the broken example.
+    let (code, v) = json(&["test", "examples/broken", "--profile", "pss-restricted"]);
+    assert_eq!(code, 1);
+    let rules: std::collections::BTreeSet<&str> =
+        v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules.into_iter().collect::<Vec<_>>(), ["seccomp-profile"]);
+}
