@@ -1,8 +1,9 @@
 //! `cargo bench -p kubegate --bench scan`
 //!
 //! Generates a realistic corpus of 20,000 documents (Deployments, Services, ConfigMaps,
-//! PodDisruptionBudgets, HPAs, CronJobs; all in one namespace, so the cross-resource
-//! indexes see the worst case) in 200 files, then reports:
+//! PodDisruptionBudgets, HPAs, NetworkPolicies, ServiceAccounts, CronJobs; all in one
+//! namespace, so the cross-resource indexes see the worst case) in 200 files, then
+//! reports:
 //! - full-scan throughput (load + resources + environments + every rule), MB/s and docs/s;
 //! - a bare parse of the same bytes with the same parser (saphyr-parser events only);
 //! - their ratio, on 1 thread and on all cores;
@@ -54,11 +55,15 @@ spec:
           type: RuntimeDefault
       initContainers:
         - name: migrate
-          image: registry.example.com:5000/shop/migrate:v{i}.0.1
+          image: {migrate}
           command: ["/migrate", "--up"]
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: {{drop: [ALL]}}
           resources:
             requests: {{cpu: 100m, memory: 64Mi}}
-            limits: {{cpu: 200m, memory: 128Mi}}
+            limits: {{cpu: 200m, memory: 128Mi, ephemeral-storage: 64Mi}}
       containers:
         - name: app
           image: {image}
@@ -83,6 +88,7 @@ spec:
             limits:
               cpu: "1000m"
               memory: "{mem}"
+              ephemeral-storage: "256Mi"
           livenessProbe:
             httpGet: {{path: /health, port: 8080}}
             initialDelaySeconds: 60
@@ -105,6 +111,11 @@ spec:
             format!("registry.example.com/shop/svc-{i}@sha256:{:064x}", i as u128 * 7919)
         } else {
             format!("registry.example.com/shop/svc-{i}:v1.{i}")
+        },
+        migrate = if hardened {
+            format!("registry.example.com:5000/shop/migrate@sha256:{:064x}", i as u128 * 104729)
+        } else {
+            format!("registry.example.com:5000/shop/migrate:v{i}.0.1")
         },
         ro = hardened,
         mem = if hardened { "2Gi" } else { "8Gi" },
@@ -139,10 +150,57 @@ fn hpa(out: &mut String, i: usize) {
     );
 }
 
+fn network_policy(out: &mut String, i: usize) {
+    let _ = write!(
+        out,
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: svc-{i}\n  namespace: shop-prod\nspec:\n  podSelector:\n    matchLabels:\n      app: svc-{i}\n  policyTypes: [Ingress, Egress]\n  ingress:\n    - from:\n        - podSelector:\n            matchLabels:\n              app: gateway\n      ports:\n        - port: 8080\n  egress:\n    - to:\n        - namespaceSelector: {{}}\n          podSelector:\n            matchLabels:\n              k8s-app: kube-dns\n      ports:\n        - port: 53\n          protocol: UDP\n"
+    );
+}
+
+fn service_account(out: &mut String, i: usize) {
+    let _ = write!(
+        out,
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: svc-{i}\n  namespace: shop-prod\n  labels:\n    app: svc-{i}\nautomountServiceAccountToken: false\n"
+    );
+}
+
 fn cronjob(out: &mut String, i: usize) {
     let _ = write!(
         out,
-        "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: report-{i}\n  namespace: shop-prod\nspec:\n  schedule: \"0 3 * * *\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: OnFailure\n          securityContext:\n            runAsNonRoot: true\n            runAsUser: 1000\n            seccompProfile: {{type: RuntimeDefault}}\n          containers:\n            - name: report\n              image: registry.example.com/shop/report:v3\n              resources:\n                requests: {{cpu: 50m, memory: 64Mi}}\n                limits: {{cpu: 100m, memory: 128Mi}}\n"
+        r#"apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: report-{i}
+  namespace: shop-prod
+  labels:
+    environment: prod
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        metadata:
+          labels:
+            app: svc-{i}
+        spec:
+          restartPolicy: OnFailure
+          serviceAccountName: svc-{i}
+          securityContext:
+            runAsNonRoot: true
+            runAsUser: 1000
+            seccompProfile: {{type: RuntimeDefault}}
+          containers:
+            - name: report
+              image: registry.example.com/shop/report@sha256:{:064x}
+              securityContext:
+                allowPrivilegeEscalation: false
+                readOnlyRootFilesystem: true
+                capabilities: {{drop: [ALL]}}
+              resources:
+                requests: {{cpu: 50m, memory: 64Mi}}
+                limits: {{cpu: 100m, memory: 128Mi, ephemeral-storage: 64Mi}}
+"#,
+        i as u128 * 31337
     );
 }
 
@@ -160,18 +218,22 @@ fn corpus(docs: usize) -> Vec<Source> {
             if !text.is_empty() {
                 text.push_str("---\n");
             }
-            let i = n / 6;
-            match n % 6 {
+            let i = n / 8;
+            match n % 8 {
                 0 => deployment(&mut text, i),
                 1 => service(&mut text, i),
                 2 => configmap(&mut text, i),
                 3 => pdb(&mut text, i),
                 4 => hpa(&mut text, i),
+                5 => network_policy(&mut text, i),
+                6 => service_account(&mut text, i),
                 _ => cronjob(&mut text, i),
             }
             n += 1;
         }
-        sources.push(Source { path: format!("deploy/prod/part-{f:03}.yaml"), text });
+        if !text.is_empty() {
+            sources.push(Source { path: format!("deploy/prod/part-{f:03}.yaml"), text });
+        }
     }
     sources
 }
