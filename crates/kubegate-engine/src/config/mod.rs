@@ -1,7 +1,8 @@
 //! `kubegate.yaml`: environments and their matching, per-rule level overrides per
-//! environment, and rule parameters. Loaded with the same spanned YAML as manifests, so
+//! environment, rule parameters, and exemption governance. Loaded with the same spanned YAML as manifests, so
 //! every mistake is reported at its file and line.
 
+pub mod governance;
 pub mod shape;
 
 use crate::environment::{Environment, Tier};
@@ -90,6 +91,8 @@ pub struct Config {
     pub environments: Vec<EnvConfig>,
     pub default_environment: Option<usize>,
     pub rules: HashMap<&'static str, RuleConfig>,
+    /// `exemptions:` — exemption governance and central exemptions.
+    pub exemptions: governance::Governance,
 }
 
 impl Default for Config {
@@ -102,7 +105,15 @@ impl Default for Config {
                 namespaces: Globs::default(),
             })
             .collect();
-        Config { file: None, base_dir: None, cwd: None, environments, default_environment: None, rules: HashMap::new() }
+        Config {
+            file: None,
+            base_dir: None,
+            cwd: None,
+            environments,
+            default_environment: None,
+            rules: HashMap::new(),
+            exemptions: governance::Governance::default(),
+        }
     }
 }
 
@@ -310,6 +321,9 @@ impl Config {
             }
             config.rules.insert(rule.id, rc);
         }
+        let shown_config: std::sync::Arc<str> = config.display_path().into();
+        config.exemptions =
+            governance::parse(root.get("exemptions"), &config.env_names(), &shown, &shown_config, &mut errors);
         if errors.is_empty() { Ok(config) } else { Err(errors) }
     }
 }
@@ -380,6 +394,7 @@ pub fn schema_shape() -> Shape {
                 Shape::Object { doc: String::new(), fields: vec![], extra: Some((Box::new(env), "environment")) },
             ),
             Field::new("rules", "Per-rule levels and parameters, by rule id.", Shape::object("", rule_fields)),
+            governance::shape(),
         ],
     )
 }
