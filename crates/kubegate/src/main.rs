@@ -5,7 +5,8 @@ mod inputs;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use kubegate_engine::config::{self, Config};
-use kubegate_engine::{CheckOptions, InputError, Level, Outcome, rules};
+use kubegate_engine::exemptions::State;
+use kubegate_engine::{CheckOptions, Date, InputError, Level, Outcome, rules};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -24,6 +25,17 @@ enum Output {
     Pretty,
     Table,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListOutput {
+    Table,
+    Json,
+}
+
+/// `--today`: a real date written YYYY-MM-DD.
+fn parse_today(s: &str) -> Result<Date, String> {
+    kubegate_engine::exemptions::parse_date(s).ok_or_else(|| format!("`{s}` is not a real date written YYYY-MM-DD"))
 }
 
 #[derive(Subcommand)]
@@ -48,6 +60,28 @@ enum Command {
         /// Never colour the output (NO_COLOR is honoured too)
         #[arg(long)]
         no_color: bool,
+        /// Judge exemptions on this date (default: today's local date)
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
+        today: Option<Date>,
+    },
+    /// List every exemption (annotations and central ones) with its state and days left;
+    /// exit 1 when any is expired or invalid
+    Exemptions {
+        /// Files or directories to read; `-` reads stdin
+        #[arg(default_value = ".")]
+        paths: Vec<String>,
+        /// Bind every resource to this environment (dev, staging, prod or a configured one)
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
+        /// Output format
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: ListOutput,
+        /// Config file (default: kubegate.yaml in the working directory or above)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Judge exemptions on this date (default: today's local date)
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
+        today: Option<Date>,
     },
     /// List the built-in rules with their levels per environment
     Rules {
@@ -67,11 +101,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let code = match cli.command {
-        Command::Test { paths, env, output, config, fail_on_warn, no_color } => {
+        Command::Test { paths, env, output, config, fail_on_warn, no_color, today } => {
             let color = !no_color
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::io::stdout().is_terminal();
-            test(&mut out, paths, env, output, config, fail_on_warn, color)
+            test(&mut out, paths, CheckOptions { env, today }, output, config, fail_on_warn, color)
+        }
+        Command::Exemptions { paths, env, output, config, today } => {
+            exemptions(&mut out, paths, CheckOptions { env, today }, output, config)
         }
         Command::Rules { output } => {
             let listing = match output {
@@ -124,38 +161,79 @@ fn load_config(explicit: Option<PathBuf>, cwd: &std::path::Path) -> Result<Confi
     Config::parse(&text, &path, Some(cwd.to_path_buf()))
 }
 
+/// What a check leaves for rendering: the config, the inputs (to quote them) and the outcome.
+struct Checked {
+    config: Config,
+    inputs: Vec<inputs::Input>,
+    outcome: Outcome,
+}
+
+/// Reads the config and checks the inputs; without a readable config the levels would be
+/// guesses, so the config's errors are the whole outcome (`Err`).
+fn check(paths: &[String], opts: &CheckOptions, config: Option<PathBuf>) -> Result<Checked, Outcome> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let today = opts.today.unwrap_or_else(kubegate_engine::exemptions::local_today);
+    let config = load_config(config, &cwd).map_err(|errors| Outcome { errors, today, ..Outcome::default() })?;
+    let inputs = inputs::collect(paths, &mut std::io::stdin().lock());
+    let opts = CheckOptions { today: Some(today), ..opts.clone() };
+    let outcome = kubegate_engine::check_inputs(inputs.len(), |i| inputs[i].load().map(Cow::Owned), &config, &opts);
+    Ok(Checked { config, inputs, outcome })
+}
+
 fn test(
     out: &mut dyn Write,
     paths: Vec<String>,
-    env: Option<String>,
+    opts: CheckOptions,
     output: Output,
     config: Option<PathBuf>,
     fail_on_warn: bool,
     color: bool,
 ) -> u8 {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let config = match load_config(config, &cwd) {
+    let Checked { config, inputs, outcome } = match check(&paths, &opts, config) {
         Ok(c) => c,
-        Err(errors) => {
-            // Without a readable config the levels would be guesses: report and stop.
-            let outcome = Outcome { errors, ..Outcome::default() };
+        Err(outcome) => {
             let _ = render(&outcome, &|_: &str| None, output, color, out);
             return 2;
         }
     };
-    let inputs = inputs::collect(&paths, &mut std::io::stdin().lock());
-    let outcome = kubegate_engine::check_inputs(
-        inputs.len(),
-        |i| inputs[i].load().map(Cow::Owned),
-        &config,
-        &CheckOptions { env },
-    );
     // A closed pipe (`kubegate test | head`) must not turn into a panic or change the verdict.
-    // The pretty output quotes source lines: it reads again the files it quotes, one at a time.
+    // The pretty output quotes source lines: it reads again the files it quotes, one at a
+    // time, and the config file for findings about central exemptions.
     let by_name: HashMap<&str, &inputs::Input> = inputs.iter().map(|i| (i.shown(), i)).collect();
-    let source = |name: &str| by_name.get(name).and_then(|i| i.load().ok()).map(|s| s.text);
+    let config_name = config.display_path();
+    let source = |name: &str| match by_name.get(name) {
+        Some(i) => i.load().ok().map(|s| s.text),
+        None if name == config_name => config.file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()),
+        None => None,
+    };
     let _ = render(&outcome, &source, output, color, out);
     exit_code(&outcome, fail_on_warn)
+}
+
+/// `kubegate exemptions`: 2 when anything could not be read; else 1 when an exemption is
+/// expired or invalid; else 0.
+fn exemptions(
+    out: &mut dyn Write,
+    paths: Vec<String>,
+    opts: CheckOptions,
+    output: ListOutput,
+    config: Option<PathBuf>,
+) -> u8 {
+    let outcome = match check(&paths, &opts, config) {
+        Ok(c) => c.outcome,
+        Err(outcome) => outcome,
+    };
+    let _ = match output {
+        ListOutput::Table => kubegate_report::exemptions::table(&outcome, out),
+        ListOutput::Json => kubegate_report::exemptions::json(&outcome, out),
+    };
+    if !outcome.errors.is_empty() {
+        2
+    } else if outcome.exemptions.iter().any(|e| matches!(e.state, State::Expired | State::Invalid)) {
+        1
+    } else {
+        0
+    }
 }
 
 fn render(

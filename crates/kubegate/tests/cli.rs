@@ -334,7 +334,7 @@ fn config_mistakes_are_errors_with_file_and_line() {
         errors,
         [
             "3:5 unknown key `pathz` in `environments.prod`; expected one of: paths, namespaces, like, display",
-            "5:3 unknown key `image-digets` in `rules`; expected one of: image-tag-latest, image-digest, run-as-non-root, allow-privilege-escalation, read-only-root-filesystem, capabilities-drop-all, run-as-user, seccomp-profile, fs-group, resource-requests, resource-limits, resource-limit-ratio, liveness-probe, readiness-probe, replicas, pod-disruption-budget, environment-label, duplicate-key",
+            "5:3 unknown key `image-digets` in `rules`; expected one of: image-tag-latest, image-digest, run-as-non-root, allow-privilege-escalation, read-only-root-filesystem, capabilities-drop-all, run-as-user, seccomp-profile, fs-group, resource-requests, resource-limits, resource-limit-ratio, liveness-probe, readiness-probe, replicas, pod-disruption-budget, environment-label, duplicate-key, invalid-exemption, expired-exemption, exemption-expiring",
             "8:14 `rules.replicas.minimum` must be a number, found a string",
         ]
     );
