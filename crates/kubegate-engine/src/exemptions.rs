@@ -322,6 +322,7 @@ pub fn assess(
             format!("{} {} is {days} days away, more than max_days ({}) allows", d.names[1], f.text, gov.max_days);
         problem(f.span, d.names[1], text);
     }
+    problems.sort_by_key(|p| (p.span.start.line, p.span.start.col));
     let state = match days_left {
         _ if !problems.is_empty() => State::Invalid,
         Some(days) if days < 0 => State::Expired,

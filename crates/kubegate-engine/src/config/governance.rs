@@ -170,6 +170,7 @@ pub fn parse(
 ) -> Governance {
     let mut gov = Governance::default();
     let Some(node) = node else { return gov };
+    let first_error = errors.len();
     let mut error = |span: Span, msg: String| errors.push(InputError::new(file, span.start.line, span.start.col, msg));
     if let Some(n) = node.get("max_days").and_then(|n| n.as_i64()) {
         gov.max_days = n;
@@ -298,5 +299,6 @@ pub fn parse(
             expires: date,
         });
     }
+    errors[first_error..].sort_by_key(|e| (e.line, e.column));
     gov
 }
