@@ -3,8 +3,8 @@
 //! the day the tests run.
 //!
 //! `examples/exemptions` holds a production Deployment exempted by annotations from
-//! `image-digest` until 2026-08-15, and a vendor Deployment exempted centrally (in
-//! `examples/kubegate.yaml`) from `read-only-root-filesystem` until 2026-07-10.
+//! `image-digest` until 2027-02-15, and a vendor Deployment exempted centrally (in
+//! `examples/kubegate.yaml`) from `read-only-root-filesystem` until 2026-12-10.
 
 use serde_json::{Value, json};
 use std::io::Write;
@@ -73,7 +73,7 @@ fn brief(v: &Value) -> Vec<String> {
 
 #[test]
 fn exempted_denials_do_not_fail_the_run() {
-    let r = example("test", "2026-07-01", &["-o", "json"]);
+    let r = example("test", "2026-12-01", &["-o", "json"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     let v = parse(&r);
     assert_eq!(
@@ -81,7 +81,7 @@ fn exempted_denials_do_not_fail_the_run() {
         [
             "image-digest exempted examples/exemptions/prod/backend.yaml:35:18 Production deployment 'backend' container 'app' must use SHA256 digest (image@sha256:...), not version tags",
             "read-only-root-filesystem exempted examples/exemptions/prod/metrics-agent.yaml:29:11 Production deployment 'metrics-agent' container 'agent' must set securityContext.readOnlyRootFilesystem: true",
-            "exemption-expiring warn examples/kubegate.yaml:24:16 Production deployment 'metrics-agent' central exemption expires on 2026-07-10 (in 9 days; https://github.com/sdottatum/platform/issues/88); fix its findings before then",
+            "exemption-expiring warn examples/kubegate.yaml:24:16 Production deployment 'metrics-agent' central exemption expires on 2026-12-10 (in 9 days; https://github.com/sdottatum/platform/issues/88); fix its findings before then",
         ]
     );
     assert_eq!(
@@ -93,9 +93,9 @@ fn exempted_denials_do_not_fail_the_run() {
         v["findings"][0]["exemption"],
         json!({
             "reason": "SHA256 digest required after registry migration",
-            "expires": "2026-08-15",
+            "expires": "2027-02-15",
             "issue": "https://github.com/sdottatum/backend/issues/123",
-            "days_left": 45,
+            "days_left": 76,
             "state": "active",
             "source": "annotations",
             "file": "examples/exemptions/prod/backend.yaml",
@@ -107,7 +107,7 @@ fn exempted_denials_do_not_fail_the_run() {
         v["findings"][1]["exemption"],
         json!({
             "reason": "The vendor image writes its cache to /var/cache; fixed upstream in 2.4",
-            "expires": "2026-07-10",
+            "expires": "2026-12-10",
             "issue": "https://github.com/sdottatum/platform/issues/88",
             "days_left": 9,
             "state": "expiring",
@@ -117,9 +117,9 @@ fn exempted_denials_do_not_fail_the_run() {
         })
     );
     // The expiring exemption's warning fails a run that fails on warnings.
-    assert_eq!(example("test", "2026-07-01", &["--fail-on-warn"]).code, 1);
+    assert_eq!(example("test", "2026-12-01", &["--fail-on-warn"]).code, 1);
     // Fifteen days before the central expiry nothing warns.
-    let r = example("test", "2026-06-25", &["--fail-on-warn"]);
+    let r = example("test", "2026-11-25", &["--fail-on-warn"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(r.stdout.ends_with("2 files, 4 resources (prod 4): 0 denials, 0 warnings, 2 exempted, 0 errors\n"));
 }
@@ -127,7 +127,7 @@ fn exempted_denials_do_not_fail_the_run() {
 #[test]
 fn without_its_exemption_a_finding_fails_the_run() {
     // No config: the central exemption is gone, the annotations still hold.
-    let r = run_in(&root(), &["test", "examples/exemptions", "--today", "2026-07-01", "-o", "json"], None);
+    let r = run_in(&root(), &["test", "examples/exemptions", "--today", "2026-12-01", "-o", "json"], None);
     assert_eq!(r.code, 1);
     assert_eq!(
         brief(&parse(&r)),
@@ -140,21 +140,21 @@ fn without_its_exemption_a_finding_fails_the_run() {
 
 #[test]
 fn expired_exemptions_fail_the_run_and_their_findings_stand() {
-    let r = example("test", "2026-08-16", &["-o", "json"]);
+    let r = example("test", "2027-02-16", &["-o", "json"]);
     assert_eq!(r.code, 1);
     let v = parse(&r);
     assert_eq!(
         brief(&v),
         [
-            "expired-exemption deny examples/exemptions/prod/backend.yaml:15:24 Production deployment 'backend' exemption expired on 2026-08-15 (https://github.com/sdottatum/backend/issues/123); its findings stand",
+            "expired-exemption deny examples/exemptions/prod/backend.yaml:15:24 Production deployment 'backend' exemption expired on 2027-02-15 (https://github.com/sdottatum/backend/issues/123); its findings stand",
             "image-digest deny examples/exemptions/prod/backend.yaml:35:18 Production deployment 'backend' container 'app' must use SHA256 digest (image@sha256:...), not version tags",
             "read-only-root-filesystem deny examples/exemptions/prod/metrics-agent.yaml:29:11 Production deployment 'metrics-agent' container 'agent' must set securityContext.readOnlyRootFilesystem: true",
-            "expired-exemption deny examples/kubegate.yaml:24:16 Production deployment 'metrics-agent' central exemption expired on 2026-07-10 (https://github.com/sdottatum/platform/issues/88); its findings stand",
+            "expired-exemption deny examples/kubegate.yaml:24:16 Production deployment 'metrics-agent' central exemption expired on 2026-12-10 (https://github.com/sdottatum/platform/issues/88); its findings stand",
         ]
     );
     assert_eq!((v["summary"]["denials"].as_u64(), v["summary"]["exempted"].as_u64()), (Some(4), Some(0)));
     // The last day still exempts.
-    let r = example("test", "2026-08-15", &["-o", "json"]);
+    let r = example("test", "2027-02-15", &["-o", "json"]);
     let v = parse(&r);
     let digest = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "image-digest").unwrap();
     assert_eq!(
@@ -166,13 +166,13 @@ fn expired_exemptions_fail_the_run_and_their_findings_stand() {
 
 #[test]
 fn invalid_exemptions_fail_the_run_and_their_findings_stand() {
-    // 2026-08-15 is 106 days after 2026-05-01: beyond max_days (90).
-    let r = example("test", "2026-05-01", &["-o", "json"]);
+    // 2027-02-15 is 97 days after 2026-11-10: beyond max_days (90).
+    let r = example("test", "2026-11-10", &["-o", "json"]);
     assert_eq!(r.code, 1);
     assert_eq!(
         brief(&parse(&r)),
         [
-            "invalid-exemption deny examples/exemptions/prod/backend.yaml:15:24 Production deployment 'backend' exemption is invalid: exemption-expires 2026-08-15 is 106 days away, more than max_days (90) allows; its findings stand",
+            "invalid-exemption deny examples/exemptions/prod/backend.yaml:15:24 Production deployment 'backend' exemption is invalid: exemption-expires 2027-02-15 is 97 days away, more than max_days (90) allows; its findings stand",
             "image-digest deny examples/exemptions/prod/backend.yaml:35:18 Production deployment 'backend' container 'app' must use SHA256 digest (image@sha256:...), not version tags",
             "read-only-root-filesystem exempted examples/exemptions/prod/metrics-agent.yaml:29:11 Production deployment 'metrics-agent' container 'agent' must set securityContext.readOnlyRootFilesystem: true",
         ]
@@ -186,7 +186,7 @@ fn a_rule_production_never_exempts_is_an_invalid_exemption() {
         .replace("exemption-rules: \"image-digest\"", "exemption-rules: \"image-digest, capabilities-drop-all\"")
         .replace("drop: [ALL]", "drop: [NET_RAW]");
     let args =
-        ["test", "-", "--config", "examples/kubegate.yaml", "--today", "2026-07-01", "--env", "prod", "-o", "json"];
+        ["test", "-", "--config", "examples/kubegate.yaml", "--today", "2026-12-01", "--env", "prod", "-o", "json"];
     let r = run_in(&root(), &args, Some(&text));
     assert_eq!(r.code, 1);
     assert_eq!(
@@ -205,21 +205,21 @@ fn a_rule_production_never_exempts_is_an_invalid_exemption() {
 
 #[test]
 fn pretty_output_of_exempted_findings_snapshot() {
-    let r = example("test", "2026-07-01", &[]);
+    let r = example("test", "2026-12-01", &[]);
     assert_eq!(r.code, 0);
     insta::assert_snapshot!("pretty_exempted", r.stdout);
 }
 
 #[test]
 fn table_output_of_exempted_findings_snapshot() {
-    let r = example("test", "2026-07-01", &["-o", "table"]);
+    let r = example("test", "2026-12-01", &["-o", "table"]);
     assert_eq!(r.code, 0);
     insta::assert_snapshot!("table_exempted", r.stdout);
 }
 
 #[test]
 fn exemptions_command_table_snapshot() {
-    let r = example("exemptions", "2026-07-01", &[]);
+    let r = example("exemptions", "2026-12-01", &[]);
     assert_eq!(r.code, 0, "active and expiring exemptions pass");
     insta::assert_snapshot!("exemptions_table", r.stdout);
 }
@@ -246,32 +246,32 @@ fn exemptions_command_lists_states_and_exits_1_on_expired_or_invalid() {
         (r.code, rows)
     };
     assert_eq!(
-        states("2026-06-01"),
+        states("2026-11-20"),
         (
             0,
             vec![
-                "examples/exemptions/prod/backend.yaml 14 active 75".into(),
-                "examples/kubegate.yaml 18 active 39".into()
+                "examples/exemptions/prod/backend.yaml 14 active 87".into(),
+                "examples/kubegate.yaml 18 active 20".into()
             ]
         )
     );
     assert_eq!(
-        states("2026-07-11"),
+        states("2026-12-11"),
         (
             1,
             vec![
-                "examples/exemptions/prod/backend.yaml 14 active 35".into(),
+                "examples/exemptions/prod/backend.yaml 14 active 66".into(),
                 "examples/kubegate.yaml 18 expired -1".into()
             ]
         )
     );
     assert_eq!(
-        states("2026-05-01"),
+        states("2026-11-10"),
         (
             1,
             vec![
-                "examples/exemptions/prod/backend.yaml 14 invalid 106".into(),
-                "examples/kubegate.yaml 18 active 70".into()
+                "examples/exemptions/prod/backend.yaml 14 invalid 97".into(),
+                "examples/kubegate.yaml 18 active 30".into()
             ]
         )
     );
@@ -279,10 +279,10 @@ fn exemptions_command_lists_states_and_exits_1_on_expired_or_invalid() {
 
 #[test]
 fn exemptions_command_json_follows_its_contract() {
-    let r = example("exemptions", "2026-05-01", &["-o", "json"]);
+    let r = example("exemptions", "2026-11-10", &["-o", "json"]);
     let v = parse(&r);
     assert_eq!(v["version"], 1);
-    assert_eq!(v["today"], "2026-05-01");
+    assert_eq!(v["today"], "2026-11-10");
     assert_eq!(
         v["summary"],
         json!({"exemptions": 2, "active": 1, "expiring": 0, "expired": 0, "invalid": 1, "errors": 0})
@@ -299,10 +299,10 @@ fn exemptions_command_json_follows_its_contract() {
             "rules": ["image-digest"],
             "reason": "SHA256 digest required after registry migration",
             "issue": "https://github.com/sdottatum/backend/issues/123",
-            "expires": "2026-08-15",
-            "days_left": 106,
+            "expires": "2027-02-15",
+            "days_left": 97,
             "state": "invalid",
-            "problems": ["exemption-expires 2026-08-15 is 106 days away, more than max_days (90) allows"]
+            "problems": ["exemption-expires 2027-02-15 is 97 days away, more than max_days (90) allows"]
         })
     );
     assert_eq!(v["exemptions"][1]["source"], "config");
@@ -337,7 +337,7 @@ spec:
     // The examples' central exemption matches nothing in examples/k8s: listed, without a resource.
     let r = run_in(
         &root(),
-        &["exemptions", "examples/k8s", "--config", "examples/kubegate.yaml", "--today", "2026-07-01", "-o", "json"],
+        &["exemptions", "examples/k8s", "--config", "examples/kubegate.yaml", "--today", "2026-12-01", "-o", "json"],
         None,
     );
     assert_eq!(r.code, 0);
@@ -349,7 +349,7 @@ spec:
     );
     let r = run_in(
         &root(),
-        &["exemptions", "examples/k8s", "--config", "examples/kubegate.yaml", "--today", "2026-07-01"],
+        &["exemptions", "examples/k8s", "--config", "examples/kubegate.yaml", "--today", "2026-12-01"],
         None,
     );
     assert!(r.stdout.contains("| (matches no resource) |"), "{}", r.stdout);
@@ -357,12 +357,12 @@ spec:
 
 #[test]
 fn exemptions_command_exits_2_on_unreadable_input_or_config() {
-    let r = example("exemptions", "2026-07-01", &["does/not/exist.yaml"]);
+    let r = example("exemptions", "2026-12-01", &["does/not/exist.yaml"]);
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(r.stdout.starts_with("error: does/not/exist.yaml: no such file or directory\n"), "{}", r.stdout);
     // The readable inputs are still listed.
     assert!(
-        r.stdout.ends_with("2 exemptions on 2026-07-01: 1 active, 1 expiring, 0 expired, 0 invalid, 1 error\n"),
+        r.stdout.ends_with("2 exemptions on 2026-12-01: 1 active, 1 expiring, 0 expired, 0 invalid, 1 error\n"),
         "{}",
         r.stdout
     );
@@ -374,7 +374,7 @@ fn exemptions_command_exits_2_on_unreadable_input_or_config() {
             "--config",
             "crates/kubegate/tests/data/config-bad.yaml",
             "--today",
-            "2026-07-01",
+            "2026-12-01",
             "-o",
             "json",
         ],
