@@ -148,6 +148,8 @@ pub struct Field {
     pub text: String,
     /// The value's span (the key's when the value is null).
     pub span: Span,
+    /// What the value is instead, when it is a list or a mapping (`a list`).
+    pub not_text: Option<&'static str>,
 }
 
 /// An exemption as written, owned, so it outlives the document it was read from.
@@ -181,7 +183,8 @@ impl Declared {
         let field = |key: &str| {
             ann.entry(key).map(|(k, v)| {
                 let text = if v.is_scalar() { v.scalar_text().unwrap_or("").to_string() } else { String::new() };
-                (k.span, Field { text, span: if v.is_null() { k.span } else { v.span } })
+                let not_text = (!v.is_scalar()).then(|| v.type_name());
+                (k.span, Field { text, span: if v.is_null() { k.span } else { v.span }, not_text })
             })
         };
         let (reason, expires, issue, rules) = (field(REASON), field(EXPIRES), field(ISSUE), field(RULES));
@@ -271,6 +274,9 @@ pub fn assess(
     for (field, name) in d.fields() {
         match field {
             None => problem(d.missing_at, name, format!("{name} is missing")),
+            Some(Field { not_text: Some(t), span, .. }) => {
+                problem(*span, name, format!("{name} must be a string, found {t}"))
+            }
             Some(f) if f.text.trim().is_empty() || (name == d.names[3] && d.rule_ids.is_empty()) => {
                 problem(f.span, name, format!("{name} is empty"))
             }

@@ -244,7 +244,7 @@ pub fn parse(
                     format!("`{at}.{key}` must not be empty"),
                 ));
             }
-            Some(exemptions::Field { text, span: n.span })
+            Some(exemptions::Field { text, span: n.span, not_text: None })
         };
         let (reason, issue, expires) = (field("reason", errors), field("issue", errors), field("expires", errors));
         let date = expires.as_ref().filter(|f| !f.text.trim().is_empty()).and_then(|f| {
@@ -277,7 +277,7 @@ pub fn parse(
             ));
         }
         let (Some(date), true) = (date, errors.len() == before) else { continue };
-        let rules = rules_node.map(|n| exemptions::Field { text: rule_ids.join(", "), span: n.span });
+        let rules = rules_node.map(|n| exemptions::Field { text: rule_ids.join(", "), span: n.span, not_text: None });
         gov.central.push(CentralExemption {
             kind,
             namespace,
