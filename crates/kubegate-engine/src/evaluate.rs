@@ -3,10 +3,13 @@
 //! per-resource rules, and leaves behind only small owned facts (PDB selectors, HPA
 //! minimums) and the questions cross-resource rules deferred. Once every input is read,
 //! the facts form the [`Index`] and the deferred questions are judged against it.
-//! Findings come out in a stable order: by input file, then line, then column.
+//! Exemptions are read and judged with their resource (see [`crate::exemptions`]) and
+//! applied once every finding exists. Findings come out in a stable order: by input file,
+//! then line, then column; findings positioned in the config file come last.
 
 use crate::config::Config;
 use crate::environment;
+use crate::exemptions::{self, Date, ExemptionRecord};
 use crate::finding::{Finding, InputError, Level, ResourceId};
 use crate::pss;
 use crate::resources::selector::{Selector, SelectorIndex};
@@ -59,6 +62,8 @@ impl Source {
 pub struct CheckOptions {
     /// `--env NAME`: every resource is bound for this environment.
     pub env: Option<String>,
+    /// `--today DATE`: the date exemptions are judged on (default: the local date).
+    pub today: Option<Date>,
     /// What to check: the rule pack, or exactly one Pod Security Standard.
     pub profile: Profile,
 }
@@ -89,6 +94,11 @@ pub struct Outcome {
     pub errors: Vec<InputError>,
     pub resources: Vec<ResourceInfo>,
     pub files: usize,
+    /// Every exemption met: on the resources, and every central one (matched or not), in
+    /// the order of findings.
+    pub exemptions: Vec<ExemptionRecord>,
+    /// The date exemptions were judged on.
+    pub today: Date,
 }
 
 impl Outcome {
@@ -279,6 +289,7 @@ struct FileResult {
     resources: Vec<ResourceInfo>,
     facts: Vec<Fact>,
     pending: Vec<Pending>,
+    exemptions: Vec<ExemptionRecord>,
 }
 
 /// The state of checking one file: its identity and what it has yielded so far.
@@ -327,51 +338,60 @@ impl FileCheck<'_> {
             environment_reason: r.binding.reason.clone(),
         });
         out.facts.extend(Fact::of(&r));
+        // Most resources carry no exemption and match no central one: no allocation then.
+        let assessed = exemptions::for_resource(&r, &self.shown, self.config, self.plan.today);
         if let Profile::Pss(level, version) = self.profile {
-            let Some(pod) = &r.pod else { return };
-            for check in pss::checks(level, version) {
-                for v in pss::run(check, version, pod) {
-                    out.findings.push(Finding {
-                        rule: check.rule_id().into(),
-                        level: Level::Deny,
-                        environment: env.name.clone(),
-                        message: format!("{} {}", r.subject(&env.display), v.message),
-                        file: self.shown.clone(),
-                        line: v.span.start.line,
-                        column: v.span.start.col,
-                        end_line: v.span.end.line,
-                        end_column: v.span.end.col,
-                        resource: r.id(),
-                        container: v.container,
-                        path: v.path,
-                        exemption: None,
-                        file_index: self.fi as u32,
-                        resource_index: r.index as u32,
-                    });
+            // Exactly the standard, nothing else.
+            if let Some(pod) = &r.pod {
+                for check in pss::checks(level, version) {
+                    for v in pss::run(check, version, pod) {
+                        out.findings.push(Finding {
+                            rule: check.rule_id().into(),
+                            level: Level::Deny,
+                            environment: env.name.clone(),
+                            message: format!("{} {}", r.subject(&env.display), v.message),
+                            file: self.shown.clone(),
+                            line: v.span.start.line,
+                            column: v.span.start.col,
+                            end_line: v.span.end.line,
+                            end_column: v.span.end.col,
+                            resource: r.id(),
+                            container: v.container,
+                            path: v.path,
+                            exemption: None,
+                            file_index: self.fi as u32,
+                            resource_index: r.index as u32,
+                        });
+                    }
                 }
             }
-            return;
+        } else {
+            for (ri, rule) in rules::ALL.iter().enumerate() {
+                let (level, params) = &self.plan.levels[ri][r.binding.env];
+                if *level == Level::Off {
+                    continue;
+                }
+                let mut ctx = Ctx {
+                    rule,
+                    config: self.config,
+                    res: &r,
+                    env,
+                    level: *level,
+                    file_name: &self.shown,
+                    today: self.plan.today,
+                    exemptions: &assessed,
+                    params,
+                    out: &mut out.findings,
+                    deferred: &mut out.pending,
+                };
+                match rule.check {
+                    Check::Resource(check) => check(&mut ctx),
+                    Check::Bundle { collect, .. } => collect(&mut ctx),
+                }
+            }
         }
-        for (ri, rule) in rules::ALL.iter().enumerate() {
-            let (level, params) = &self.plan.levels[ri][r.binding.env];
-            if *level == Level::Off {
-                continue;
-            }
-            let mut ctx = Ctx {
-                rule,
-                config: self.config,
-                res: &r,
-                env,
-                level: *level,
-                file_name: &self.shown,
-                params,
-                out: &mut out.findings,
-                deferred: &mut out.pending,
-            };
-            match rule.check {
-                Check::Resource(check) => check(&mut ctx),
-                Check::Bundle { collect, .. } => collect(&mut ctx),
-            }
+        for a in &assessed {
+            out.exemptions.push(ExemptionRecord::new(a, Some((r.index as u32, r.id(), env.name.clone()))));
         }
     }
 }
@@ -379,6 +399,7 @@ impl FileCheck<'_> {
 /// Levels and parameters per (rule, environment), resolved once per run.
 struct Plan {
     levels: Vec<Vec<(Level, Vec<f64>)>>,
+    today: Date,
 }
 
 fn check_file(
@@ -462,7 +483,8 @@ pub fn check_inputs<'s>(
     config: &Config,
     opts: &CheckOptions,
 ) -> Outcome {
-    let mut outcome = Outcome { files: count, ..Outcome::default() };
+    let today = opts.today.unwrap_or_else(exemptions::local_today);
+    let mut outcome = Outcome { files: count, today, ..Outcome::default() };
     let forced = match &opts.env {
         Some(name) => match config.env_index(name) {
             Some(i) => Some(i),
@@ -483,6 +505,7 @@ pub fn check_inputs<'s>(
             .iter()
             .map(|r| (0..config.environments.len()).map(|e| (config.level(r, e), config.params(r))).collect())
             .collect(),
+        today,
     };
     let results: Vec<FileResult> =
         (0..count).into_par_iter().map(|fi| check_file(fi, load(fi), config, forced, opts.profile, &plan)).collect();
@@ -511,6 +534,10 @@ pub fn check_inputs<'s>(
         pending.extend(r.pending.into_iter().map(|mut p| {
             p.resource_index += offset;
             p
+        }));
+        outcome.exemptions.extend(r.exemptions.into_iter().map(|mut e| {
+            e.resource_index = e.resource_index.map(|i| i + offset as u32);
+            e
         }));
     }
 
@@ -542,6 +569,14 @@ pub fn check_inputs<'s>(
         })
         .collect();
     outcome.findings.extend(judged);
+    exemptions::apply(&mut outcome.findings, &outcome.exemptions);
+    // A central exemption that matched nothing is still listed, judged without an environment.
+    let matched: std::collections::HashSet<usize> = outcome.exemptions.iter().filter_map(|e| e.central).collect();
+    for (i, c) in config.exemptions.central.iter().enumerate().filter(|(i, _)| !matched.contains(i)) {
+        let a = exemptions::assess(c.declared.clone(), Some(i), None, config, today);
+        outcome.exemptions.push(ExemptionRecord::new(&a, None));
+    }
+    outcome.exemptions.sort_by_key(|e| (e.file_index, e.line, e.column));
     // Stable: within one position, rules keep their registry order.
     let order: HashMap<&str, usize> = rules::ALL.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     outcome

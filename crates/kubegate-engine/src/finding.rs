@@ -64,7 +64,9 @@ pub struct Finding {
     /// The field the finding is about (`spec.template.spec.containers[0].image`), even
     /// when the field is missing and the position points at its nearest existing parent.
     pub path: String,
-    pub exemption: Option<Box<serde_json::Value>>,
+    /// The exemption that covers the finding (an active or expiring one): the finding is
+    /// shown and counted, but does not fail the run.
+    pub exemption: Option<Arc<crate::exemptions::Exemption>>,
     /// Position of the file among the inputs, for a stable order across files.
     #[serde(skip)]
     pub file_index: u32,

@@ -9,11 +9,14 @@
 //! - [`environment`] binds each resource to dev, staging, prod or a configured environment,
 //!   and says why;
 //! - [`rules`] is the registry of built-in rules, one file per rule;
-//! - [`evaluate`] runs the rules over the bundle and returns findings in a stable order.
+//! - [`evaluate`] runs the rules over the bundle and returns findings in a stable order;
+//! - [`exemptions`] reads exemptions (annotations and central ones), judges them against
+//!   the governance and today's date, and marks the findings they cover.
 
 pub mod config;
 pub mod environment;
 pub mod evaluate;
+pub mod exemptions;
 pub mod finding;
 pub mod pss;
 pub mod resources;
@@ -22,4 +25,5 @@ pub mod secrets;
 
 pub use config::Config;
 pub use evaluate::{CheckOptions, Outcome, Profile, Source, check, check_inputs};
+pub use exemptions::{Date, Exemption, ExemptionRecord};
 pub use finding::{Finding, InputError, Level, ResourceId};

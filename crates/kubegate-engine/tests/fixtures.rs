@@ -5,15 +5,17 @@
 //! # env: dev,staging,prod          (optional; the default is all three)
 //! # rules: image-digest,replicas   (optional; the default is the folder's rule)
 //! # config: {trusted_registries: [ghcr.io/org]}   (optional; kubegate.yaml as flow YAML)
+//! # today: 2026-06-01              (optional; the date exemptions are judged on, default 2026-06-01)
 //! # expect prod image-digest deny 12:18 Production deployment 'backend' container 'app' must use ...
 //! ```
 //!
 //! For every listed environment the file is checked with `--env`, the findings of the
 //! compared rules are taken, and they must equal the `expect` lines for that environment
-//! exactly (rule, level, line, column and message). An environment with no `expect` line
-//! is a must-not-fire case.
+//! exactly (rule, level, line, column and message). An exempted finding's level reads
+//! `exempted`. An environment with no `expect` line is a must-not-fire case.
 
-use kubegate_engine::{CheckOptions, Config, Source, check, rules};
+use kubegate_engine::exemptions::parse_date;
+use kubegate_engine::{CheckOptions, Config, Date, Source, check, rules};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -22,6 +24,7 @@ struct Fixture {
     envs: Vec<String>,
     rules: Vec<String>,
     config: Option<String>,
+    today: Date,
     expected: BTreeSet<String>,
 }
 
@@ -32,6 +35,7 @@ fn parse_fixture(path: &Path, folder_rule: &str) -> (Fixture, String) {
         envs: vec!["dev".into(), "staging".into(), "prod".into()],
         rules: vec![folder_rule.to_string()],
         config: None,
+        today: parse_date("2026-06-01").unwrap(),
         expected: BTreeSet::new(),
     };
     for line in text.lines() {
@@ -45,6 +49,8 @@ fn parse_fixture(path: &Path, folder_rule: &str) -> (Fixture, String) {
             f.config = Some(v.trim().to_string());
         } else if let Some(v) = c.strip_prefix("rules:") {
             f.rules = v.split(',').map(|s| s.trim().to_string()).collect();
+        } else if let Some(v) = c.strip_prefix("today:") {
+            f.today = parse_date(v.trim()).unwrap_or_else(|| panic!("{}: bad `# today:` {v}", path.display()));
         } else if let Some(v) = c.strip_prefix("expect ") {
             f.expected.insert(v.trim().to_string());
         }
@@ -60,14 +66,12 @@ fn actual(f: &Fixture, text: &str) -> BTreeSet<String> {
         None => Config::default(),
     };
     for env in &f.envs {
-        let outcome = check(
-            std::slice::from_ref(&source),
-            &config,
-            &CheckOptions { env: Some(env.clone()), ..CheckOptions::default() },
-        );
+        let opts = CheckOptions { env: Some(env.clone()), today: Some(f.today), ..CheckOptions::default() };
+        let outcome = check(std::slice::from_ref(&source), &config, &opts);
         assert!(outcome.errors.is_empty(), "{}: {:?}", f.path.display(), outcome.errors);
         for x in outcome.findings.iter().filter(|x| f.rules.iter().any(|r| *r == *x.rule)) {
-            out.insert(format!("{env} {} {} {}:{} {}", x.rule, x.level.as_str(), x.line, x.column, x.message));
+            let level = if x.exemption.is_some() { "exempted" } else { x.level.as_str() };
+            out.insert(format!("{env} {} {level} {}:{} {}", x.rule, x.line, x.column, x.message));
         }
     }
     out

@@ -51,7 +51,7 @@ fn every_upstream_fixture_gets_the_upstream_verdict() {
     for row in &rows {
         let text = std::fs::read_to_string(corpus().join(&row.path)).unwrap();
         let src = Source { path: row.path.clone(), text };
-        let opts = CheckOptions { env: None, profile: Profile::Pss(row.level, row.version) };
+        let opts = CheckOptions { profile: Profile::Pss(row.level, row.version), ..CheckOptions::default() };
         let out = check(std::slice::from_ref(&src), &config, &opts);
         assert!(out.errors.is_empty(), "{}: {:?}", row.path, out.errors);
         let got_reject = !out.findings.is_empty();

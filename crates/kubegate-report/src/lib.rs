@@ -2,6 +2,7 @@
 //! Renderers never decide anything; they only show what the engine found.
 
 pub mod docs;
+pub mod exemptions;
 mod json;
 mod pretty;
 mod table;
@@ -10,10 +11,28 @@ pub use json::render as json;
 pub use pretty::render as pretty;
 pub use table::render as table;
 
-use kubegate_engine::{Level, Outcome};
+use kubegate_engine::exemptions::Origin;
+use kubegate_engine::{Exemption, Level, Outcome};
 use std::collections::BTreeMap;
 
-/// `3 files, 12 resources (prod 8, staging 4): 5 denials, 3 warnings, 0 errors`
+/// What an exempted finding says about its exemption:
+/// `exempted until 2026-12-15 (30 days left; it would deny): <reason> (<issue>)`, naming
+/// the config file and line for a central exemption.
+pub fn exempted_note(level: Level, e: &Exemption) -> String {
+    let left = match e.days_left {
+        0 => "expires today".to_string(),
+        1 => "1 day left".to_string(),
+        n => format!("{n} days left"),
+    };
+    let by = match e.source {
+        Origin::Annotations => String::new(),
+        Origin::Config => format!(" by {}:{}", e.file, e.line),
+    };
+    format!("exempted{by} until {} ({left}; it would {}): {} ({})", e.expires, level.as_str(), e.reason, e.issue)
+}
+
+/// `3 files, 12 resources (prod 8, staging 4): 5 denials, 3 warnings, 0 errors`, with
+/// `, 2 exempted` before the errors when findings were exempted.
 pub fn summary_line(outcome: &Outcome) -> String {
     let mut envs: BTreeMap<&str, usize> = BTreeMap::new();
     for r in &outcome.resources {
@@ -21,13 +40,15 @@ pub fn summary_line(outcome: &Outcome) -> String {
     }
     let envs: Vec<String> = envs.iter().map(|(e, n)| format!("{e} {n}")).collect();
     let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let exempted = outcome.findings.iter().filter(|f| f.exemption.is_some()).count();
     format!(
-        "{}, {}{}: {}, {}, {}",
+        "{}, {}{}: {}, {}{}, {}",
         plural(outcome.files, "file", "files"),
         plural(outcome.resources.len(), "resource", "resources"),
         if envs.is_empty() { String::new() } else { format!(" ({})", envs.join(", ")) },
         plural(outcome.count(Level::Deny), "denial", "denials"),
         plural(outcome.count(Level::Warn), "warning", "warnings"),
+        if exempted > 0 { format!(", {exempted} exempted") } else { String::new() },
         plural(outcome.errors.len(), "error", "errors"),
     )
 }

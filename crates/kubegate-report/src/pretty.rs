@@ -1,5 +1,6 @@
 //! rustc-style output: the offending span underlined in its source line, the rule's fix
-//! as help, and the environment the resource was bound for, with the reason.
+//! as help, and the environment the resource was bound for, with the reason. An exempted
+//! finding is titled `exempted[rule]` and says which exemption covers it, until when.
 
 use annotate_snippets::{AnnotationKind, Group, Level as ALevel, Renderer, Snippet, renderer::DecorStyle};
 use kubegate_engine::{Level, Outcome};
@@ -85,7 +86,11 @@ pub fn render(
     for f in &outcome.findings {
         switch_to(&mut current, &f.file);
         let lines = current.1.as_ref();
-        let level = if f.level == Level::Deny { ALevel::ERROR } else { ALevel::WARNING };
+        let level = match (&f.exemption, f.level) {
+            (Some(_), _) => ALevel::NOTE.with_name(Some("exempted")),
+            (None, Level::Deny) => ALevel::ERROR,
+            (None, _) => ALevel::WARNING,
+        };
         let help = kubegate_engine::rules::find(&f.rule).map(|r| r.doc.help);
         let reason = outcome.resources.get(f.resource_index as usize).map(|r| &*r.environment_reason).unwrap_or("");
         let note = format!("environment {}: {reason}", f.environment);
@@ -95,6 +100,9 @@ pub fn render(
         }
         if let Some(h) = help {
             group = group.element(ALevel::HELP.message(h));
+        }
+        if let Some(e) = &f.exemption {
+            group = group.element(ALevel::NOTE.message(super::exempted_note(f.level, e)));
         }
         group = group.element(ALevel::NOTE.message(note));
         writeln!(out, "{}\n", renderer.render(&[group]))?;

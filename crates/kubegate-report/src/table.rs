@@ -28,7 +28,10 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             location(&f.file, f.line, f.column),
             f.environment.to_string(),
             f.rule.to_string(),
-            f.message.clone(),
+            match &f.exemption {
+                Some(e) => format!("{} [{}]", f.message, super::exempted_note(f.level, e)),
+                None => f.message.clone(),
+            },
         ]);
     }
     if !(outcome.findings.is_empty() && outcome.errors.is_empty()) {

@@ -5,7 +5,8 @@ mod inputs;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use kubegate_engine::config::{self, Config};
-use kubegate_engine::{CheckOptions, InputError, Level, Outcome, Profile, pss, rules};
+use kubegate_engine::exemptions::State;
+use kubegate_engine::{CheckOptions, Date, InputError, Level, Outcome, Profile, pss, rules};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -36,38 +37,83 @@ enum ProfileArg {
     PssRestricted,
 }
 
-#[derive(clap::Args)]
-struct TestArgs {
-    /// Files or directories to check; `-` reads stdin
-    #[arg(default_value = ".")]
-    paths: Vec<String>,
-    /// Bind every resource to this environment (dev, staging, prod or a configured one)
-    #[arg(long, value_name = "NAME")]
-    env: Option<String>,
-    /// Output format
-    #[arg(short, long, value_enum, default_value = "pretty")]
-    output: Output,
-    /// Config file (default: kubegate.yaml in the working directory or above)
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// Fail (exit 1) on warnings too
-    #[arg(long)]
-    fail_on_warn: bool,
-    /// Never colour the output (NO_COLOR is honoured too)
-    #[arg(long)]
-    no_color: bool,
-    /// What to check
-    #[arg(long, value_enum, default_value = "default")]
-    profile: ProfileArg,
-    /// Pod Security Standards version for --profile pss-*: v1.0 … v1.37 or latest
-    #[arg(long, value_name = "VERSION")]
-    pss_version: Option<String>,
+/// `--profile` and `--pss-version` as the engine's profile, or why they do not fit.
+fn profile(profile: ProfileArg, pss_version: Option<&str>) -> Result<Profile, String> {
+    let level = match profile {
+        ProfileArg::Default => {
+            return match pss_version {
+                Some(_) => Err("--pss-version goes with --profile pss-baseline or pss-restricted".into()),
+                None => Ok(Profile::Default),
+            };
+        }
+        ProfileArg::PssBaseline => pss::Level::Baseline,
+        ProfileArg::PssRestricted => pss::Level::Restricted,
+    };
+    Ok(Profile::Pss(level, pss::Version::parse(pss_version.unwrap_or("latest"))?))
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListOutput {
+    Table,
+    Json,
+}
+
+/// `--today`: a real date written YYYY-MM-DD.
+fn parse_today(s: &str) -> Result<Date, String> {
+    kubegate_engine::exemptions::parse_date(s).ok_or_else(|| format!("`{s}` is not a real date written YYYY-MM-DD"))
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Check manifests (files, directories, `-` for stdin) against the policy
-    Test(TestArgs),
+    Test {
+        /// Files or directories to check; `-` reads stdin
+        #[arg(default_value = ".")]
+        paths: Vec<String>,
+        /// Bind every resource to this environment (dev, staging, prod or a configured one)
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
+        /// Output format
+        #[arg(short, long, value_enum, default_value = "pretty")]
+        output: Output,
+        /// Config file (default: kubegate.yaml in the working directory or above)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Fail (exit 1) on warnings too
+        #[arg(long)]
+        fail_on_warn: bool,
+        /// Never colour the output (NO_COLOR is honoured too)
+        #[arg(long)]
+        no_color: bool,
+        /// Judge exemptions on this date (default: today's local date)
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
+        today: Option<Date>,
+        /// What to check
+        #[arg(long, value_enum, default_value = "default")]
+        profile: ProfileArg,
+        /// Pod Security Standards version for --profile pss-*: v1.0 … v1.37 or latest
+        #[arg(long, value_name = "VERSION")]
+        pss_version: Option<String>,
+    },
+    /// List every exemption (annotations and central ones) with its state and days left;
+    /// exit 1 when any is expired or invalid
+    Exemptions {
+        /// Files or directories to read; `-` reads stdin
+        #[arg(default_value = ".")]
+        paths: Vec<String>,
+        /// Bind every resource to this environment (dev, staging, prod or a configured one)
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
+        /// Output format
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: ListOutput,
+        /// Config file (default: kubegate.yaml in the working directory or above)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Judge exemptions on this date (default: today's local date)
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
+        today: Option<Date>,
+    },
     /// List the built-in rules with their levels per environment
     Rules {
         #[arg(short, long, value_enum, default_value = "table")]
@@ -86,11 +132,23 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let code = match cli.command {
-        Command::Test(args) => {
-            let color = !args.no_color
+        Command::Test { paths, env, output, config, fail_on_warn, no_color, today, profile: p, pss_version } => {
+            let color = !no_color
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::io::stdout().is_terminal();
-            test(&mut out, args, color)
+            match profile(p, pss_version.as_deref()) {
+                Ok(profile) => {
+                    test(&mut out, paths, CheckOptions { env, today, profile }, output, config, fail_on_warn, color)
+                }
+                Err(message) => {
+                    let errors = vec![InputError::new("--pss-version", 0, 0, message)];
+                    let _ = render(&Outcome { errors, ..Outcome::default() }, &|_: &str| None, output, color, &mut out);
+                    2
+                }
+            }
+        }
+        Command::Exemptions { paths, env, output, config, today } => {
+            exemptions(&mut out, paths, CheckOptions { env, today, ..CheckOptions::default() }, output, config)
         }
         Command::Rules { output } => {
             let listing = match output {
@@ -143,55 +201,79 @@ fn load_config(explicit: Option<PathBuf>, cwd: &std::path::Path) -> Result<Confi
     Config::parse(&text, &path, Some(cwd.to_path_buf()))
 }
 
-/// `--profile` and `--pss-version` as the engine's profile, or why they do not fit.
-fn profile(args: &TestArgs) -> Result<Profile, String> {
-    let level = match args.profile {
-        ProfileArg::Default => {
-            return match &args.pss_version {
-                Some(_) => Err("--pss-version goes with --profile pss-baseline or pss-restricted".into()),
-                None => Ok(Profile::Default),
-            };
-        }
-        ProfileArg::PssBaseline => pss::Level::Baseline,
-        ProfileArg::PssRestricted => pss::Level::Restricted,
-    };
-    Ok(Profile::Pss(level, pss::Version::parse(args.pss_version.as_deref().unwrap_or("latest"))?))
+/// What a check leaves for rendering: the config, the inputs (to quote them) and the outcome.
+struct Checked {
+    config: Config,
+    inputs: Vec<inputs::Input>,
+    outcome: Outcome,
 }
 
-fn test(out: &mut dyn Write, args: TestArgs, color: bool) -> u8 {
-    let TestArgs { ref paths, ref env, output, ref config, fail_on_warn, .. } = args;
-    let profile = match profile(&args) {
-        Ok(p) => p,
-        Err(message) => {
-            let outcome =
-                Outcome { errors: vec![InputError::new("--pss-version", 0, 0, message)], ..Outcome::default() };
-            let _ = render(&outcome, &|_: &str| None, output, color, out);
-            return 2;
-        }
-    };
+/// Reads the config and checks the inputs; without a readable config the levels would be
+/// guesses, so the config's errors are the whole outcome (`Err`).
+fn check(paths: &[String], opts: &CheckOptions, config: Option<PathBuf>) -> Result<Checked, Outcome> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let config = match load_config(config.clone(), &cwd) {
+    let today = opts.today.unwrap_or_else(kubegate_engine::exemptions::local_today);
+    let config = load_config(config, &cwd).map_err(|errors| Outcome { errors, today, ..Outcome::default() })?;
+    let inputs = inputs::collect(paths, &mut std::io::stdin().lock());
+    let opts = CheckOptions { today: Some(today), ..opts.clone() };
+    let outcome = kubegate_engine::check_inputs(inputs.len(), |i| inputs[i].load().map(Cow::Owned), &config, &opts);
+    Ok(Checked { config, inputs, outcome })
+}
+
+fn test(
+    out: &mut dyn Write,
+    paths: Vec<String>,
+    opts: CheckOptions,
+    output: Output,
+    config: Option<PathBuf>,
+    fail_on_warn: bool,
+    color: bool,
+) -> u8 {
+    let Checked { config, inputs, outcome } = match check(&paths, &opts, config) {
         Ok(c) => c,
-        Err(errors) => {
-            // Without a readable config the levels would be guesses: report and stop.
-            let outcome = Outcome { errors, ..Outcome::default() };
+        Err(outcome) => {
             let _ = render(&outcome, &|_: &str| None, output, color, out);
             return 2;
         }
     };
-    let inputs = inputs::collect(paths, &mut std::io::stdin().lock());
-    let outcome = kubegate_engine::check_inputs(
-        inputs.len(),
-        |i| inputs[i].load().map(Cow::Owned),
-        &config,
-        &CheckOptions { env: env.clone(), profile },
-    );
     // A closed pipe (`kubegate test | head`) must not turn into a panic or change the verdict.
-    // The pretty output quotes source lines: it reads again the files it quotes, one at a time.
+    // The pretty output quotes source lines: it reads again the files it quotes, one at a
+    // time, and the config file for findings about central exemptions.
     let by_name: HashMap<&str, &inputs::Input> = inputs.iter().map(|i| (i.shown(), i)).collect();
-    let source = |name: &str| by_name.get(name).and_then(|i| i.load().ok()).map(|s| s.text);
+    let config_name = config.display_path();
+    let source = |name: &str| match by_name.get(name) {
+        Some(i) => i.load().ok().map(|s| s.text),
+        None if name == config_name => config.file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()),
+        None => None,
+    };
     let _ = render(&outcome, &source, output, color, out);
     exit_code(&outcome, fail_on_warn)
+}
+
+/// `kubegate exemptions`: 2 when anything could not be read; else 1 when an exemption is
+/// expired or invalid; else 0.
+fn exemptions(
+    out: &mut dyn Write,
+    paths: Vec<String>,
+    opts: CheckOptions,
+    output: ListOutput,
+    config: Option<PathBuf>,
+) -> u8 {
+    let outcome = match check(&paths, &opts, config) {
+        Ok(c) => c.outcome,
+        Err(outcome) => outcome,
+    };
+    let _ = match output {
+        ListOutput::Table => kubegate_report::exemptions::table(&outcome, out),
+        ListOutput::Json => kubegate_report::exemptions::json(&outcome, out),
+    };
+    if !outcome.errors.is_empty() {
+        2
+    } else if outcome.exemptions.iter().any(|e| matches!(e.state, State::Expired | State::Invalid)) {
+        1
+    } else {
+        0
+    }
 }
 
 fn render(

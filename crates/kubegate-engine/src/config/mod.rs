@@ -1,7 +1,8 @@
 //! `kubegate.yaml`: environments and their matching, per-rule level overrides per
-//! environment, and rule parameters. Loaded with the same spanned YAML as manifests, so
+//! environment, rule parameters, and exemption governance. Loaded with the same spanned YAML as manifests, so
 //! every mistake is reported at its file and line.
 
+pub mod governance;
 pub mod shape;
 
 use crate::environment::{Environment, Tier};
@@ -92,6 +93,8 @@ pub struct Config {
     pub rules: HashMap<&'static str, RuleConfig>,
     /// Image prefixes `trusted-registry` accepts (the rule is off while empty).
     pub trusted_registries: Vec<String>,
+    /// `exemptions:` — exemption governance and central exemptions.
+    pub exemptions: governance::Governance,
 }
 
 impl Default for Config {
@@ -112,6 +115,7 @@ impl Default for Config {
             default_environment: None,
             rules: HashMap::new(),
             trusted_registries: Vec::new(),
+            exemptions: governance::Governance::default(),
         }
     }
 }
@@ -321,6 +325,9 @@ impl Config {
             }
             config.rules.insert(rule.id, rc);
         }
+        let shown_config: std::sync::Arc<str> = config.display_path().into();
+        config.exemptions =
+            governance::parse(root.get("exemptions"), &config.env_names(), &shown, &shown_config, &mut errors);
         if errors.is_empty() { Ok(config) } else { Err(errors) }
     }
 }
@@ -396,6 +403,7 @@ pub fn schema_shape() -> Shape {
                 "Image prefixes the trusted-registry rule accepts (`ghcr.io/org/`, `registry.example.com`); the rule is off while the list is empty.",
                 Shape::strings(),
             ),
+            governance::shape(),
         ],
     )
 }

@@ -18,11 +18,18 @@ pub struct Field {
     pub name: String,
     pub doc: String,
     pub shape: Shape,
+    /// The enclosing mapping must have this key.
+    pub required: bool,
 }
 
 impl Field {
     pub fn new(name: impl Into<String>, doc: impl Into<String>, shape: Shape) -> Field {
-        Field { name: name.into(), doc: doc.into(), shape }
+        Field { name: name.into(), doc: doc.into(), shape, required: false }
+    }
+
+    /// The same field, required in its mapping.
+    pub fn required(self) -> Field {
+        Field { required: true, ..self }
     }
 }
 
@@ -64,6 +71,10 @@ impl Shape {
                             format!("unknown key `{}` in {where_}; expected one of: {}", k.text, known.join(", ")),
                         ));
                     }
+                }
+                for f in fields.iter().filter(|f| f.required && !entries.iter().any(|(k, _)| k.text == f.name)) {
+                    let where_ = if at.is_empty() { "the config".to_string() } else { format!("`{at}`") };
+                    err(errors, format!("{where_} is missing `{}`", f.name));
                 }
             }
             Shape::Array(item) => {
@@ -115,6 +126,10 @@ impl Shape {
                     o.insert("description".into(), json!(doc));
                 }
                 o.insert("properties".into(), Value::Object(props));
+                let required: Vec<&str> = fields.iter().filter(|f| f.required).map(|f| f.name.as_str()).collect();
+                if !required.is_empty() {
+                    o.insert("required".into(), json!(required));
+                }
                 o.insert(
                     "additionalProperties".into(),
                     match extra {

@@ -4,9 +4,11 @@
 
 use crate::environment::Environment;
 use crate::evaluate::{Index, Pending};
+use crate::exemptions::{Assessed, Date};
 use crate::finding::{Finding, Level};
 use crate::resources::{Container, Resource};
 use kubegate_yaml::Span;
+use std::sync::Arc;
 
 mod allow_privilege_escalation;
 mod apparmor;
@@ -18,6 +20,8 @@ mod duplicate_key;
 mod emptydir_size_limit;
 mod environment_label;
 mod ephemeral_storage_limit;
+mod exemption_expiring;
+mod expired_exemption;
 mod fs_group;
 mod host_namespaces;
 mod host_path;
@@ -25,6 +29,7 @@ mod host_ports;
 mod host_probes;
 mod image_digest;
 mod image_tag_latest;
+mod invalid_exemption;
 mod liveness_probe;
 mod namespace_pod_security;
 mod network_policy;
@@ -102,6 +107,9 @@ pub static ALL: &[&Rule] = &[
     &emptydir_size_limit::RULE,
     &trusted_registry::RULE,
     &duplicate_key::RULE,
+    &invalid_exemption::RULE,
+    &expired_exemption::RULE,
+    &exemption_expiring::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
@@ -165,7 +173,12 @@ pub struct Ctx<'r, 'a> {
     pub res: &'r Resource<'a>,
     pub env: &'r Environment,
     pub level: Level,
-    pub file_name: &'r std::sync::Arc<str>,
+    pub file_name: &'r Arc<str>,
+    /// The date exemptions are judged on (`--today`, else the local date).
+    pub today: Date,
+    /// The exemptions that concern this resource (its annotations, matching central
+    /// entries), already judged; the exemption rules report on them.
+    pub exemptions: &'r [Assessed],
     pub(crate) params: &'r [f64],
     pub(crate) out: &'r mut Vec<Finding>,
     pub(crate) deferred: &'r mut Vec<Pending>,
@@ -190,12 +203,27 @@ impl Ctx<'_, '_> {
 
     /// Records a finding at `span` about the field at `path`.
     pub fn emit(&mut self, span: Span, path: String, container: Option<&Container<'_>>, message: String) {
+        let (file, file_index) = (self.file_name.clone(), self.res.file as u32);
+        self.emit_in(file, file_index, span, path, container, message);
+    }
+
+    /// Records a finding about this resource whose position is in another file (a
+    /// central exemption's entry in the config file: `file_index` `u32::MAX`).
+    pub fn emit_in(
+        &mut self,
+        file: Arc<str>,
+        file_index: u32,
+        span: Span,
+        path: String,
+        container: Option<&Container<'_>>,
+        message: String,
+    ) {
         self.out.push(Finding {
             rule: self.rule.id.into(),
             level: self.level,
             environment: self.env.name.clone(),
             message,
-            file: self.file_name.clone(),
+            file,
             line: span.start.line,
             column: span.start.col,
             end_line: span.end.line,
@@ -204,7 +232,7 @@ impl Ctx<'_, '_> {
             container: container.map(|c| c.name.clone()),
             path,
             exemption: None,
-            file_index: self.res.file as u32,
+            file_index,
             resource_index: self.res.index as u32,
         });
     }

@@ -1,0 +1,30 @@
+use super::{Check, Ctx, Doc, Rule, levels};
+use crate::exemptions::State;
+use crate::finding::Level::Deny;
+
+pub static RULE: Rule = Rule {
+    id: "invalid-exemption",
+    summary: "An exemption must be complete, name known rules, and keep to the exemption governance",
+    levels: levels(Deny, Deny, Deny),
+    params: &[],
+    doc: Doc {
+        what: "An exemption (the annotations `policy-exemption`, `exemption-expires`, `exemption-issue` and `exemption-rules` on a resource, or an entry of `exemptions.central` in `kubegate.yaml`) is invalid when any of the four is missing or empty, `exemption-expires` is not a real date written `YYYY-MM-DD` (`2026-02-30` is not), `exemption-rules` names a rule that does not exist (Rego rule ids, `<package>.<rule>` such as `main.deny_replicas`, are accepted), the expiry is more than `max_days` (default 90) after today, a listed rule cannot be exempted in the resource's environment (`exemptions.not_exemptible`), or the issue link does not match `exemptions.issue_pattern`. Each problem is one finding, at the annotation it is about (a missing one at `annotations:`). An invalid exemption exempts nothing: the findings it tried to exempt stand.",
+        why: "Exemptions must be temporary, documented and tracked (seed 000, \"Temporary Exemptions\"). A half-written exemption, one that runs for years, or one that silences a rule the security team never lets go of in that environment is a permanent bypass in disguise; failing loudly keeps every exemption reviewable.",
+        example: "metadata:\n  annotations:\n    policy-exemption: \"SHA256 digest required after registry migration\"\n    exemption-expires: \"2026-02-30\"\n    exemption-rules: \"image-digets\"\n",
+        fix: "Write all four annotations, with a real date within `max_days` and the ids `kubegate rules` lists:\n\n```yaml\nmetadata:\n  annotations:\n    policy-exemption: \"SHA256 digest required after registry migration\"\n    exemption-expires: \"2026-02-28\"\n    exemption-issue: \"https://github.com/org/repo/issues/123\"\n    exemption-rules: \"image-digest\"\n```\n\nA rule that cannot be exempted in an environment has to be fixed, not exempted. See docs/exemptions.md.",
+        help: "an exemption needs policy-exemption, exemption-expires (YYYY-MM-DD, within max_days), exemption-issue and exemption-rules (known rule ids); see docs/exemptions.md",
+        references: "Seed 000, \"Exemptions and Overrides: Temporary Exemptions\" (document the reason, create an issue, set an expiration date); DESIGN.md §5.",
+    },
+    check: Check::Resource(check),
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    let exemptions = ctx.exemptions;
+    for a in exemptions.iter().filter(|a| a.state == State::Invalid) {
+        let d = &a.declared;
+        for p in &a.problems {
+            let message = format!("{} {} is invalid: {}; its findings stand", ctx.subject(), d.noun(), p.text);
+            ctx.emit_in(d.file.clone(), d.file_index, p.span, p.path.clone(), None, message);
+        }
+    }
+}
