@@ -3,13 +3,21 @@
 
 pub mod docs;
 pub mod exemptions;
+mod github;
 mod json;
+mod junit;
 mod pretty;
+pub mod sarif;
 mod table;
+mod tap;
 
+pub use github::render as github;
 pub use json::render as json;
+pub use junit::render as junit;
 pub use pretty::render as pretty;
+pub use sarif::render as sarif;
 pub use table::render as table;
+pub use tap::render as tap;
 
 use kubegate_engine::exemptions::Origin;
 use kubegate_engine::{Exemption, Level, Outcome};

@@ -22,9 +22,20 @@ struct Cli {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Output {
+    /// rustc-style snippets (colour on a terminal)
     Pretty,
+    /// A Conftest-like table
     Table,
+    /// The versioned JSON contract (docs/json-output.md)
     Json,
+    /// SARIF 2.1.0, for code scanning (GitHub, GitLab, Azure DevOps)
+    Sarif,
+    /// JUnit XML, for CI test reports
+    Junit,
+    /// GitHub Actions workflow commands (annotations on the pull request)
+    Github,
+    /// Test Anything Protocol, version 13
+    Tap,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -287,6 +298,10 @@ fn render(
         Output::Pretty => kubegate_report::pretty(outcome, source, color, out),
         Output::Table => kubegate_report::table(outcome, out),
         Output::Json => kubegate_report::json(outcome, out),
+        Output::Sarif => kubegate_report::sarif(outcome, out),
+        Output::Junit => kubegate_report::junit(outcome, out),
+        Output::Github => kubegate_report::github(outcome, out),
+        Output::Tap => kubegate_report::tap(outcome, out),
     }
 }
 
