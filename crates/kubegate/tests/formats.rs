@@ -184,8 +184,11 @@ fn junit_parses_and_counts_like_the_findings() {
     }
 }
 
+/// A workflow command: its name, its properties and its message.
+type Command3 = (String, Vec<(String, String)>, String);
+
 /// Splits `::error file=a,line=1::message` and decodes the runner's escapes.
-fn parse_command(line: &str) -> Option<(String, Vec<(String, String)>, String)> {
+fn parse_command(line: &str) -> Option<Command3> {
     let rest = line.strip_prefix("::")?;
     let (head, message) = rest.split_once("::")?;
     let (command, props) = head.split_once(' ').unwrap_or((head, ""));
