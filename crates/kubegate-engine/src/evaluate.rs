@@ -86,6 +86,9 @@ pub struct ResourceInfo {
     pub id: Arc<ResourceId>,
     pub environment: Arc<str>,
     pub environment_reason: Arc<str>,
+    /// The Helm template the resource was rendered from (`# Source:`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Arc<str>>,
 }
 
 #[derive(Debug, Default)]
@@ -254,6 +257,18 @@ impl Index {
     }
 }
 
+/// The `# Source: chart/templates/x.yaml` comments `helm template` writes before each
+/// document, by line.
+fn helm_sources(text: &str) -> Vec<(u32, Arc<str>)> {
+    if !text.contains("# Source: ") {
+        return Vec::new();
+    }
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| l.strip_prefix("# Source: ").map(|s| (i as u32 + 1, Arc::from(s.trim()))))
+        .collect()
+}
+
 /// Markers that only an unrendered Helm template has (not `{{ $labels.x }}` in an alert).
 fn helm_template_line(text: &str) -> Option<(u32, u32)> {
     if !text.contains("{{") {
@@ -303,6 +318,9 @@ struct FileCheck<'c> {
     plan: &'c Plan,
     /// Documents of one file mostly share a namespace, hence a binding: reuse it.
     last_binding: Option<(Option<String>, environment::Binding)>,
+    /// `# Source:` lines of a `helm template` stream, and the previous document's start.
+    helm: Vec<(u32, Arc<str>)>,
+    previous_doc_line: u32,
     out: FileResult,
 }
 
@@ -330,12 +348,22 @@ impl FileCheck<'_> {
         let mut r = resources::build(self.fi, doc_index, root, api_version, kind, binding, duplicates);
         r.index = out.resources.len();
         let env = &self.config.environments[r.binding.env].env;
+        // The template is the last `# Source:` between the previous document and this one.
+        let start = root.span.start.line;
+        let source = match self.helm.partition_point(|(l, _)| *l < start) {
+            0 => None,
+            i => Some(&self.helm[i - 1]).filter(|(l, _)| *l >= self.previous_doc_line).map(|(_, s)| s.clone()),
+        };
+        if start > self.previous_doc_line {
+            self.previous_doc_line = start;
+        }
         out.resources.push(ResourceInfo {
             file: self.shown.clone(),
             line: root.span.start.line,
             id: r.id(),
             environment: env.name.clone(),
             environment_reason: r.binding.reason.clone(),
+            source,
         });
         out.facts.extend(Fact::of(&r));
         // Most resources carry no exemption and match no central one: no allocation then.
@@ -357,6 +385,7 @@ impl FileCheck<'_> {
                             end_column: v.span.end.col,
                             resource: r.id(),
                             container: v.container,
+                            source: None,
                             path: v.path,
                             exemption: None,
                             file_index: self.fi as u32,
@@ -432,6 +461,8 @@ fn check_file(
         profile,
         plan,
         last_binding: None,
+        helm: helm_sources(&src.text),
+        previous_doc_line: 0,
         out: FileResult::default(),
     };
     let mut any_document = false;
@@ -561,6 +592,7 @@ pub fn check_inputs<'s>(
                 end_column: p.span.end.col,
                 resource: p.resource,
                 container: None,
+                source: None,
                 path: p.path,
                 exemption: None,
                 file_index: p.file_index as u32,
@@ -569,6 +601,12 @@ pub fn check_inputs<'s>(
         })
         .collect();
     outcome.findings.extend(judged);
+    // Helm: every finding names the template its resource was rendered from.
+    for f in &mut outcome.findings {
+        if let Some(r) = outcome.resources.get(f.resource_index as usize) {
+            f.source = r.source.clone();
+        }
+    }
     exemptions::apply(&mut outcome.findings, &outcome.exemptions);
     // A central exemption that matched nothing is still listed, judged without an environment.
     let matched: std::collections::HashSet<usize> = outcome.exemptions.iter().filter_map(|e| e.central).collect();

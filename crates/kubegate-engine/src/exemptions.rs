@@ -533,6 +533,7 @@ mod tests {
             end_column: 1,
             resource: Arc::default(),
             container: None,
+            source: None,
             path: String::new(),
             exemption: None,
             file_index: 0,

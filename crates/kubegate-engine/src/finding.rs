@@ -61,6 +61,10 @@ pub struct Finding {
     /// Shared by every finding of the resource.
     pub resource: Arc<ResourceId>,
     pub container: Option<String>,
+    /// The template the document was rendered from, when the input is `helm template`
+    /// output (its `# Source: chart/templates/x.yaml` comment); `file` and `line` stay
+    /// those of the rendered stream.
+    pub source: Option<Arc<str>>,
     /// The field the finding is about (`spec.template.spec.containers[0].image`), even
     /// when the field is missing and the position points at its nearest existing parent.
     pub path: String,

@@ -105,6 +105,9 @@ pub fn render(
             group = group.element(ALevel::NOTE.message(super::exempted_note(f.level, e)));
         }
         group = group.element(ALevel::NOTE.message(note));
+        if let Some(template) = &f.source {
+            group = group.element(ALevel::NOTE.message(format!("rendered from {template}")));
+        }
         writeln!(out, "{}\n", renderer.render(&[group]))?;
     }
     writeln!(out, "{}", super::summary_line(outcome))

@@ -3,10 +3,12 @@
 //! that output is deterministic. Files are read when the engine gets to them, so only
 //! the files being checked are in memory at once.
 
+use crate::kustomize::{self, Rendered};
 use ignore::WalkBuilder;
 use kubegate_engine::{InputError, Source};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 /// The name stdin is reported under.
 pub const STDIN: &str = "<stdin>";
@@ -18,6 +20,13 @@ pub enum Input {
         shown: String,
     },
     Stdin(Vec<u8>),
+    /// A directory holding a kustomization, rendered once when first read.
+    Kustomize {
+        dir: PathBuf,
+        shown: String,
+        bin: Option<PathBuf>,
+        rendered: OnceLock<Result<Arc<Rendered>, InputError>>,
+    },
     /// A path that could not be walked or does not exist.
     Failed(InputError),
 }
@@ -26,7 +35,7 @@ impl Input {
     /// The name reports use.
     pub fn shown(&self) -> &str {
         match self {
-            Input::File { shown, .. } => shown,
+            Input::File { shown, .. } | Input::Kustomize { shown, .. } => shown,
             Input::Stdin(_) => STDIN,
             Input::Failed(e) => &e.file,
         }
@@ -40,7 +49,26 @@ impl Input {
                 Err(e) => Err(InputError::new(shown.clone(), 0, 0, format!("cannot read: {e}"))),
             },
             Input::Stdin(bytes) => Source::from_bytes(STDIN, bytes.clone()),
+            Input::Kustomize { .. } => {
+                self.rendered().map(|r| Source { path: self.shown().to_string(), text: r.text.clone() })
+            }
             Input::Failed(e) => Err(e.clone()),
+        }
+    }
+}
+
+impl Input {
+    fn kustomize(dir: &Path, shown: String, bin: Option<&Path>) -> Input {
+        Input::Kustomize { dir: dir.to_path_buf(), shown, bin: bin.map(Path::to_path_buf), rendered: OnceLock::new() }
+    }
+
+    /// The rendered stream of a kustomization (rendering it on first use).
+    pub fn rendered(&self) -> Result<Arc<Rendered>, InputError> {
+        match self {
+            Input::Kustomize { dir, shown, bin, rendered } => {
+                rendered.get_or_init(|| kustomize::render(dir, shown, bin.as_deref()).map(Arc::new)).clone()
+            }
+            _ => Err(InputError::new(self.shown(), 0, 0, "not a kustomization")),
         }
     }
 }
@@ -67,8 +95,11 @@ fn shown(p: &Path) -> String {
 }
 
 /// Lists every input in order; paths that cannot be walked become failed inputs, so the
-/// rest goes on and the failure is reported in its place.
-pub fn collect(paths: &[String], stdin: &mut dyn Read) -> Vec<Input> {
+/// rest goes on and the failure is reported in its place. A directory holding a
+/// kustomization is rendered (with `kustomize_bin` when given); inside a walked tree, the
+/// kustomizations no other one builds from are rendered and the files they use are not
+/// also read as plain manifests.
+pub fn collect(paths: &[String], stdin: &mut dyn Read, kustomize_bin: Option<&Path>) -> Vec<Input> {
     let mut inputs = Vec::new();
     for p in paths {
         if p == "-" {
@@ -80,17 +111,47 @@ pub fn collect(paths: &[String], stdin: &mut dyn Read) -> Vec<Input> {
             continue;
         }
         let path = Path::new(p);
-        if path.is_dir() {
+        if path.is_dir() && kustomize::kustomization_file(path).is_some() {
+            inputs.push(Input::kustomize(path, p.trim_end_matches('/').to_string(), kustomize_bin));
+        } else if path.is_dir() {
+            // First the walk, then the plan: which kustomizations to render, which files
+            // they cover; then the inputs in walk order.
+            enum Seen {
+                File(PathBuf),
+                Kustomization(PathBuf),
+                Failed(InputError),
+            }
+            let mut seen = Vec::new();
             let walker = WalkBuilder::new(path).require_git(false).sort_by_file_name(|a, b| a.cmp(b)).build();
             for entry in walker {
                 match entry {
-                    Ok(e) => {
+                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
                         let ep = e.path();
-                        if e.file_type().is_some_and(|t| t.is_file()) && is_manifest_name(ep) && !is_tool_file(ep) {
-                            inputs.push(Input::File { path: ep.to_path_buf(), shown: shown(ep) });
+                        let name = ep.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                        if kustomize::KUSTOMIZATION_FILES.contains(&name) {
+                            seen.push(Seen::Kustomization(ep.parent().unwrap_or(Path::new(".")).to_path_buf()));
+                        } else if is_manifest_name(ep) && !is_tool_file(ep) {
+                            seen.push(Seen::File(ep.to_path_buf()));
                         }
                     }
-                    Err(err) => inputs.push(Input::Failed(InputError::new(p, 0, 0, format!("cannot walk: {err}")))),
+                    Ok(_) => {}
+                    Err(err) => seen.push(Seen::Failed(InputError::new(p, 0, 0, format!("cannot walk: {err}")))),
+                }
+            }
+            let dirs: Vec<PathBuf> = seen
+                .iter()
+                .filter_map(|s| if let Seen::Kustomization(d) = s { Some(d.clone()) } else { None })
+                .collect();
+            let plan = kustomize::Plan::new(&dirs);
+            for s in seen {
+                match s {
+                    Seen::Kustomization(d) if plan.roots.contains(&d) => {
+                        inputs.push(Input::kustomize(&d, shown(&d), kustomize_bin))
+                    }
+                    Seen::Kustomization(_) => {}
+                    Seen::File(f) if plan.covers(&f) => {}
+                    Seen::File(f) => inputs.push(Input::File { shown: shown(&f), path: f }),
+                    Seen::Failed(e) => inputs.push(Input::Failed(e)),
                 }
             }
         } else if path.exists() {

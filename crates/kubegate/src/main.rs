@@ -2,6 +2,7 @@
 //! and hands the outcome to a renderer.
 
 mod inputs;
+mod kustomize;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use kubegate_engine::config::{self, Config};
@@ -105,6 +106,10 @@ enum Command {
         /// Pod Security Standards version for --profile pss-*: v1.0 … v1.37 or latest
         #[arg(long, value_name = "VERSION")]
         pss_version: Option<String>,
+        /// The program that renders Kustomize directories: a `kustomize` or `kubectl`
+        /// binary (default: kustomize, else kubectl, from PATH)
+        #[arg(long, value_name = "BIN")]
+        kustomize_bin: Option<PathBuf>,
     },
     /// List every exemption (annotations and central ones) with its state and days left;
     /// exit 1 when any is expired or invalid
@@ -143,13 +148,25 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let code = match cli.command {
-        Command::Test { paths, env, output, config, fail_on_warn, no_color, today, profile: p, pss_version } => {
+        Command::Test {
+            paths,
+            env,
+            output,
+            config,
+            fail_on_warn,
+            no_color,
+            today,
+            profile: p,
+            pss_version,
+            kustomize_bin,
+        } => {
             let color = !no_color
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::io::stdout().is_terminal();
             match profile(p, pss_version.as_deref()) {
                 Ok(profile) => {
-                    test(&mut out, paths, CheckOptions { env, today, profile }, output, config, fail_on_warn, color)
+                    let opts = CheckOptions { env, today, profile };
+                    test(&mut out, Run { paths, opts, config, kustomize_bin }, output, fail_on_warn, color)
                 }
                 Err(message) => {
                     let errors = vec![InputError::new("--pss-version", 0, 0, message)];
@@ -221,26 +238,42 @@ struct Checked {
 
 /// Reads the config and checks the inputs; without a readable config the levels would be
 /// guesses, so the config's errors are the whole outcome (`Err`).
-fn check(paths: &[String], opts: &CheckOptions, config: Option<PathBuf>) -> Result<Checked, Outcome> {
+/// What a check needs: the inputs, the options, the config file and the kustomize binary.
+struct Run {
+    paths: Vec<String>,
+    opts: CheckOptions,
+    config: Option<PathBuf>,
+    kustomize_bin: Option<PathBuf>,
+}
+
+fn check(run: Run) -> Result<Checked, Outcome> {
+    let Run { paths, opts, config, kustomize_bin } = run;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let today = opts.today.unwrap_or_else(kubegate_engine::exemptions::local_today);
     let config = load_config(config, &cwd).map_err(|errors| Outcome { errors, today, ..Outcome::default() })?;
-    let inputs = inputs::collect(paths, &mut std::io::stdin().lock());
+    let inputs = inputs::collect(&paths, &mut std::io::stdin().lock(), kustomize_bin.as_deref());
     let opts = CheckOptions { today: Some(today), ..opts.clone() };
-    let outcome = kubegate_engine::check_inputs(inputs.len(), |i| inputs[i].load().map(Cow::Owned), &config, &opts);
+    let mut outcome = kubegate_engine::check_inputs(inputs.len(), |i| inputs[i].load().map(Cow::Owned), &config, &opts);
+    // Findings on rendered kustomizations move to the lines a person has to edit.
+    let mut traced = false;
+    for input in inputs.iter().filter(|i| matches!(i, inputs::Input::Kustomize { .. })) {
+        if let Ok(rendered) = input.rendered() {
+            kustomize::trace(&rendered, input.shown(), &mut outcome.findings, &mut outcome.resources);
+            traced = true;
+        }
+    }
+    if traced {
+        // Traced findings now stand in source files: order them there (stable, so rules
+        // keep their order at one position).
+        outcome
+            .findings
+            .sort_by(|a, b| (a.file_index, &a.file, a.line, a.column).cmp(&(b.file_index, &b.file, b.line, b.column)));
+    }
     Ok(Checked { config, inputs, outcome })
 }
 
-fn test(
-    out: &mut dyn Write,
-    paths: Vec<String>,
-    opts: CheckOptions,
-    output: Output,
-    config: Option<PathBuf>,
-    fail_on_warn: bool,
-    color: bool,
-) -> u8 {
-    let Checked { config, inputs, outcome } = match check(&paths, &opts, config) {
+fn test(out: &mut dyn Write, run: Run, output: Output, fail_on_warn: bool, color: bool) -> u8 {
+    let Checked { config, inputs, outcome } = match check(run) {
         Ok(c) => c,
         Err(outcome) => {
             let _ = render(&outcome, &|_: &str| None, output, color, out);
@@ -255,7 +288,8 @@ fn test(
     let source = |name: &str| match by_name.get(name) {
         Some(i) => i.load().ok().map(|s| s.text),
         None if name == config_name => config.file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()),
-        None => None,
+        // A source file a kustomization was traced to.
+        None => std::fs::read_to_string(name).ok(),
     };
     let _ = render(&outcome, &source, output, color, out);
     exit_code(&outcome, fail_on_warn)
@@ -270,7 +304,7 @@ fn exemptions(
     output: ListOutput,
     config: Option<PathBuf>,
 ) -> u8 {
-    let outcome = match check(&paths, &opts, config) {
+    let outcome = match check(Run { paths, opts, config, kustomize_bin: None }) {
         Ok(c) => c.outcome,
         Err(outcome) => outcome,
     };

@@ -92,20 +92,120 @@ impl<'a> Resource<'a> {
 /// collection, or the deepest existing parent, with its key's span. `None` when not even
 /// the first key exists.
 pub fn locate(base: &Node<'_>, path: &str) -> Option<Span> {
-    let mut cur = base;
-    let mut last_key: Option<Span> = None;
-    for part in path.split('.').filter(|p| !p.is_empty()) {
-        match cur.entry(part) {
-            Some((k, v)) => {
-                last_key = Some(k.span);
-                cur = v;
+    let found = locate_path(base, path, None);
+    found.nearest
+}
+
+/// One step of a field path: `containers[0]`, `annotations['a.b/c']`, `image`.
+#[derive(Debug, PartialEq, Eq)]
+enum Step<'p> {
+    Key(&'p str),
+    Index(usize),
+}
+
+/// `spec.template.spec.containers[0].image` → keys and indices; `['…']` quotes a key that
+/// holds dots.
+fn steps(path: &str) -> Vec<Step<'_>> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("['") {
+            let end = r.find("']").unwrap_or(r.len());
+            out.push(Step::Key(&r[..end]));
+            rest = r.get(end + 2..).unwrap_or("");
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']').unwrap_or(r.len());
+            if let Ok(i) = r[..end].parse() {
+                out.push(Step::Index(i));
             }
-            None => return last_key,
+            rest = r.get(end + 1..).unwrap_or("");
+        } else if let Some(r) = rest.strip_prefix('.') {
+            rest = r;
+        } else {
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            out.push(Step::Key(&rest[..end]));
+            rest = &rest[end..];
         }
     }
-    match &cur.data {
-        kubegate_yaml::Data::Scalar { .. } if !cur.is_null() => Some(cur.span),
-        _ => last_key,
+    out
+}
+
+/// What [`locate_path`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Located {
+    /// The whole path exists (a null value counts as missing).
+    pub exists: bool,
+    /// The field's span when it exists (a scalar's value, a collection's key), else the
+    /// key of its deepest existing parent; `None` when not even the first step exists.
+    pub nearest: Option<Span>,
+}
+
+/// Walks a field path with indices and quoted keys. In a `containers`,
+/// `initContainers` or `ephemeralContainers` list, `container` (a name) picks the item
+/// instead of the index, so a path found in a rendered manifest can be found in the
+/// source or the patch that declares the same container.
+pub fn locate_path(base: &Node<'_>, path: &str, container: Option<&str>) -> Located {
+    let mut cur = base;
+    let mut nearest: Option<Span> = None;
+    let mut list_key = "";
+    for step in steps(path) {
+        match step {
+            Step::Key(k) => match cur.entry(k) {
+                Some((key, v)) => {
+                    nearest = Some(key.span);
+                    list_key = key.text;
+                    cur = v;
+                }
+                None => return Located { exists: false, nearest },
+            },
+            Step::Index(i) => {
+                let items = cur.items();
+                let by_name = match container {
+                    Some(name) if matches!(list_key, "containers" | "initContainers" | "ephemeralContainers") => {
+                        items.iter().find(|c| c.get("name").and_then(|n| n.scalar_text()) == Some(name))
+                    }
+                    _ => items.get(i),
+                };
+                match by_name {
+                    Some(item) => {
+                        // An item has no key: its name, else its first line, stands for it.
+                        nearest = Some(item.get("name").map(|n| n.span).unwrap_or(item.span));
+                        cur = item;
+                    }
+                    None => return Located { exists: false, nearest },
+                }
+            }
+        }
+    }
+    if cur.is_null() {
+        return Located { exists: false, nearest };
+    }
+    if cur.is_scalar() {
+        nearest = Some(cur.span);
+    }
+    Located { exists: true, nearest }
+}
+
+#[cfg(test)]
+mod locate_tests {
+    use super::*;
+
+    #[test]
+    fn paths_with_indices_names_and_quoted_keys() {
+        let arena = kubegate_yaml::Bump::new();
+        let text = "metadata:\n  annotations:\n    a.b/c: x\nspec:\n  containers:\n    - name: one\n      image: i1\n    - name: two\n      image: i2\n";
+        let l = kubegate_yaml::load(text, &arena);
+        let root = &l.documents[0].root;
+        let at = |p: &str, c: Option<&str>| {
+            let r = locate_path(root, p, c);
+            (r.exists, r.nearest.map(|s| (s.start.line, s.start.col)))
+        };
+        assert_eq!(at("spec.containers[1].image", None), (true, Some((9, 14))));
+        assert_eq!(at("spec.containers[0].image", Some("two")), (true, Some((9, 14))));
+        assert_eq!(at("spec.containers[0].resources.limits", None), (false, Some((6, 13))));
+        assert_eq!(at("metadata.annotations['a.b/c']", None), (true, Some((3, 12))));
+        assert_eq!(at("spec.volumes[0]", None), (false, Some((4, 1))));
+        assert_eq!(at("status", None), (false, None));
     }
 }
 

@@ -230,6 +230,7 @@ impl Ctx<'_, '_> {
             end_column: span.end.col,
             resource: self.res.id(),
             container: container.map(|c| c.name.clone()),
+            source: None,
             path,
             exemption: None,
             file_index,
