@@ -243,9 +243,9 @@ pub fn render(dir: &Path, shown_dir: &str, bin: Option<&Path>) -> Result<Rendere
     let wrapper = absolute(&wrapper);
     let target = relative(&wrapper, &absolute(dir));
     let kustomization = format!(
-        "# Written by kubegate to trace findings to their sources; the user's files are not touched.\nresources:\n  - {}\nbuildMetadata: [originAnnotations, transformerAnnotations]\n",
+        "# Written by kubegate to trace findings to their sources; the user's files are not touched.\nresources:\n  - '{}'\nbuildMetadata: [originAnnotations, transformerAnnotations]\n",
         // A single-quoted YAML scalar: quotes doubled.
-        format!("'{}'", target.to_string_lossy().replace('\'', "''"))
+        target.to_string_lossy().replace('\'', "''")
     );
     let result =
         std::fs::write(wrapper.join("kustomization.yaml"), kustomization).map_err(|e| e.to_string()).and_then(|_| {
@@ -275,7 +275,7 @@ pub fn render(dir: &Path, shown_dir: &str, bin: Option<&Path>) -> Result<Rendere
                     .map(|(_, e)| e.trim_end_matches('"').to_string())
                     .or_else(|| l.strip_prefix("Error: ").map(str::to_string))
             })
-            .or_else(|| stderr.lines().map(str::trim).filter(|l| l.len() > 2).last().map(str::to_string))
+            .or_else(|| stderr.lines().map(str::trim).rfind(|l| l.len() > 2).map(str::to_string))
             .unwrap_or_else(|| "it failed".into());
         // The temporary wrapper's relative path to the directory reads as the directory.
         let why = why.replace(&target.to_string_lossy().to_string(), shown_dir);
