@@ -126,9 +126,11 @@ fn json_output_follows_the_contract() {
             "message",
             "path",
             "resource",
-            "rule"
+            "rule",
+            "source"
         ]
     );
+    assert_eq!(f["source"], Value::Null, "not rendered from a Helm template");
     assert_eq!(f["path"], "spec.template.spec.containers[0].image");
     assert_eq!(f["container"], "app");
     assert_eq!(f["environment"], "prod");
@@ -506,4 +508,33 @@ fn pss_profiles_exit_1_on_fail_fixtures_and_0_on_pass_fixtures() {
     let rules: std::collections::BTreeSet<&str> =
         v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
     assert_eq!(rules.into_iter().collect::<Vec<_>>(), ["seccomp-profile"]);
+}
+
+#[test]
+fn helm_template_output_names_each_template() {
+    let text = std::fs::read_to_string(root().join("crates/kubegate/tests/data/helm/rendered.yaml")).unwrap();
+    let r = run_in(&root(), &["test", "-", "-o", "json"], Some(&text));
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let sources: Vec<(&str, &str)> = v["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["kind"].as_str().unwrap(), r["source"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            ("ServiceAccount", "shop/templates/serviceaccount.yaml"),
+            ("Service", "shop/templates/service.yaml"),
+            ("Deployment", "shop/templates/deployment.yaml")
+        ]
+    );
+    // Findings keep the stream's file and line, and name the template.
+    let image = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "image-digest").unwrap();
+    assert_eq!(
+        (image["file"].as_str(), image["line"].as_u64(), image["source"].as_str()),
+        (Some("<stdin>"), Some(45), Some("shop/templates/deployment.yaml"))
+    );
+    let r = run_in(&root(), &["test", "-"], Some(&text));
+    assert!(r.stdout.contains("= note: rendered from shop/templates/deployment.yaml"), "{}", r.stdout);
 }
