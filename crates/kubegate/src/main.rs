@@ -238,6 +238,47 @@ struct Checked {
 
 /// Reads the config and checks the inputs; without a readable config the levels would be
 /// guesses, so the config's errors are the whole outcome (`Err`).
+/// A progress line on stderr for large scans, only when stderr is a terminal (CI logs and
+/// pipes stay clean): `kubegate: 1200/5000 files`, redrawn a few times a second.
+struct Progress {
+    done: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    /// How many inputs make a scan worth a progress line.
+    const LARGE: usize = 200;
+
+    fn start(total: usize) -> Progress {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let done = std::sync::Arc::new(AtomicUsize::new(0));
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let thread = (total >= Self::LARGE && std::io::stderr().is_terminal()).then(|| {
+            let (done, stop) = (done.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    eprint!("\rkubegate: {}/{total} files", done.load(Ordering::Relaxed));
+                    std::thread::sleep(std::time::Duration::from_millis(120));
+                }
+                eprint!("\r\x1b[2K");
+            })
+        });
+        Progress { done, stop, thread }
+    }
+
+    fn tick(&self) {
+        self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn finish(mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// What a check needs: the inputs, the options, the config file and the kustomize binary.
 struct Run {
     paths: Vec<String>,
@@ -253,7 +294,17 @@ fn check(run: Run) -> Result<Checked, Outcome> {
     let config = load_config(config, &cwd).map_err(|errors| Outcome { errors, today, ..Outcome::default() })?;
     let inputs = inputs::collect(&paths, &mut std::io::stdin().lock(), kustomize_bin.as_deref());
     let opts = CheckOptions { today: Some(today), ..opts.clone() };
-    let mut outcome = kubegate_engine::check_inputs(inputs.len(), |i| inputs[i].load().map(Cow::Owned), &config, &opts);
+    let progress = Progress::start(inputs.len());
+    let mut outcome = kubegate_engine::check_inputs(
+        inputs.len(),
+        |i| {
+            progress.tick();
+            inputs[i].load().map(Cow::Owned)
+        },
+        &config,
+        &opts,
+    );
+    progress.finish();
     // Findings on rendered kustomizations move to the lines a person has to edit.
     let mut traced = false;
     for input in inputs.iter().filter(|i| matches!(i, inputs::Input::Kustomize { .. })) {

@@ -538,3 +538,29 @@ fn helm_template_output_names_each_template() {
     let r = run_in(&root(), &["test", "-"], Some(&text));
     assert!(r.stdout.contains("= note: rendered from shop/templates/deployment.yaml"), "{}", r.stdout);
 }
+
+#[test]
+fn large_scans_show_progress_on_a_terminal_and_nothing_in_a_pipe() {
+    let dir = std::env::temp_dir().join(format!("kubegate-progress-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..250 {
+        std::fs::write(
+            dir.join(format!("s{i:03}.yaml")),
+            format!("apiVersion: v1\nkind: Service\nmetadata:\n  name: s{i}\n"),
+        )
+        .unwrap();
+    }
+    let bin = env!("CARGO_BIN_EXE_kubegate");
+    // A pipe (CI logs): not a byte on stderr.
+    let out = Command::new(bin).args(["test", dir.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A terminal (util-linux `script` gives the command one): the progress line.
+    let typescript = dir.join("typescript");
+    let cmd = format!("{bin} test {} > /dev/null", dir.display());
+    let status = Command::new("script").args(["-qec", &cmd]).arg(&typescript).stdout(Stdio::null()).status().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let seen = std::fs::read_to_string(&typescript).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(seen.contains("kubegate: ") && seen.contains("/250 files"), "{seen:?}");
+}

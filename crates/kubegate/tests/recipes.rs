@@ -1,0 +1,107 @@
+//! The CI recipes of docs/ci.md and the pre-commit hooks of .pre-commit-hooks.yaml: their
+//! YAML parses, and every kubegate command they run works here, on the examples standing
+//! in for a team's `k8s/` tree.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// Runs a recipe's shell line with kubegate first on PATH, in a copy of the examples laid
+/// out as `k8s/overlays/prod` and `k8s/`.
+fn sh(line: &str) -> i32 {
+    let bin = Path::new(env!("CARGO_BIN_EXE_kubegate")).parent().unwrap().to_path_buf();
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let work = std::env::temp_dir().join(format!("kubegate-recipe-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(work.join("k8s/overlays")).unwrap();
+    for (from, to) in [("examples/k8s/prod", "k8s/overlays/prod"), ("examples/k8s/dev", "k8s/overlays/dev")] {
+        let to = work.join(to);
+        std::fs::create_dir_all(&to).unwrap();
+        for e in std::fs::read_dir(root().join(from)).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let status = Command::new("bash")
+        .args(["-euc", line])
+        .current_dir(&work)
+        .env("PATH", path)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    std::fs::remove_dir_all(&work).ok();
+    status.code().unwrap()
+}
+
+/// The YAML code blocks of a Markdown file.
+fn yaml_blocks(md: &str) -> Vec<String> {
+    md.split("```yaml\n").skip(1).map(|b| b.split("```").next().unwrap().to_string()).collect()
+}
+
+fn commands(text: &str) -> Vec<String> {
+    let arena = kubegate_yaml::Bump::new();
+    let loaded = kubegate_yaml::load(text, &arena);
+    assert!(loaded.error.is_none(), "{:?}\n{text}", loaded.error);
+    let mut out = Vec::new();
+    fn walk(n: &kubegate_yaml::Node<'_>, out: &mut Vec<String>) {
+        for (k, v) in n.entries() {
+            if matches!(k.text, "run" | "entry") {
+                out.extend(v.as_str().map(str::to_string));
+            }
+            if k.text == "script" {
+                out.extend(v.items().iter().filter_map(|i| i.as_str()).map(str::to_string));
+            }
+            walk(v, out);
+        }
+        for i in n.items() {
+            walk(i, out);
+        }
+    }
+    for d in &loaded.documents {
+        walk(&d.root, &mut out);
+    }
+    out.into_iter().filter(|c| c.starts_with("kubegate ")).collect()
+}
+
+#[test]
+fn the_ci_recipes_run() {
+    let md = std::fs::read_to_string(root().join("docs/ci.md")).unwrap();
+    let blocks = yaml_blocks(&md);
+    assert_eq!(blocks.len(), 3, "GitHub Actions, GitLab CI, pre-commit config");
+    let cmds: Vec<String> = blocks.iter().flat_map(|b| commands(b)).collect();
+    assert_eq!(
+        cmds,
+        [
+            "kubegate test k8s/overlays/prod -o github",
+            "kubegate test k8s/ -o sarif > kubegate.sarif || test $? -eq 1",
+            "kubegate test k8s/ -o junit > kubegate-junit.xml",
+        ]
+    );
+    // The examples pass: the gate lets them through, and the reports are written.
+    assert_eq!(sh(&cmds[0]), 0);
+    assert_eq!(sh(&format!("{} && test -s kubegate.sarif", cmds[1])), 0);
+    assert_eq!(sh(&format!("{}; test -s kubegate-junit.xml && grep -q '<testsuites' kubegate-junit.xml", cmds[2])), 0);
+}
+
+#[test]
+fn the_pre_commit_hooks_check_the_files_they_are_given() {
+    let text = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
+    let entries = commands(&text);
+    assert_eq!(entries, ["kubegate test --no-color", "kubegate test --no-color --fail-on-warn"]);
+    // pre-commit appends the staged file names.
+    let good = "k8s/overlays/prod/deployment.yaml k8s/overlays/prod/service.yaml";
+    assert_eq!(sh(&format!("{} {good}", entries[0])), 0);
+    assert_eq!(
+        sh(&format!("sed -i 's/replicas: 2/replicas: 1/' k8s/overlays/prod/deployment.yaml && {} {good}", entries[0])),
+        1
+    );
+    // The strict hook fails on a warning (a dev image on latest warns in dev).
+    let dev = "k8s/overlays/dev/deployment.yaml";
+    assert_eq!(sh(&format!("sed -i 's/backend:v1.2.3/backend:latest/' {dev} && {} {dev}", entries[0])), 0);
+    assert_eq!(sh(&format!("sed -i 's/backend:v1.2.3/backend:latest/' {dev} && {} {dev}", entries[1])), 1);
+}
