@@ -132,7 +132,9 @@ fn strings(node: Option<&Node<'_>>) -> Vec<String> {
     node.map(|n| n.items().iter().filter_map(|i| i.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
-fn lexical_normalize(p: &Path) -> PathBuf {
+/// Folds `.` and `..` out of a path without touching the filesystem (no symlinks
+/// resolved): `a/./b/../c` is `a/c`.
+pub fn lexical_normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
