@@ -115,15 +115,6 @@ fn documents_before_an_error_survive() {
 }
 
 #[test]
-fn deepest_stops_at_the_last_existing_node() {
-    let n = one("spec:\n  securityContext:\n    runAsUser: 1\n");
-    let (node, found) = n.deepest("spec.securityContext.seccompProfile.type");
-    assert!(!found);
-    assert_eq!(node.span.start.line, 3);
-    assert!(n.deepest("spec.securityContext.runAsUser").1);
-}
-
-#[test]
 fn events_only_parse_counts_events() {
     assert!(parse_events_only("a: [1, 2]\n").unwrap() >= 8);
     assert!(parse_events_only("a: [1, 2\n").is_err());

@@ -59,19 +59,6 @@ impl<'a> Node<'a> {
         Some(cur)
     }
 
-    /// Follows a dotted path as far as it exists; returns the deepest node reached and
-    /// whether the whole path was found.
-    pub fn deepest(&self, path: &str) -> (&Node<'a>, bool) {
-        let mut cur = self;
-        for part in path.split('.').filter(|p| !p.is_empty()) {
-            match cur.get(part) {
-                Some(n) => cur = n,
-                None => return (cur, false),
-            }
-        }
-        (cur, true)
-    }
-
     pub fn is_map(&self) -> bool {
         matches!(self.data, Data::Map(_))
     }
@@ -82,14 +69,6 @@ impl<'a> Node<'a> {
 
     pub fn is_null(&self) -> bool {
         matches!(self.data, Data::Scalar { kind: ScalarKind::Null, .. })
-    }
-
-    /// An unquoted scalar (or a collection: neither is quoted).
-    pub fn is_plain(&self) -> bool {
-        match &self.data {
-            Data::Scalar { plain, .. } => *plain,
-            _ => false,
-        }
     }
 
     pub fn entries(&self) -> &[(Key<'a>, Node<'a>)] {

@@ -44,15 +44,6 @@ impl Globs {
         Globs { patterns, set }
     }
 
-    /// Globs from patterns known to be valid (built-in or tests).
-    pub fn from_patterns(patterns: &[&str]) -> Globs {
-        let mut b = GlobSetBuilder::new();
-        for p in patterns {
-            b.add(Glob::new(p).expect("valid glob"));
-        }
-        Globs { patterns: patterns.iter().map(|s| s.to_string()).collect(), set: b.build().expect("valid globs") }
-    }
-
     pub fn first_match(&self, s: &str) -> Option<&str> {
         self.set.matches(s).first().map(|&i| self.patterns[i].as_str())
     }
