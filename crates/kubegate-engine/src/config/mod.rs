@@ -8,7 +8,7 @@ pub mod shape;
 use crate::environment::{Environment, Tier};
 use crate::finding::{InputError, Level};
 use crate::rules::{self, Rule};
-use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use kubegate_yaml::Node;
 use shape::{Field, Shape};
 use std::collections::HashMap;
