@@ -63,6 +63,56 @@ fn parse_today(s: &str) -> Result<Date, String> {
     kubegate_engine::exemptions::parse_date(s).ok_or_else(|| format!("`{s}` is not a real date written YYYY-MM-DD"))
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RegoVersion {
+    V0,
+    V1,
+}
+
+/// `-p`, `-d` and the Conftest flags that say how Rego policies are evaluated.
+#[derive(clap::Args, Clone)]
+struct RegoArgs {
+    /// Rego policy file or directory (searched for .rego), repeatable; only these policies
+    /// run, as in Conftest, unless --builtin is given too
+    #[arg(short = 'p', long = "policy", value_name = "PATH")]
+    policies: Vec<PathBuf>,
+    /// Data file or directory (YAML, JSON) merged into `data`, repeatable
+    #[arg(short = 'd', long = "data", value_name = "PATH")]
+    data: Vec<PathBuf>,
+    /// Package whose rules run (default main), repeatable
+    #[arg(short = 'n', long = "namespace", value_name = "NS", conflicts_with = "all_namespaces")]
+    namespaces: Vec<String>,
+    /// Run the rules of every package
+    #[arg(long)]
+    all_namespaces: bool,
+    /// Rego syntax of the policies
+    #[arg(long, value_enum, value_name = "VERSION", default_value = "v1")]
+    rego_version: RegoVersion,
+    /// How long one document's evaluation may take, in seconds, before it is stopped as a
+    /// runaway policy
+    #[arg(long, value_name = "SECONDS", default_value = "5")]
+    rego_timeout: f64,
+}
+
+impl RegoArgs {
+    fn options(&self, policies: Vec<PathBuf>, combine: bool) -> kubegate_rego::Options {
+        kubegate_rego::Options {
+            policies,
+            data: self.data.clone(),
+            namespaces: if self.all_namespaces {
+                kubegate_rego::Namespaces::All
+            } else if self.namespaces.is_empty() {
+                kubegate_rego::Namespaces::Main
+            } else {
+                kubegate_rego::Namespaces::Named(self.namespaces.clone())
+            },
+            rego_v0: self.rego_version == RegoVersion::V0,
+            combine,
+            time_limit: std::time::Duration::from_secs_f64(self.rego_timeout.clamp(0.001, 86_400.0)),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check manifests (files, directories, `-` for stdin) against the policy
@@ -94,6 +144,27 @@ enum Command {
         /// Pod Security Standards version for --profile pss-*: v1.0 … v1.37 or latest
         #[arg(long, value_name = "VERSION")]
         pss_version: Option<String>,
+        #[command(flatten)]
+        rego: RegoArgs,
+        /// With -p: run the built-in rule pack too
+        #[arg(long)]
+        builtin: bool,
+        /// Evaluate the policies once, against every document together
+        /// (`[{"path", "contents"}]`, as Conftest's --combine)
+        #[arg(long)]
+        combine: bool,
+    },
+    /// Run the policies' unit tests (`test_` rules, e.g. in `_test.rego` files)
+    Verify {
+        #[command(flatten)]
+        rego: RegoArgs,
+        /// Config file (default: kubegate.yaml in the working directory or above), for its
+        /// `policies` when no -p is given
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Never colour the output (verify never colours; accepted for Conftest's sake)
+        #[arg(long)]
+        no_color: bool,
     },
     /// List every exemption (annotations and central ones) with its state and days left;
     /// exit 1 when any is expired or invalid
@@ -132,13 +203,28 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let code = match cli.command {
-        Command::Test { paths, env, output, config, fail_on_warn, no_color, today, profile: p, pss_version } => {
+        Command::Test {
+            paths,
+            env,
+            output,
+            config,
+            fail_on_warn,
+            no_color,
+            today,
+            profile: p,
+            pss_version,
+            rego,
+            builtin,
+            combine,
+        } => {
             let color = !no_color
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::io::stdout().is_terminal();
             match profile(p, pss_version.as_deref()) {
                 Ok(profile) => {
-                    test(&mut out, paths, CheckOptions { env, today, profile }, output, config, fail_on_warn, color)
+                    let opts = CheckOptions { env, today, profile, ..CheckOptions::default() };
+                    let policy = PolicyArgs { rego, builtin, combine };
+                    test(&mut out, paths, opts, &policy, output, config, fail_on_warn, color)
                 }
                 Err(message) => {
                     let errors = vec![InputError::new("--pss-version", 0, 0, message)];
@@ -150,6 +236,7 @@ fn main() -> ExitCode {
         Command::Exemptions { paths, env, output, config, today } => {
             exemptions(&mut out, paths, CheckOptions { env, today, ..CheckOptions::default() }, output, config)
         }
+        Command::Verify { rego, config, no_color: _ } => verify(&mut out, &rego, config),
         Command::Rules { output } => {
             let listing = match output {
                 Output::Json => kubegate_report::docs::rules_json(),
@@ -201,6 +288,73 @@ fn load_config(explicit: Option<PathBuf>, cwd: &std::path::Path) -> Result<Confi
     Config::parse(&text, &path, Some(cwd.to_path_buf()))
 }
 
+/// The policy flags of `kubegate test`.
+struct PolicyArgs {
+    rego: RegoArgs,
+    builtin: bool,
+    combine: bool,
+}
+
+/// The policies a run loads: `-p`, else the config's `policies` (none: the built-in pack
+/// alone). With `-p`, only the policies run unless `--builtin` is given; the config's
+/// policies run beside the built-in pack.
+fn load_policies(args: &PolicyArgs, config: &Config, opts: &mut CheckOptions) -> Result<(), Vec<InputError>> {
+    let (paths, only) = if args.rego.policies.is_empty() {
+        (config.policies.clone(), false)
+    } else {
+        (args.rego.policies.clone(), !args.builtin)
+    };
+    if paths.is_empty() {
+        return Ok(());
+    }
+    let policies = kubegate_rego::load(&args.rego.options(paths, args.combine))?;
+    opts.policies = Some(std::sync::Arc::new(policies));
+    opts.policies_only = only;
+    Ok(())
+}
+
+/// `kubegate verify`: 2 when a policy cannot be read; else 1 when a test fails; else 0.
+fn verify(out: &mut dyn Write, rego: &RegoArgs, config: Option<PathBuf>) -> u8 {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let policies = if rego.policies.is_empty() {
+        match load_config(config, &cwd) {
+            Ok(c) => c.policies,
+            Err(errors) => return print_errors(out, &errors),
+        }
+    } else {
+        rego.policies.clone()
+    };
+    if policies.is_empty() {
+        let e = InputError::new("-p", 0, 0, "no policies: name them with -p/--policy (or `policies` in kubegate.yaml)");
+        return print_errors(out, &[e]);
+    }
+    match kubegate_rego::verify::verify(&rego.options(policies, false)) {
+        Ok(tests) => {
+            let failed: Vec<_> = tests.iter().filter(|t| t.failure.is_some()).collect();
+            for t in &failed {
+                let _ =
+                    writeln!(out, "FAIL - {}:{} - {}: {}", t.file, t.line, t.name, t.failure.as_deref().unwrap_or(""));
+            }
+            let counts = kubegate_engine::PolicyCounts {
+                tests: tests.len(),
+                passed: tests.len() - failed.len(),
+                failures: failed.len(),
+                ..Default::default()
+            };
+            let _ = writeln!(out, "{}{}", if failed.is_empty() { "" } else { "\n" }, counts.line());
+            u8::from(!failed.is_empty())
+        }
+        Err(errors) => print_errors(out, &errors),
+    }
+}
+
+fn print_errors(out: &mut dyn Write, errors: &[InputError]) -> u8 {
+    for e in errors {
+        let _ = writeln!(out, "error: {e}");
+    }
+    2
+}
+
 /// What a check leaves for rendering: the config, the inputs (to quote them) and the outcome.
 struct Checked {
     config: Config,
@@ -210,26 +364,37 @@ struct Checked {
 
 /// Reads the config and checks the inputs; without a readable config the levels would be
 /// guesses, so the config's errors are the whole outcome (`Err`).
-fn check(paths: &[String], opts: &CheckOptions, config: Option<PathBuf>) -> Result<Checked, Outcome> {
+fn check(
+    paths: &[String],
+    opts: &CheckOptions,
+    policy: Option<&PolicyArgs>,
+    config: Option<PathBuf>,
+) -> Result<Checked, Outcome> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let today = opts.today.unwrap_or_else(kubegate_engine::exemptions::local_today);
     let config = load_config(config, &cwd).map_err(|errors| Outcome { errors, today, ..Outcome::default() })?;
+    let mut opts = CheckOptions { today: Some(today), ..opts.clone() };
+    if let Some(policy) = policy {
+        // Without its policies the verdict would be a guess: their errors are the outcome.
+        load_policies(policy, &config, &mut opts).map_err(|errors| Outcome { errors, today, ..Outcome::default() })?;
+    }
     let inputs = inputs::collect(paths, &mut std::io::stdin().lock());
-    let opts = CheckOptions { today: Some(today), ..opts.clone() };
     let outcome = kubegate_engine::check_inputs(inputs.len(), |i| inputs[i].load().map(Cow::Owned), &config, &opts);
     Ok(Checked { config, inputs, outcome })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn test(
     out: &mut dyn Write,
     paths: Vec<String>,
     opts: CheckOptions,
+    policy: &PolicyArgs,
     output: Output,
     config: Option<PathBuf>,
     fail_on_warn: bool,
     color: bool,
 ) -> u8 {
-    let Checked { config, inputs, outcome } = match check(&paths, &opts, config) {
+    let Checked { config, inputs, outcome } = match check(&paths, &opts, Some(policy), config) {
         Ok(c) => c,
         Err(outcome) => {
             let _ = render(&outcome, &|_: &str| None, output, color, out);
@@ -259,7 +424,7 @@ fn exemptions(
     output: ListOutput,
     config: Option<PathBuf>,
 ) -> u8 {
-    let outcome = match check(&paths, &opts, config) {
+    let outcome = match check(&paths, &opts, None, config) {
         Ok(c) => c.outcome,
         Err(outcome) => outcome,
     };
