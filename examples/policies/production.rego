@@ -52,7 +52,7 @@ container_subject(word, c) := sprintf("%s %s '%s'", [subject, word, object.get(c
 # A value as a reader should see it: a string that reads as another type keeps its quotes.
 shown(v) := sprintf("\"%s\"", [v]) if {
 	is_string(v)
-	regex.match(`^(?i:y|yes|n|no|true|false|on|off|null|~|[-+]?[0-9.].*)$`, v)
+	regex.match(`^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~|[-+]?[0-9.].*)$`, v)
 } else := sprintf("%v", [v])
 
 # securityContext fields, null counting as unset.
@@ -66,9 +66,10 @@ own_field(c, f) := v if {
 	v != null
 }
 
-effective_set(c, f) if own_field(c, f)
+# (`_ :=` because a value of false would fail the body.)
+effective_set(c, f) if _ := own_field(c, f)
 
-effective_set(_, f) if pod_field(f)
+effective_set(_, f) if _ := pod_field(f)
 
 missing_all(f) if {
 	count(containers) > 0
@@ -299,10 +300,12 @@ deny_environment_label contains msg if {
 
 # --- recommended ----------------------------------------------------------------------
 
+effective_fs_group if _ := pod_field("fsGroup")
+
 warn_fs_group contains msg if {
 	has_pod
 	not windows
 	count(object.get(pod_spec, "volumes", [])) > 0
-	not pod_field("fsGroup")
+	not effective_fs_group
 	msg := sprintf("%s must set securityContext.fsGroup because it mounts volumes", [subject])
 }

@@ -29,7 +29,7 @@ base_container_subject(word, c) := sprintf("%s %s '%s'", [base_subject, word, ob
 
 base_shown(v) := sprintf("\"%s\"", [v]) if {
 	is_string(v)
-	regex.match(`^(?i:y|yes|n|no|true|false|on|off|null|~|[-+]?[0-9.].*)$`, v)
+	regex.match(`^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~|[-+]?[0-9.].*)$`, v)
 } else := sprintf("%v", [v])
 
 base_pod_non_root := v if {
@@ -42,9 +42,10 @@ base_own_non_root(c) := v if {
 	v != null
 }
 
-base_non_root_set(c) if base_own_non_root(c)
+# (`_ :=` because a value of false would fail the body.)
+base_non_root_set(c) if _ := base_own_non_root(c)
 
-base_non_root_set(_) if base_pod_non_root
+base_non_root_set(_) if _ := base_pod_non_root
 
 base_missing_everywhere if {
 	count(base_containers) > 0
