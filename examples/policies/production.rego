@@ -31,21 +31,13 @@ long_running if not input.kind in {"Job", "CronJob"}
 
 subject := sprintf("%s %s '%s'", [env_word, lower(input.kind), object.get(input, ["metadata", "name"], "<unnamed>")])
 
-# [word, container, regular]: every container, init and ephemeral ones too.
-containers contains ["init container", c, false] if {
+# [word, container, regular]: every container, init and ephemeral ones too. (An array
+# comprehension, not a set: a set would compare whole container objects.)
+containers := [[t[0], c, t[1]] |
 	has_pod
-	some c in pod_spec.initContainers
-}
-
-containers contains ["container", c, true] if {
-	has_pod
-	some c in pod_spec.containers
-}
-
-containers contains ["ephemeral container", c, false] if {
-	has_pod
-	some c in pod_spec.ephemeralContainers
-}
+	some list, t in {"initContainers": ["init container", false], "containers": ["container", true], "ephemeralContainers": ["ephemeral container", false]}
+	some c in object.get(pod_spec, list, [])
+]
 
 container_subject(word, c) := sprintf("%s %s '%s'", [subject, word, object.get(c, "name", "<unnamed>")])
 
