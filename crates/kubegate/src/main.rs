@@ -369,14 +369,15 @@ fn check(
     opts: &CheckOptions,
     policy: Option<&PolicyArgs>,
     config: Option<PathBuf>,
-) -> Result<Checked, Outcome> {
+) -> Result<Checked, Box<Outcome>> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let today = opts.today.unwrap_or_else(kubegate_engine::exemptions::local_today);
-    let config = load_config(config, &cwd).map_err(|errors| Outcome { errors, today, ..Outcome::default() })?;
+    let failed = |errors| Box::new(Outcome { errors, today, ..Outcome::default() });
+    let config = load_config(config, &cwd).map_err(failed)?;
     let mut opts = CheckOptions { today: Some(today), ..opts.clone() };
     if let Some(policy) = policy {
         // Without its policies the verdict would be a guess: their errors are the outcome.
-        load_policies(policy, &config, &mut opts).map_err(|errors| Outcome { errors, today, ..Outcome::default() })?;
+        load_policies(policy, &config, &mut opts).map_err(failed)?;
     }
     let inputs = inputs::collect(paths, &mut std::io::stdin().lock());
     let outcome = kubegate_engine::check_inputs(inputs.len(), |i| inputs[i].load().map(Cow::Owned), &config, &opts);
@@ -426,7 +427,7 @@ fn exemptions(
 ) -> u8 {
     let outcome = match check(&paths, &opts, None, config) {
         Ok(c) => c.outcome,
-        Err(outcome) => outcome,
+        Err(outcome) => *outcome,
     };
     let _ = match output {
         ListOutput::Table => kubegate_report::exemptions::table(&outcome, out),
