@@ -4,13 +4,17 @@
 //! minimums) and the questions cross-resource rules deferred. Once every input is read,
 //! the facts form the [`Index`] and the deferred questions are judged against it.
 //! Exemptions are read and judged with their resource (see [`crate::exemptions`]) and
-//! applied once every finding exists. Findings come out in a stable order: by input file,
-//! then line, then column; findings positioned in the config file come last.
+//! applied once every finding exists. Rego policies ([`crate::policy::Policies`]) are
+//! evaluated on each document while its tree is alive, and only their results are kept
+//! (with `--combine`, each document's converted input is kept and evaluated once at the
+//! end). Findings come out in a stable order: by input file, then line, then column;
+//! findings positioned in the config file come last, then those of a combined evaluation.
 
 use crate::config::Config;
 use crate::environment;
 use crate::exemptions::{self, Date, ExemptionRecord};
 use crate::finding::{Finding, InputError, Level, ResourceId};
+use crate::policy::{Kept, Policies, PolicyCounts, Verdict};
 use crate::pss;
 use crate::resources::selector::{Selector, SelectorIndex};
 use crate::resources::{self, NotAResource, Resource};
@@ -60,6 +64,11 @@ impl Source {
 
 #[derive(Clone, Debug, Default)]
 pub struct CheckOptions {
+    /// Rego policies (`-p`, or `policies:` in the config), evaluated on every resource.
+    pub policies: Option<Arc<dyn Policies>>,
+    /// Run the policies only, not the built-in rule pack (`-p` without `--builtin`, as
+    /// Conftest runs only the policies it is given).
+    pub policies_only: bool,
     /// `--env NAME`: every resource is bound for this environment.
     pub env: Option<String>,
     /// `--today DATE`: the date exemptions are judged on (default: the local date).
@@ -102,6 +111,8 @@ pub struct Outcome {
     pub exemptions: Vec<ExemptionRecord>,
     /// The date exemptions were judged on.
     pub today: Date,
+    /// Conftest's counts, when Rego policies ran.
+    pub policy: Option<PolicyCounts>,
 }
 
 impl Outcome {
@@ -305,6 +316,13 @@ struct FileResult {
     facts: Vec<Fact>,
     pending: Vec<Pending>,
     exemptions: Vec<ExemptionRecord>,
+    /// Rego: rules without results (Conftest's passed tests) and granted exceptions.
+    policy_passed: usize,
+    policy_exceptions: usize,
+    /// Rego errors, each with the document it happened on (`file:line`).
+    policy_errors: Vec<(InputError, String)>,
+    /// `--combine`: each resource's converted document.
+    kept: Vec<Kept>,
 }
 
 /// The state of checking one file: its identity and what it has yielded so far.
@@ -316,6 +334,8 @@ struct FileCheck<'c> {
     forced: Option<usize>,
     profile: Profile,
     plan: &'c Plan,
+    policies: Option<&'c dyn Policies>,
+    policies_only: bool,
     /// Documents of one file mostly share a namespace, hence a binding: reuse it.
     last_binding: Option<(Option<String>, environment::Binding)>,
     /// `# Source:` lines of a `helm template` stream, and the previous document's start.
@@ -368,7 +388,9 @@ impl FileCheck<'_> {
         out.facts.extend(Fact::of(&r));
         // Most resources carry no exemption and match no central one: no allocation then.
         let assessed = exemptions::for_resource(&r, &self.shown, self.config, self.plan.today);
-        if let Profile::Pss(level, version) = self.profile {
+        if self.policies_only {
+            // `-p` without `--builtin`: the policies alone, as in Conftest.
+        } else if let Profile::Pss(level, version) = self.profile {
             // Exactly the standard, nothing else.
             if let Some(pod) = &r.pod {
                 for check in pss::checks(level, version) {
@@ -419,9 +441,56 @@ impl FileCheck<'_> {
                 }
             }
         }
+        if let Some(policies) = self.policies {
+            if policies.combine() {
+                out.kept.push(policies.keep(root));
+            } else {
+                match policies.evaluate(root) {
+                    Ok(verdict) => {
+                        // A Rego result is about the whole document: it points at the
+                        // document's first key, the line where the document starts.
+                        let span = root.entries().first().map(|(k, _)| k.span).unwrap_or(root.span);
+                        let id = r.id();
+                        push_verdict(out, verdict, |rule, level, message, exemption| Finding {
+                            rule: rule.into(),
+                            level,
+                            environment: env.name.clone(),
+                            message,
+                            file: self.shown.clone(),
+                            line: span.start.line,
+                            column: span.start.col,
+                            end_line: span.end.line,
+                            end_column: span.end.col,
+                            resource: id.clone(),
+                            container: None,
+                            source: None,
+                            path: String::new(),
+                            exemption,
+                            file_index: self.fi as u32,
+                            resource_index: r.index as u32,
+                        });
+                    }
+                    Err(e) => out.policy_errors.push((e, format!("{}:{}", self.path, root.span.start.line))),
+                }
+            }
+        }
         for a in &assessed {
             out.exemptions.push(ExemptionRecord::new(a, Some((r.index as u32, r.id(), env.name.clone()))));
         }
+    }
+}
+
+/// Turns a policy verdict into findings (built by `finding(rule, level, message, exemption)`)
+/// and counts.
+fn push_verdict(
+    out: &mut FileResult,
+    verdict: Verdict,
+    finding: impl Fn(String, Level, String, Option<Arc<exemptions::Exemption>>) -> Finding,
+) {
+    out.policy_passed += verdict.passed;
+    out.policy_exceptions += verdict.exceptions;
+    for res in verdict.results {
+        out.findings.push(finding(res.rule, res.level, res.message, res.exception));
     }
 }
 
@@ -436,7 +505,7 @@ fn check_file(
     src: Result<Cow<'_, Source>, InputError>,
     config: &Config,
     forced: Option<usize>,
-    profile: Profile,
+    opts: &CheckOptions,
     plan: &Plan,
 ) -> FileResult {
     let failed = |e: InputError| FileResult { errors: vec![e], ..FileResult::default() };
@@ -458,8 +527,10 @@ fn check_file(
         shown: src.path.as_str().into(),
         config,
         forced,
-        profile,
+        profile: opts.profile,
         plan,
+        policies: opts.policies.as_deref(),
+        policies_only: opts.policies_only && opts.policies.is_some(),
         last_binding: None,
         helm: helm_sources(&src.text),
         previous_doc_line: 0,
@@ -492,6 +563,9 @@ fn check_file(
         }
     });
     let mut out = file.out;
+    if !out.kept.is_empty() {
+        out.kept.shrink_to_fit();
+    }
     if let Some(e) = error {
         out.errors.push(InputError::new(&src.path, e.pos.line, e.pos.col, format!("cannot parse YAML: {}", e.message)));
     } else if !any_document {
@@ -539,7 +613,7 @@ pub fn check_inputs<'s>(
         today,
     };
     let results: Vec<FileResult> =
-        (0..count).into_par_iter().map(|fi| check_file(fi, load(fi), config, forced, opts.profile, &plan)).collect();
+        (0..count).into_par_iter().map(|fi| check_file(fi, load(fi), config, forced, opts, &plan)).collect();
 
     // Merge, turning file-local resource indices into run-wide ones; sized exactly, so
     // the merge does not double the findings' memory.
@@ -548,7 +622,23 @@ pub fn check_inputs<'s>(
     outcome.resources.reserve_exact(total(|r| r.resources.len()));
     let mut facts = Vec::with_capacity(total(|r| r.facts.len()));
     let mut pending = Vec::with_capacity(total(|r| r.pending.len()));
+    let (mut policy_passed, mut policy_exceptions) = (0, 0);
+    let mut policy_errors: Vec<(InputError, Vec<String>)> = Vec::new();
+    let mut kept: Vec<(String, Vec<Kept>)> = Vec::new();
     for mut r in results {
+        policy_passed += r.policy_passed;
+        policy_exceptions += r.policy_exceptions;
+        // One broken policy fails on every document: report it once, saying where.
+        for (e, doc) in r.policy_errors {
+            match policy_errors.iter_mut().find(|(seen, _)| *seen == e) {
+                Some((_, docs)) => docs.push(doc),
+                None => policy_errors.push((e, vec![doc])),
+            }
+        }
+        if !r.kept.is_empty() {
+            let path = r.resources.first().map(|i| i.file.to_string()).unwrap_or_default();
+            kept.push((path, std::mem::take(&mut r.kept)));
+        }
         let offset = outcome.resources.len();
         outcome.findings.extend(r.findings.into_iter().map(|mut f| {
             f.resource_index += offset as u32;
@@ -607,7 +697,65 @@ pub fn check_inputs<'s>(
             f.source = r.source.clone();
         }
     }
+    if let Some(policies) = opts.policies.as_deref().filter(|p| p.combine()) {
+        // Conftest names the combined input's results `Combined`.
+        let mut combined = FileResult::default();
+        match policies.evaluate_combined(kept) {
+            Ok(verdict) => {
+                let environment: Arc<str> = forced.map(|i| config.environments[i].env.name.clone()).unwrap_or_default();
+                let file: Arc<str> = "Combined".into();
+                let resource = Arc::new(ResourceId::default());
+                push_verdict(&mut combined, verdict, |rule, level, message, exemption| Finding {
+                    rule: rule.into(),
+                    level,
+                    environment: environment.clone(),
+                    message,
+                    file: file.clone(),
+                    line: 0,
+                    column: 0,
+                    end_line: 0,
+                    end_column: 0,
+                    resource: resource.clone(),
+                    container: None,
+                    source: None,
+                    path: String::new(),
+                    exemption,
+                    file_index: u32::MAX,
+                    resource_index: u32::MAX,
+                });
+            }
+            Err(e) => policy_errors.push((e, vec!["the combined input".into()])),
+        }
+        policy_passed += combined.policy_passed;
+        policy_exceptions += combined.policy_exceptions;
+        outcome.findings.append(&mut combined.findings);
+    }
+    for (mut e, docs) in policy_errors {
+        e.message = match docs.len() {
+            1 => format!("{} (evaluating {})", e.message, docs[0]),
+            n => format!("{} (evaluating {} and {} more documents)", e.message, docs[0], n - 1),
+        };
+        outcome.errors.push(e);
+    }
     exemptions::apply(&mut outcome.findings, &outcome.exemptions);
+    if opts.policies.is_some() {
+        // Conftest's counts. A Rego result exempted by kubegate's annotations is counted
+        // as an exception, like one excepted by an `exception` rule (which the policy
+        // counted already): either way it does not fail the run.
+        let rego = outcome.findings.iter().filter(|f| exemptions::is_rego_id(&f.rule));
+        let (mut counts, mut exempted) = (PolicyCounts { passed: policy_passed, ..PolicyCounts::default() }, 0);
+        for f in rego {
+            match (&f.exemption, f.level) {
+                (Some(e), _) if e.source == exemptions::Origin::Rego => {}
+                (Some(_), _) => exempted += 1,
+                (None, Level::Deny) => counts.failures += 1,
+                (None, _) => counts.warnings += 1,
+            }
+        }
+        counts.exceptions = policy_exceptions + exempted;
+        counts.tests = counts.passed + counts.warnings + counts.failures + counts.exceptions;
+        outcome.policy = Some(counts);
+    }
     // A central exemption that matched nothing is still listed, judged without an environment.
     let matched: std::collections::HashSet<usize> = outcome.exemptions.iter().filter_map(|e| e.central).collect();
     for (i, c) in config.exemptions.central.iter().enumerate().filter(|(i, _)| !matched.contains(i)) {

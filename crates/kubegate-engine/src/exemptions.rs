@@ -91,6 +91,9 @@ pub enum Origin {
     Annotations,
     /// `exemptions.central` in the config file.
     Config,
+    /// A Conftest `exception` rule of a Rego policy (its result is excepted, not exempted
+    /// for a while: no expiry, no issue).
+    Rego,
 }
 
 /// What an exemption amounts to today.
@@ -126,17 +129,19 @@ impl State {
 }
 
 /// The exemption a covered finding carries (`findings[].exemption` in the JSON output).
+/// `expires`, `issue` and `days_left` are `None` only for [`Origin::Rego`] exceptions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Exemption {
     pub reason: String,
-    pub expires: String,
-    pub issue: String,
+    pub expires: Option<String>,
+    pub issue: Option<String>,
     /// Days from today to `expires`; 0 on the last day.
-    pub days_left: i64,
+    pub days_left: Option<i64>,
     /// `active` or `expiring`.
     pub state: State,
     pub source: Origin,
-    /// Where the exemption is written: the manifest, or the config file.
+    /// Where the exemption is written: the manifest, the config file, or the policy
+    /// holding the `exception` rule.
     pub file: Arc<str>,
     pub line: u32,
 }
@@ -212,6 +217,7 @@ impl Declared {
         match self.origin {
             Origin::Annotations => "exemption",
             Origin::Config => "central exemption",
+            Origin::Rego => "exception",
         }
     }
 
@@ -392,9 +398,9 @@ impl ExemptionRecord {
         let grant = a.state.exempts().then(|| {
             Arc::new(Exemption {
                 reason: text(&d.reason).unwrap_or_default(),
-                expires: text(&d.expires).unwrap_or_default(),
-                issue: text(&d.issue).unwrap_or_default(),
-                days_left: a.days_left.unwrap_or_default(),
+                expires: Some(text(&d.expires).unwrap_or_default()),
+                issue: Some(text(&d.issue).unwrap_or_default()),
+                days_left: Some(a.days_left.unwrap_or_default()),
                 state: a.state,
                 source: d.origin,
                 file: d.file.clone(),
@@ -545,9 +551,9 @@ mod tests {
         let grant = state.exempts().then(|| {
             Arc::new(Exemption {
                 reason: "r".into(),
-                expires: "2026-12-15".into(),
-                issue: "https://x/1".into(),
-                days_left: 30,
+                expires: Some("2026-12-15".into()),
+                issue: Some("https://x/1".into()),
+                days_left: Some(30),
                 state,
                 source: Origin::Annotations,
                 file: "m.yaml".into(),
@@ -580,7 +586,7 @@ mod tests {
         let mut findings =
             vec![finding("main.deny_replicas", 0), finding("main.deny_other", 0), finding("main.deny_replicas", 1)];
         apply(&mut findings, &[record("main.deny_replicas", 0, State::Active)]);
-        assert_eq!(findings[0].exemption.as_ref().map(|e| e.issue.as_str()), Some("https://x/1"));
+        assert_eq!(findings[0].exemption.as_ref().and_then(|e| e.issue.as_deref()), Some("https://x/1"));
         assert!(findings[1].exemption.is_none(), "another rule of the same resource");
         assert!(findings[2].exemption.is_none(), "the same rule on another resource");
     }

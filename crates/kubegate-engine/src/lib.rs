@@ -10,6 +10,7 @@
 //!   and says why;
 //! - [`rules`] is the registry of built-in rules, one file per rule;
 //! - [`evaluate`] runs the rules over the bundle and returns findings in a stable order;
+//! - [`policy`] is the seam to the Rego stage: policies evaluated per document;
 //! - [`exemptions`] reads exemptions (annotations and central ones), judges them against
 //!   the governance and today's date, and marks the findings they cover.
 
@@ -18,6 +19,7 @@ pub mod environment;
 pub mod evaluate;
 pub mod exemptions;
 pub mod finding;
+pub mod policy;
 pub mod pss;
 pub mod resources;
 pub mod rules;
@@ -27,3 +29,4 @@ pub use config::Config;
 pub use evaluate::{CheckOptions, Outcome, Profile, Source, check, check_inputs};
 pub use exemptions::{Date, Exemption, ExemptionRecord};
 pub use finding::{Finding, InputError, Level, ResourceId};
+pub use policy::{Policies, PolicyCounts};

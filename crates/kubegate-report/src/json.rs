@@ -2,7 +2,7 @@
 //! straight to the output: no intermediate JSON tree.
 
 use kubegate_engine::evaluate::ResourceInfo;
-use kubegate_engine::{Finding, InputError, Level, Outcome};
+use kubegate_engine::{Finding, InputError, Level, Outcome, PolicyCounts};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -16,6 +16,8 @@ struct Summary<'a> {
     warnings: usize,
     exempted: usize,
     errors: usize,
+    /// Conftest's counts when Rego policies ran, else `null`.
+    rego: Option<PolicyCounts>,
 }
 
 #[derive(Serialize)]
@@ -42,6 +44,7 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             warnings: outcome.count(Level::Warn),
             exempted: outcome.findings.iter().filter(|f| f.exemption.is_some()).count(),
             errors: outcome.errors.len(),
+            rego: outcome.policy,
         },
         findings: &outcome.findings,
         errors: &outcome.errors,

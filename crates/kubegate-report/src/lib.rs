@@ -25,18 +25,47 @@ use std::collections::BTreeMap;
 
 /// What an exempted finding says about its exemption:
 /// `exempted until 2026-12-15 (30 days left; it would deny): <reason> (<issue>)`, naming
-/// the config file and line for a central exemption.
+/// the config file and line for a central exemption; for a Rego `exception` rule,
+/// `excepted by policies/p.rego:12 (it would deny): <reason>`.
 pub fn exempted_note(level: Level, e: &Exemption) -> String {
     let left = match e.days_left {
-        0 => "expires today".to_string(),
-        1 => "1 day left".to_string(),
-        n => format!("{n} days left"),
+        Some(0) => "expires today".to_string(),
+        Some(1) => "1 day left".to_string(),
+        Some(n) => format!("{n} days left"),
+        None => String::new(),
     };
     let by = match e.source {
         Origin::Annotations => String::new(),
         Origin::Config => format!(" by {}:{}", e.file, e.line),
+        Origin::Rego => {
+            return format!("excepted by {}:{} (it would {}): {}", e.file, e.line, level.as_str(), e.reason);
+        }
     };
-    format!("exempted{by} until {} ({left}; it would {}): {} ({})", e.expires, level.as_str(), e.reason, e.issue)
+    format!(
+        "exempted{by} until {} ({left}; it would {}): {} ({})",
+        e.expires.as_deref().unwrap_or(""),
+        level.as_str(),
+        e.reason,
+        e.issue.as_deref().unwrap_or("")
+    )
+}
+
+/// The word for an exempted finding: `exception` when a Rego `exception` rule excepts
+/// it (Conftest's word), else `exempted`.
+pub fn exempted_word(e: &Exemption) -> &'static str {
+    match e.source {
+        Origin::Rego => "exception",
+        _ => "exempted",
+    }
+}
+
+/// The summary lines of a run: kubegate's, then, when Rego policies ran, Conftest's
+/// (`N tests, N passed, N warnings, N failures, N exceptions`).
+pub fn summary_lines(outcome: &Outcome) -> String {
+    match &outcome.policy {
+        Some(p) => format!("{}\n{}", summary_line(outcome), p.line()),
+        None => summary_line(outcome),
+    }
 }
 
 /// `3 files, 12 resources (prod 8, staging 4): 5 denials, 3 warnings, 0 errors`, with

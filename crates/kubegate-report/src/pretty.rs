@@ -87,7 +87,7 @@ pub fn render(
         switch_to(&mut current, &f.file);
         let lines = current.1.as_ref();
         let level = match (&f.exemption, f.level) {
-            (Some(_), _) => ALevel::NOTE.with_name(Some("exempted")),
+            (Some(e), _) => ALevel::NOTE.with_name(Some(super::exempted_word(e))),
             (None, Level::Deny) => ALevel::ERROR,
             (None, _) => ALevel::WARNING,
         };
@@ -110,5 +110,5 @@ pub fn render(
         }
         writeln!(out, "{}\n", renderer.render(&[group]))?;
     }
-    writeln!(out, "{}", super::summary_line(outcome))
+    writeln!(out, "{}", super::summary_lines(outcome))
 }

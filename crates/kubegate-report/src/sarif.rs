@@ -99,10 +99,18 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
                 },
             });
             if let Some(e) = &f.exemption {
+                let mut justification = e.reason.clone();
+                let details: Vec<String> =
+                    e.issue.iter().cloned().chain(e.expires.as_ref().map(|d| format!("until {d}"))).collect();
+                if !details.is_empty() {
+                    justification.push_str(&format!(" ({})", details.join("; ")));
+                }
                 r["suppressions"] = json!([{
-                    "kind": if e.source == Origin::Config { "external" } else { "inSource" },
+                    // Annotations sit in the manifest; central exemptions and Rego
+                    // `exception` rules live elsewhere.
+                    "kind": if e.source == Origin::Annotations { "inSource" } else { "external" },
                     "status": "accepted",
-                    "justification": format!("{} ({}; until {})", e.reason, e.issue, e.expires),
+                    "justification": justification,
                 }]);
             }
             r

@@ -19,7 +19,7 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
     }
     for f in &outcome.findings {
         let result = match (f.level, &f.exemption) {
-            (_, Some(_)) => "exempted",
+            (_, Some(e)) => super::exempted_word(e),
             (Level::Deny, None) => "failure",
             _ => "warning",
         };
@@ -37,7 +37,7 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
     if !(outcome.findings.is_empty() && outcome.errors.is_empty()) {
         writeln!(out, "{t}")?;
     }
-    writeln!(out, "{}", super::summary_line(outcome))
+    writeln!(out, "{}", super::summary_lines(outcome))
 }
 
 fn location(file: &str, line: u32, col: u32) -> String {

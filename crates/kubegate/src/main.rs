@@ -75,6 +75,56 @@ fn parse_today(s: &str) -> Result<Date, String> {
     kubegate_engine::exemptions::parse_date(s).ok_or_else(|| format!("`{s}` is not a real date written YYYY-MM-DD"))
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RegoVersion {
+    V0,
+    V1,
+}
+
+/// `-p`, `-d` and the Conftest flags that say how Rego policies are evaluated.
+#[derive(clap::Args, Clone)]
+struct RegoArgs {
+    /// Rego policy file or directory (searched for .rego), repeatable; only these policies
+    /// run, as in Conftest, unless --builtin is given too
+    #[arg(short = 'p', long = "policy", value_name = "PATH")]
+    policies: Vec<PathBuf>,
+    /// Data file or directory (YAML, JSON) merged into `data`, repeatable
+    #[arg(short = 'd', long = "data", value_name = "PATH")]
+    data: Vec<PathBuf>,
+    /// Package whose rules run (default main), repeatable
+    #[arg(short = 'n', long = "namespace", value_name = "NS", conflicts_with = "all_namespaces")]
+    namespaces: Vec<String>,
+    /// Run the rules of every package
+    #[arg(long)]
+    all_namespaces: bool,
+    /// Rego syntax of the policies
+    #[arg(long, value_enum, value_name = "VERSION", default_value = "v1")]
+    rego_version: RegoVersion,
+    /// How long one document's evaluation may take, in seconds, before it is stopped as a
+    /// runaway policy
+    #[arg(long, value_name = "SECONDS", default_value = "5")]
+    rego_timeout: f64,
+}
+
+impl RegoArgs {
+    fn options(&self, policies: Vec<PathBuf>, combine: bool) -> kubegate_rego::Options {
+        kubegate_rego::Options {
+            policies,
+            data: self.data.clone(),
+            namespaces: if self.all_namespaces {
+                kubegate_rego::Namespaces::All
+            } else if self.namespaces.is_empty() {
+                kubegate_rego::Namespaces::Main
+            } else {
+                kubegate_rego::Namespaces::Named(self.namespaces.clone())
+            },
+            rego_v0: self.rego_version == RegoVersion::V0,
+            combine,
+            time_limit: std::time::Duration::from_secs_f64(self.rego_timeout.clamp(0.001, 86_400.0)),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check manifests (files, directories, `-` for stdin) against the policy
@@ -110,6 +160,27 @@ enum Command {
         /// binary (default: kustomize, else kubectl, from PATH)
         #[arg(long, value_name = "BIN")]
         kustomize_bin: Option<PathBuf>,
+        #[command(flatten)]
+        rego: RegoArgs,
+        /// With -p: run the built-in rule pack too
+        #[arg(long)]
+        builtin: bool,
+        /// Evaluate the policies once, against every document together
+        /// (`[{"path", "contents"}]`, as Conftest's --combine)
+        #[arg(long)]
+        combine: bool,
+    },
+    /// Run the policies' unit tests (`test_` rules, e.g. in `_test.rego` files)
+    Verify {
+        #[command(flatten)]
+        rego: RegoArgs,
+        /// Config file (default: kubegate.yaml in the working directory or above), for its
+        /// `policies` when no -p is given
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Never colour the output (verify never colours; accepted for Conftest's sake)
+        #[arg(long)]
+        no_color: bool,
     },
     /// List every exemption (annotations and central ones) with its state and days left;
     /// exit 1 when any is expired or invalid
@@ -159,14 +230,18 @@ fn main() -> ExitCode {
             profile: p,
             pss_version,
             kustomize_bin,
+            rego,
+            builtin,
+            combine,
         } => {
             let color = !no_color
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::io::stdout().is_terminal();
             match profile(p, pss_version.as_deref()) {
                 Ok(profile) => {
-                    let opts = CheckOptions { env, today, profile };
-                    test(&mut out, Run { paths, opts, config, kustomize_bin }, output, fail_on_warn, color)
+                    let opts = CheckOptions { env, today, profile, ..CheckOptions::default() };
+                    let policy = Some(PolicyArgs { rego, builtin, combine });
+                    test(&mut out, Run { paths, opts, config, kustomize_bin, policy }, output, fail_on_warn, color)
                 }
                 Err(message) => {
                     let errors = vec![InputError::new("--pss-version", 0, 0, message)];
@@ -178,6 +253,7 @@ fn main() -> ExitCode {
         Command::Exemptions { paths, env, output, config, today } => {
             exemptions(&mut out, paths, CheckOptions { env, today, ..CheckOptions::default() }, output, config)
         }
+        Command::Verify { rego, config, no_color: _ } => verify(&mut out, &rego, config),
         Command::Rules { output } => {
             let listing = match output {
                 Output::Json => kubegate_report::docs::rules_json(),
@@ -227,6 +303,73 @@ fn load_config(explicit: Option<PathBuf>, cwd: &std::path::Path) -> Result<Confi
     let text = std::fs::read_to_string(&path)
         .map_err(|e| vec![InputError::new(path.display().to_string(), 0, 0, format!("cannot read config: {e}"))])?;
     Config::parse(&text, &path, Some(cwd.to_path_buf()))
+}
+
+/// The policy flags of `kubegate test`.
+struct PolicyArgs {
+    rego: RegoArgs,
+    builtin: bool,
+    combine: bool,
+}
+
+/// The policies a run loads: `-p`, else the config's `policies` (none: the built-in pack
+/// alone). With `-p`, only the policies run unless `--builtin` is given; the config's
+/// policies run beside the built-in pack.
+fn load_policies(args: &PolicyArgs, config: &Config, opts: &mut CheckOptions) -> Result<(), Vec<InputError>> {
+    let (paths, only) = if args.rego.policies.is_empty() {
+        (config.policies.clone(), false)
+    } else {
+        (args.rego.policies.clone(), !args.builtin)
+    };
+    if paths.is_empty() {
+        return Ok(());
+    }
+    let policies = kubegate_rego::load(&args.rego.options(paths, args.combine))?;
+    opts.policies = Some(std::sync::Arc::new(policies));
+    opts.policies_only = only;
+    Ok(())
+}
+
+/// `kubegate verify`: 2 when a policy cannot be read; else 1 when a test fails; else 0.
+fn verify(out: &mut dyn Write, rego: &RegoArgs, config: Option<PathBuf>) -> u8 {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let policies = if rego.policies.is_empty() {
+        match load_config(config, &cwd) {
+            Ok(c) => c.policies,
+            Err(errors) => return print_errors(out, &errors),
+        }
+    } else {
+        rego.policies.clone()
+    };
+    if policies.is_empty() {
+        let e = InputError::new("-p", 0, 0, "no policies: name them with -p/--policy (or `policies` in kubegate.yaml)");
+        return print_errors(out, &[e]);
+    }
+    match kubegate_rego::verify::verify(&rego.options(policies, false)) {
+        Ok(tests) => {
+            let failed: Vec<_> = tests.iter().filter(|t| t.failure.is_some()).collect();
+            for t in &failed {
+                let _ =
+                    writeln!(out, "FAIL - {}:{} - {}: {}", t.file, t.line, t.name, t.failure.as_deref().unwrap_or(""));
+            }
+            let counts = kubegate_engine::PolicyCounts {
+                tests: tests.len(),
+                passed: tests.len() - failed.len(),
+                failures: failed.len(),
+                ..Default::default()
+            };
+            let _ = writeln!(out, "{}{}", if failed.is_empty() { "" } else { "\n" }, counts.line());
+            u8::from(!failed.is_empty())
+        }
+        Err(errors) => print_errors(out, &errors),
+    }
+}
+
+fn print_errors(out: &mut dyn Write, errors: &[InputError]) -> u8 {
+    for e in errors {
+        let _ = writeln!(out, "error: {e}");
+    }
+    2
 }
 
 /// What a check leaves for rendering: the config, the inputs (to quote them) and the outcome.
@@ -279,21 +422,29 @@ impl Progress {
     }
 }
 
-/// What a check needs: the inputs, the options, the config file and the kustomize binary.
+/// What a check needs: the inputs, the options, the config file, the kustomize binary
+/// and the Rego policies.
 struct Run {
     paths: Vec<String>,
     opts: CheckOptions,
     config: Option<PathBuf>,
     kustomize_bin: Option<PathBuf>,
+    policy: Option<PolicyArgs>,
 }
 
-fn check(run: Run) -> Result<Checked, Outcome> {
-    let Run { paths, opts, config, kustomize_bin } = run;
+/// Reads the config (and policies) and checks the inputs; without a readable config or
+/// policies the verdict would be a guess, so their errors are the whole outcome (`Err`).
+fn check(run: Run) -> Result<Checked, Box<Outcome>> {
+    let Run { paths, opts, config, kustomize_bin, policy } = run;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let today = opts.today.unwrap_or_else(kubegate_engine::exemptions::local_today);
-    let config = load_config(config, &cwd).map_err(|errors| Outcome { errors, today, ..Outcome::default() })?;
+    let failed = |errors| Box::new(Outcome { errors, today, ..Outcome::default() });
+    let config = load_config(config, &cwd).map_err(failed)?;
+    let mut opts = CheckOptions { today: Some(today), ..opts.clone() };
+    if let Some(policy) = &policy {
+        load_policies(policy, &config, &mut opts).map_err(failed)?;
+    }
     let inputs = inputs::collect(&paths, &mut std::io::stdin().lock(), kustomize_bin.as_deref());
-    let opts = CheckOptions { today: Some(today), ..opts.clone() };
     let progress = Progress::start(inputs.len());
     let mut outcome = kubegate_engine::check_inputs(
         inputs.len(),
@@ -355,9 +506,9 @@ fn exemptions(
     output: ListOutput,
     config: Option<PathBuf>,
 ) -> u8 {
-    let outcome = match check(Run { paths, opts, config, kustomize_bin: None }) {
+    let outcome = match check(Run { paths, opts, config, kustomize_bin: None, policy: None }) {
         Ok(c) => c.outcome,
-        Err(outcome) => outcome,
+        Err(outcome) => *outcome,
     };
     let _ = match output {
         ListOutput::Table => kubegate_report::exemptions::table(&outcome, out),

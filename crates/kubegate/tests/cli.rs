@@ -119,7 +119,7 @@ fn json_output_follows_the_contract() {
     assert_eq!(f["exemption"], Value::Null);
     assert_eq!(
         v["summary"],
-        serde_json::json!({"files": 1, "resources": 1, "environments": {"prod": 1}, "denials": 7, "warnings": 4, "exempted": 0, "errors": 0})
+        serde_json::json!({"files": 1, "resources": 1, "environments": {"prod": 1}, "denials": 7, "warnings": 4, "exempted": 0, "errors": 0, "rego": null})
     );
     assert_eq!(v["resources"][0]["environment_reason"], "path segment `prod` in examples/broken/prod/deployment.yaml");
 }

@@ -86,6 +86,9 @@ pub struct Config {
     pub trusted_registries: Vec<String>,
     /// `exemptions:` — exemption governance and central exemptions.
     pub exemptions: governance::Governance,
+    /// `policies:` — Rego policy files or directories that run beside the built-in pack
+    /// (when no `-p` is given), relative to the working directory where they lie below it.
+    pub policies: Vec<PathBuf>,
 }
 
 impl Default for Config {
@@ -107,6 +110,7 @@ impl Default for Config {
             rules: HashMap::new(),
             trusted_registries: Vec::new(),
             exemptions: governance::Governance::default(),
+            policies: Vec::new(),
         }
     }
 }
@@ -273,6 +277,17 @@ impl Config {
             }
         }
         config.trusted_registries = strings(root.get("trusted_registries"));
+        // Policy paths are relative to the config file's folder.
+        config.policies = strings(root.get("policies"))
+            .into_iter()
+            .map(|p| {
+                let abs = lexical_normalize(&config.base_dir.clone().unwrap_or_default().join(p));
+                match &cwd {
+                    Some(cwd) => abs.strip_prefix(lexical_normalize(cwd)).map(Path::to_path_buf).unwrap_or(abs),
+                    None => abs,
+                }
+            })
+            .collect();
         if let Some(n) = root.get("default_environment").and_then(|n| n.as_str()) {
             match config.env_index(n) {
                 Some(i) => config.default_environment = Some(i),
@@ -394,6 +409,11 @@ pub fn schema_shape() -> Shape {
             Field::new(
                 "trusted_registries",
                 "Image prefixes the trusted-registry rule accepts (`ghcr.io/org/`, `registry.example.com`); the rule is off while the list is empty.",
+                Shape::strings(),
+            ),
+            Field::new(
+                "policies",
+                "Rego policy files or directories (Conftest-compatible), relative to the config file's folder; they run beside the built-in rule pack when `kubegate test` is given no `-p`.",
                 Shape::strings(),
             ),
             governance::shape(),

@@ -1,0 +1,202 @@
+//! The Rego stage of the pipeline (DESIGN.md §3): Conftest-compatible policies evaluated
+//! with regorus, one document at a time, on whichever thread checks the document's file.
+//!
+//! - [`load`] reads the `.rego` files (`-p`, files or directories) and the data files
+//!   (`-d`), finds the Conftest rules of the selected namespaces (`deny`, `violation`,
+//!   `warn` and their `_suffix` variants, and `exception`), and compiles them once into a
+//!   [`regorus::CompiledPolicy`] that every thread shares (it is an `Arc` inside).
+//! - [`Policies`] implements the engine's [`kubegate_engine::policy::Policies`]: each
+//!   document's tree is converted to the Rego `input` ([`convert`]) while it is alive and
+//!   evaluated once; Conftest's semantics turn the values of the rules into results,
+//!   passed tests and exceptions (see [`conftest`]).
+//! - [`verify()`](verify::verify) runs the `test_` rules (`kubegate verify`).
+//!
+//! Policies are sandboxed: regorus is built without `http` (no `http.send`), and no
+//! builtin reads files or the environment. Every evaluation is bounded: regorus' execution
+//! timer stops a runaway policy, and `numbers.range`/`numbers.range_step` are replaced by
+//! bounded versions, since a builtin call is not interrupted by the timer (ADR 9).
+
+pub mod conftest;
+mod convert;
+mod load;
+pub mod verify;
+
+pub use convert::convert;
+pub use load::{Namespaces, Options, load};
+
+use kubegate_engine::policy::{Kept, Verdict};
+use kubegate_engine::{InputError, policy};
+use kubegate_yaml::Node;
+use regorus::{CompiledPolicy, Value};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The rule every evaluation asks for: the generated module collects the values of every
+/// Conftest rule of the selected namespaces as `[namespace, rule, value]` triples, so one
+/// evaluation per document computes them all (helper rules once, not once per rule).
+const ENTRYPOINT: &str = "data.kubegate__conftest.results";
+
+/// A Conftest rule found in the policies.
+#[derive(Clone, Debug)]
+pub struct RuleInfo {
+    /// `deny_replicas`
+    pub name: String,
+    /// `deny`/`violation` rules fail; `warn` rules warn.
+    pub failure: bool,
+    /// How many definitions (bodies) the rule has: Conftest counts a passed test for each
+    /// definition that produced no result.
+    pub definitions: usize,
+    /// The policy file and line of its first definition.
+    pub file: Arc<str>,
+    pub line: u32,
+}
+
+/// A namespace (package) whose rules run.
+#[derive(Clone, Debug)]
+pub struct Namespace {
+    /// `main`, `kubernetes.admission`
+    pub name: String,
+    pub rules: Vec<RuleInfo>,
+    /// Where its `exception` rule is defined, when it has one.
+    pub exception: Option<(Arc<str>, u32)>,
+}
+
+/// Policies loaded, compiled once, shared by every thread.
+pub struct Policies {
+    compiled: Option<CompiledPolicy>,
+    namespaces: Vec<Namespace>,
+    combine: bool,
+    time_limit: Duration,
+    /// The policy files loaded (for messages).
+    files: Vec<String>,
+    /// An engine ready to compile one rule at a time: only used to find which rule ran
+    /// away after an evaluation hit the time limit.
+    diagnose: Mutex<regorus::Engine>,
+}
+
+impl std::fmt::Debug for Policies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policies").field("namespaces", &self.namespaces).field("files", &self.files).finish()
+    }
+}
+
+impl Policies {
+    /// The namespaces whose rules run, with their rules.
+    pub fn namespaces(&self) -> &[Namespace] {
+        &self.namespaces
+    }
+
+    /// Evaluates one input value (a document, or the combined array).
+    pub fn evaluate_value(&self, input: Value) -> Result<Verdict, InputError> {
+        let Some(compiled) = &self.compiled else {
+            return Ok(Verdict::default());
+        };
+        match compiled.eval_with_input(input.clone()) {
+            Ok(v) => conftest::verdict(&self.namespaces, &v),
+            Err(e) if is_time_limit(&e) => Err(self.runaway(input)),
+            Err(e) => Err(error(&e, &self.files)),
+        }
+    }
+
+    /// After an evaluation hit the time limit: evaluates the rules one by one to name the
+    /// one that runs away (each under the same limit, so this ends too).
+    fn runaway(&self, input: Value) -> InputError {
+        let limit = self.time_limit;
+        let mut engine = match self.diagnose.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        for ns in &self.namespaces {
+            for rule in &ns.rules {
+                let path = format!("data.{}.{}", ns.name, rule.name);
+                let Ok(one) = engine.compile_with_entrypoint(&path.as_str().into()) else { continue };
+                if let Err(e) = one.eval_with_input(input.clone())
+                    && is_time_limit(&e)
+                {
+                    return InputError::new(
+                        &*rule.file,
+                        rule.line,
+                        1,
+                        format!(
+                            "rule {}.{} did not finish within {} (a runaway policy: an unbounded iteration?)",
+                            ns.name,
+                            rule.name,
+                            seconds(limit)
+                        ),
+                    );
+                }
+            }
+        }
+        InputError::new(
+            self.files.join(", "),
+            0,
+            0,
+            format!("policy evaluation did not finish within {} (a runaway policy)", seconds(limit)),
+        )
+    }
+}
+
+fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 { format!("{s:.0}s") } else { format!("{s}s") }
+}
+
+fn is_time_limit(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<regorus::LimitError>().is_some())
+        || format!("{e:#}").contains("exceeded time limit")
+}
+
+/// A regorus error as an input error at the policy's file, line and column: regorus
+/// writes `--> file:line:col`, the source line, and `error: message`.
+pub(crate) fn error(e: &anyhow::Error, files: &[String]) -> InputError {
+    let text = format!("{e:#}");
+    if let Some(at) = text.rfind("--> ") {
+        let loc = text[at + 4..].lines().next().unwrap_or("");
+        let mut parts = loc.rsplitn(3, ':');
+        let (col, line, file) = (parts.next(), parts.next(), parts.next());
+        if let (Some(col), Some(line), Some(file)) = (col, line, file)
+            && let (Ok(line), Ok(col)) = (line.parse::<u32>(), col.parse::<u32>())
+        {
+            let message = text[at..]
+                .lines()
+                .rev()
+                .find_map(|l| l.strip_prefix("error: "))
+                .map(str::to_string)
+                .unwrap_or_else(|| text.trim().to_string());
+            let before = text[..at].trim().trim_end_matches(':').trim();
+            let message = if before.is_empty() { message } else { format!("{before}: {message}") };
+            return InputError::new(file, line, col, message);
+        }
+    }
+    InputError::new(files.join(", "), 0, 0, text.trim().to_string())
+}
+
+impl policy::Policies for Policies {
+    fn combine(&self) -> bool {
+        self.combine
+    }
+
+    fn evaluate(&self, doc: &Node<'_>) -> Result<Verdict, InputError> {
+        self.evaluate_value(convert(doc))
+    }
+
+    fn keep(&self, doc: &Node<'_>) -> Kept {
+        Box::new(convert(doc))
+    }
+
+    /// Conftest's combined input: `[{"path": file, "contents": document}]`, the contents
+    /// being the array of the file's documents when it holds more than one.
+    fn evaluate_combined(&self, files: Vec<(String, Vec<Kept>)>) -> Result<Verdict, InputError> {
+        let mut combined = Vec::with_capacity(files.len());
+        for (path, docs) in files {
+            let mut docs: Vec<Value> =
+                docs.into_iter().filter_map(|d| d.downcast::<Value>().ok()).map(|d| *d).collect();
+            let contents = if docs.len() == 1 { docs.pop().unwrap_or(Value::Null) } else { Value::from(docs) };
+            let mut entry = std::collections::BTreeMap::new();
+            entry.insert(Value::from("path"), Value::from(path));
+            entry.insert(Value::from("contents"), contents);
+            combined.push(Value::from(entry));
+        }
+        self.evaluate_value(Value::from(combined))
+    }
+}

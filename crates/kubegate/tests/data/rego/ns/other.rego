@@ -1,0 +1,3 @@
+package other
+
+deny contains "other says no" if input.kind == "Deployment"

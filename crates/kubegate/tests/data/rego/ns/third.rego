@@ -1,0 +1,3 @@
+package kubernetes.third
+
+warn contains "third warns" if input.kind == "Service"

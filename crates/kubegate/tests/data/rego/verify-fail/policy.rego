@@ -1,0 +1,3 @@
+package main
+
+deny contains "one replica" if input.spec.replicas < 2

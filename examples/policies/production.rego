@@ -1,0 +1,303 @@
+# Production security policies (seed 000, "Production Security Policies"), for Conftest
+# and kubegate alike: the seed's CI runs
+#
+#   conftest test k8s/overlays/prod -p policies/production.rego --output table
+#
+# and `kubegate test examples/k8s/prod -p examples/policies/production.rego --output table`
+# runs it the same way. Every rule mirrors the built-in rule named after it (`deny_image_digest`
+# is `image-digest`) at its production level, with the same message, so moving from this
+# file to the built-in pack changes nothing a reviewer reads. What a policy evaluated one
+# document at a time cannot see: an HPA that satisfies `replicas`, and PodDisruptionBudgets
+# (the built-in `replicas` and `pod-disruption-budget` look across documents).
+package main
+
+# The word messages start with (the built-in pack says the environment it bound).
+env_word := "Production"
+
+# Where each workload kind keeps its pod spec.
+pod_spec := input.spec if input.kind == "Pod"
+
+pod_spec := input.template.spec if input.kind == "PodTemplate"
+
+pod_spec := input.spec.template.spec if input.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
+
+pod_spec := input.spec.jobTemplate.spec.template.spec if input.kind == "CronJob"
+
+has_pod if is_object(pod_spec)
+
+windows if pod_spec.os.name == "windows"
+
+long_running if not input.kind in {"Job", "CronJob"}
+
+subject := sprintf("%s %s '%s'", [env_word, lower(input.kind), object.get(input, ["metadata", "name"], "<unnamed>")])
+
+# [word, container, regular]: every container, init and ephemeral ones too. (An array
+# comprehension, not a set: a set would compare whole container objects.)
+containers := [[t[0], c, t[1]] |
+	has_pod
+	some list, t in {"initContainers": ["init container", false], "containers": ["container", true], "ephemeralContainers": ["ephemeral container", false]}
+	some c in object.get(pod_spec, list, [])
+]
+
+container_subject(word, c) := sprintf("%s %s '%s'", [subject, word, object.get(c, "name", "<unnamed>")])
+
+# A value as a reader should see it: a string that reads as another type keeps its quotes.
+shown(v) := sprintf("\"%s\"", [v]) if {
+	is_string(v)
+	regex.match(`^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~|[-+]?[0-9.].*)$`, v)
+} else := sprintf("%v", [v])
+
+# securityContext fields, null counting as unset.
+pod_field(f) := v if {
+	v := pod_spec.securityContext[f]
+	v != null
+}
+
+own_field(c, f) := v if {
+	v := c.securityContext[f]
+	v != null
+}
+
+# (`_ :=` because a value of false would fail the body.)
+effective_set(c, f) if _ := own_field(c, f)
+
+effective_set(_, f) if _ := pod_field(f)
+
+missing_all(f) if {
+	count(containers) > 0
+	every t in containers {
+		not effective_set(t[1], f)
+	}
+}
+
+# --- image-tag-latest, image-digest ------------------------------------------------
+
+valid_digest(image) if regex.match(`^[^@]*@sha256:[0-9a-f]{64}$`, image)
+
+image_last(image) := parts[count(parts) - 1] if parts := split(split(image, "@")[0], "/")
+
+image_tag(image) := parts[count(parts) - 1] if {
+	parts := split(image_last(image), ":")
+	count(parts) > 1
+}
+
+deny_image_tag_latest contains msg if {
+	some [word, c, _] in containers
+	image := c.image
+	is_string(image)
+	not valid_digest(image)
+	not image_tag(image)
+	msg := sprintf("%s image '%s' has no tag, so it runs :latest; pin a version tag or digest", [container_subject(word, c), image])
+}
+
+deny_image_tag_latest contains msg if {
+	some [word, c, _] in containers
+	image := c.image
+	is_string(image)
+	not valid_digest(image)
+	image_tag(image) == "latest"
+	msg := sprintf("%s must not use the :latest tag (image '%s')", [container_subject(word, c), image])
+}
+
+deny_image_digest contains msg if {
+	some [word, c, _] in containers
+	image := c.image
+	is_string(image)
+	not valid_digest(image)
+	not contains(image, "@")
+	msg := sprintf("%s must use SHA256 digest (image@sha256:...), not version tags", [container_subject(word, c)])
+}
+
+deny_image_digest contains msg if {
+	some [word, c, _] in containers
+	image := c.image
+	is_string(image)
+	not valid_digest(image)
+	digest := substring(image, indexof(image, "@") + 1, -1)
+	contains(image, "@")
+	msg := sprintf("%s image '%s' has an invalid digest '@%s'; a digest is sha256: followed by 64 lowercase hex digits", [container_subject(word, c), image, digest])
+}
+
+# --- run-as-non-root, run-as-user, seccomp-profile: inherited from the pod ----------
+
+deny_run_as_non_root contains msg if {
+	missing_all("runAsNonRoot")
+	msg := sprintf("%s must set securityContext.runAsNonRoot: true", [subject])
+}
+
+deny_run_as_non_root contains msg if {
+	v := pod_field("runAsNonRoot")
+	v != true
+	msg := sprintf("%s sets securityContext.runAsNonRoot: %s; it must be true", [subject, shown(v)])
+}
+
+deny_run_as_non_root contains msg if {
+	some [word, c, _] in containers
+	v := own_field(c, "runAsNonRoot")
+	v != true
+	msg := sprintf("%s sets securityContext.runAsNonRoot: %s; it must be true", [container_subject(word, c), shown(v)])
+}
+
+deny_run_as_non_root contains msg if {
+	not missing_all("runAsNonRoot")
+	some [word, c, _] in containers
+	not effective_set(c, "runAsNonRoot")
+	msg := sprintf("%s must set securityContext.runAsNonRoot: true", [container_subject(word, c)])
+}
+
+user_ok(v) if {
+	is_number(v)
+	v >= 1000
+}
+
+deny_run_as_user contains msg if {
+	not windows
+	missing_all("runAsUser")
+	msg := sprintf("%s must set securityContext.runAsUser >= 1000", [subject])
+}
+
+deny_run_as_user contains msg if {
+	not windows
+	v := pod_field("runAsUser")
+	not user_ok(v)
+	msg := sprintf("%s sets securityContext.runAsUser: %s; it must be >= 1000", [subject, shown(v)])
+}
+
+deny_run_as_user contains msg if {
+	not windows
+	some [word, c, _] in containers
+	v := own_field(c, "runAsUser")
+	not user_ok(v)
+	msg := sprintf("%s sets securityContext.runAsUser: %s; it must be >= 1000", [container_subject(word, c), shown(v)])
+}
+
+deny_run_as_user contains msg if {
+	not windows
+	not missing_all("runAsUser")
+	some [word, c, _] in containers
+	not effective_set(c, "runAsUser")
+	msg := sprintf("%s must set securityContext.runAsUser >= 1000", [container_subject(word, c)])
+}
+
+# A profile that is set but not allowed (Unconfined) is the Pod Security Standards' concern.
+deny_seccomp_profile contains msg if {
+	not windows
+	missing_all("seccompProfile")
+	msg := sprintf("%s must set securityContext.seccompProfile.type", [subject])
+}
+
+deny_seccomp_profile contains msg if {
+	not windows
+	not missing_all("seccompProfile")
+	some [word, c, _] in containers
+	not effective_set(c, "seccompProfile")
+	msg := sprintf("%s must set securityContext.seccompProfile.type", [container_subject(word, c)])
+}
+
+# --- container security context ------------------------------------------------------
+
+deny_allow_privilege_escalation contains msg if {
+	not windows
+	some [word, c, _] in containers
+	not c.securityContext.allowPrivilegeEscalation == false
+	msg := sprintf("%s must set securityContext.allowPrivilegeEscalation: false", [container_subject(word, c)])
+}
+
+deny_read_only_root_filesystem contains msg if {
+	not windows
+	some [word, c, _] in containers
+	not c.securityContext.readOnlyRootFilesystem == true
+	msg := sprintf("%s must set securityContext.readOnlyRootFilesystem: true", [container_subject(word, c)])
+}
+
+deny_capabilities_drop_all contains msg if {
+	not windows
+	some [word, c, _] in containers
+	not "ALL" in object.get(c, ["securityContext", "capabilities", "drop"], [])
+	msg := sprintf("%s must drop all capabilities (securityContext.capabilities.drop: [ALL])", [container_subject(word, c)])
+}
+
+# --- resources and probes -------------------------------------------------------------
+
+scalar(v) if is_string(v)
+
+scalar(v) if is_number(v)
+
+scalar(v) if is_boolean(v)
+
+deny_resource_requests contains msg if {
+	some [word, c, _] in containers
+	word != "ephemeral container"
+	some field in ["cpu", "memory"]
+	not scalar(c.resources.requests[field])
+	msg := sprintf("%s must define resources.requests.%s", [container_subject(word, c), field])
+}
+
+deny_resource_limits contains msg if {
+	some [word, c, _] in containers
+	word != "ephemeral container"
+	some field in ["cpu", "memory"]
+	not scalar(c.resources.limits[field])
+	msg := sprintf("%s must define resources.limits.%s", [container_subject(word, c), field])
+}
+
+deny_liveness_probe contains msg if {
+	long_running
+	some [word, c, true] in containers
+	not "livenessProbe" in object.keys(c)
+	msg := sprintf("%s must define livenessProbe", [container_subject(word, c)])
+}
+
+deny_readiness_probe contains msg if {
+	long_running
+	some [word, c, true] in containers
+	not "readinessProbe" in object.keys(c)
+	msg := sprintf("%s must define readinessProbe", [container_subject(word, c)])
+}
+
+# --- high availability and labels -----------------------------------------------------
+
+declared_replicas := 1 if not input.spec.replicas
+
+declared_replicas := 1 if input.spec.replicas == null
+
+declared_replicas := n if {
+	n := input.spec.replicas
+	is_number(n)
+	n == floor(n)
+} else := 0 if {
+	input.spec.replicas
+	input.spec.replicas != null
+}
+
+deny_replicas contains msg if {
+	input.kind in {"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"}
+	not input.metadata.labels["allow-single-replica"] == "true"
+	declared_replicas < 2
+	msg := sprintf("%s must have replicas >= 2 for HA", [subject])
+}
+
+deny_environment_label contains msg if {
+	has_pod
+	not input.metadata.labels.environment
+	msg := sprintf("%s must have label environment: prod", [subject])
+}
+
+deny_environment_label contains msg if {
+	has_pod
+	v := input.metadata.labels.environment
+	v != "prod"
+	msg := sprintf("%s has label environment: %v, but it is bound for prod; set environment: prod", [subject, v])
+}
+
+# --- recommended ----------------------------------------------------------------------
+
+effective_fs_group if _ := pod_field("fsGroup")
+
+warn_fs_group contains msg if {
+	has_pod
+	not windows
+	count(object.get(pod_spec, "volumes", [])) > 0
+	not effective_fs_group
+	msg := sprintf("%s must set securityContext.fsGroup because it mounts volumes", [subject])
+}
