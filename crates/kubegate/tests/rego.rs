@@ -3,35 +3,21 @@
 //! counts, exemptions of Rego findings, the JSON contract, and the seed's policies against
 //! the built-in rules. Fixtures live in `tests/data/rego/`.
 
+mod common;
+use common::{Run, root};
+
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
 
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/rego")
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-}
-
-/// Runs kubegate in `dir` (paths in the output are relative to it).
+/// Runs kubegate in `dir` (paths in the output are relative to it), with no input on stdin.
 fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_kubegate"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .unwrap();
-    Run { code: out.status.code().expect("kubegate must exit"), stdout: String::from_utf8(out.stdout).unwrap() }
+    common::run_in(dir, args, None)
 }
 
 fn run(args: &[&str]) -> Run {
