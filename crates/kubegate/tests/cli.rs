@@ -2,7 +2,7 @@
 //! the config file, stdin, and the rendered outputs (insta snapshots).
 
 mod common;
-use common::{Run, root, run_in};
+use common::{Run, brief, root, run_in};
 
 use serde_json::Value;
 use std::io::Write;
@@ -18,25 +18,6 @@ fn json(args: &[&str]) -> (i32, Value) {
     a.extend(["-o", "json"]);
     let r = run(&a);
     (r.code, serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout)))
-}
-
-/// `rule level line:col message` of each finding.
-fn brief(v: &Value) -> Vec<String> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}:{} {}",
-                f["rule"].as_str().unwrap(),
-                f["level"].as_str().unwrap(),
-                f["line"],
-                f["column"],
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect()
 }
 
 #[test]

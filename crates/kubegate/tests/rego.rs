@@ -4,7 +4,7 @@
 //! the built-in rules. Fixtures live in `tests/data/rego/`.
 
 mod common;
-use common::{Run, root};
+use common::{Run, brief, root};
 
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -33,25 +33,6 @@ fn json_in(dir: &Path, args: &[&str]) -> (i32, Value) {
 
 fn json_out(args: &[&str]) -> (i32, Value) {
     json_in(&data(), args)
-}
-
-/// `rule level line:col message` of each finding.
-fn brief(v: &Value) -> Vec<String> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}:{} {}",
-                f["rule"].as_str().unwrap(),
-                f["level"].as_str().unwrap(),
-                f["line"],
-                f["column"],
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect()
 }
 
 /// The last line of the output: Conftest's summary.

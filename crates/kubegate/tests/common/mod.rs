@@ -36,3 +36,22 @@ pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
         stderr: String::from_utf8(out.stderr).unwrap(),
     }
 }
+
+/// `rule level line:col message` of each finding of a JSON report.
+pub fn brief(v: &serde_json::Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}:{} {}",
+                f["rule"].as_str().unwrap(),
+                f["level"].as_str().unwrap(),
+                f["line"],
+                f["column"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
