@@ -45,6 +45,19 @@ impl<'a> Container<'a> {
         self.node.path(path).filter(|n| !n.is_null())
     }
 
+    /// The container's image reference, as written.
+    pub fn image(&self) -> Option<&'a str> {
+        self.get("image").and_then(|n| n.scalar_text())
+    }
+
+    /// The container's image, parsed, unless it is pinned by a valid digest (which
+    /// satisfies every image rule whatever its tag).
+    pub fn unpinned_image(&self) -> Option<(&'a str, super::image::ImageRef<'a>)> {
+        let image = self.image()?;
+        let r = super::image::ImageRef::parse(image);
+        (!r.has_valid_digest()).then_some((image, r))
+    }
+
     /// A field of the container's own `securityContext`.
     pub fn security(&self, field: &str) -> Option<&'a Node<'a>> {
         self.node.get("securityContext").and_then(|s| s.path(field)).filter(|n| !n.is_null())

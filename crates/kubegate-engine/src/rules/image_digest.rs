@@ -1,6 +1,5 @@
 use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Deny, Off, Warn};
-use crate::resources::image::ImageRef;
 
 pub static RULE: Rule = Rule {
     id: "image-digest",
@@ -21,13 +20,7 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
     for c in &pod.containers {
-        let Some(image) = c.get("image").and_then(|n| n.scalar_text()) else {
-            continue;
-        };
-        let r = ImageRef::parse(image);
-        if r.has_valid_digest() {
-            continue;
-        }
+        let Some((image, r)) = c.unpinned_image() else { continue };
         let message = match r.digest {
             Some(d) => format!(
                 "{} image '{image}' has an invalid digest '@{d}'; a digest is sha256: followed by 64 lowercase hex digits",

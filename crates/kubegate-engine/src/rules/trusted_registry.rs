@@ -43,7 +43,7 @@ fn check(ctx: &mut Ctx<'_, '_>) {
         return;
     }
     for c in &pod.containers {
-        let Some(image) = c.get("image").and_then(|n| n.scalar_text()) else { continue };
+        let Some(image) = c.image() else { continue };
         if !trusted(image, registries) {
             let message = format!(
                 "{} image '{image}' is not from a trusted registry ({})",
