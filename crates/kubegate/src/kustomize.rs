@@ -328,15 +328,25 @@ fn doc_origins(r: &Rendered) -> Vec<DocOrigin> {
         .collect()
 }
 
-/// Source files read while tracing, by absolute path.
-#[derive(Default)]
-struct Files {
-    text: HashMap<PathBuf, Option<String>>,
+/// Source, patch and kustomization files read while tracing, each read and parsed once,
+/// held in one arena for the whole trace.
+struct Files<'a> {
+    arena: &'a Bump,
+    docs: HashMap<PathBuf, Option<&'a [kubegate_yaml::Document<'a>]>>,
 }
 
-impl Files {
-    fn get(&mut self, p: &Path) -> Option<&str> {
-        self.text.entry(p.to_path_buf()).or_insert_with(|| std::fs::read_to_string(p).ok()).as_deref()
+impl<'a> Files<'a> {
+    fn new(arena: &'a Bump) -> Self {
+        Files { arena, docs: HashMap::new() }
+    }
+
+    /// The documents of a file (none when it cannot be read).
+    fn get(&mut self, p: &Path) -> Option<&'a [kubegate_yaml::Document<'a>]> {
+        let arena = self.arena;
+        *self.docs.entry(p.to_path_buf()).or_insert_with(|| {
+            let text: &'a str = arena.alloc_str(&std::fs::read_to_string(p).ok()?);
+            Some(arena.alloc_slice_clone(&kubegate_yaml::load(text, arena).documents))
+        })
     }
 }
 
@@ -371,15 +381,14 @@ pub fn trace(rendered: &Rendered, input: &str, findings: &mut [Finding], resourc
     let arena = Bump::new();
     let rendered_docs = kubegate_yaml::load(&rendered.text, &arena).documents;
     let doc_at = |line: u32| docs.iter().position(|d| d.start <= line && line <= d.end.max(d.start));
-    let mut files = Files::default();
+    let sources = Bump::new();
+    let mut files = Files::new(&sources);
     for r in resources.iter_mut().filter(|r| &*r.file == input) {
         let Some(i) = doc_at(r.line) else { continue };
         let Some(origin) = &docs[i].origin else { continue };
         let name = r.id.name.clone().unwrap_or_default();
-        if let Some(text) = files.get(origin) {
-            let a = Bump::new();
-            let src = kubegate_yaml::load(text, &a).documents;
-            if let Some(doc) = source_doc(&src, &docs[i].kind, &name) {
+        if let Some(src) = files.get(origin) {
+            if let Some(doc) = source_doc(src, &docs[i].kind, &name) {
                 r.line = doc.span.start.line;
             }
             r.file = Arc::from(shown(origin));
@@ -401,10 +410,8 @@ pub fn trace(rendered: &Rendered, input: &str, findings: &mut [Finding], resourc
         let container = f.container.clone();
         let rendered_root = rendered_docs.get(i).map(|r| &r.root);
         let in_rendered = rendered_root.map(|r| locate_path(r, &f.path, container.as_deref()));
-        let Some(text) = files.get(origin).map(str::to_string) else { continue };
-        let a = Bump::new();
-        let src = kubegate_yaml::load(&text, &a).documents;
-        let Some(doc) = source_doc(&src, &d.kind, &name) else { continue };
+        let Some(src) = files.get(origin) else { continue };
+        let Some(doc) = source_doc(src, &d.kind, &name) else { continue };
         let Located { exists, nearest } = locate_path(doc, &f.path, container.as_deref());
         let origin_shown = shown(origin);
         let fallback = nearest.unwrap_or_else(|| doc.get("kind").map(|k| k.span).unwrap_or(doc.span));
@@ -438,10 +445,7 @@ pub fn trace(rendered: &Rendered, input: &str, findings: &mut [Finding], resourc
 /// a rendered ConfigMap or Secret (named `<prefix><name>-<hash>`).
 fn generator_entry(kustomization: &Path, kind: &str, rendered_name: &str, files: &mut Files) -> Option<Span> {
     let key = if kind == "Secret" { "secretGenerator" } else { "configMapGenerator" };
-    let text = files.get(kustomization)?.to_string();
-    let a = Bump::new();
-    let docs = kubegate_yaml::load(&text, &a).documents;
-    let root = &docs.first()?.root;
+    let root = &files.get(kustomization)?.first()?.root;
     let items = root.get(key)?.items();
     let named = |n: &Node<'_>| n.get("name").and_then(|v| v.as_str()).unwrap_or("").to_string();
     let best = items
@@ -477,9 +481,8 @@ fn in_patches(
     for k in kustomizations {
         let Some(kust) = k.parent().and_then(read_kustomization) else { continue };
         for patch in &kust.patches {
-            let Some(text) = files.get(patch).map(str::to_string) else { continue };
-            let a = Bump::new();
-            for doc in kubegate_yaml::load(&text, &a).documents {
+            let Some(docs) = files.get(patch) else { continue };
+            for doc in docs {
                 let root = &doc.root;
                 let targets = root.get("kind").and_then(|v| v.as_str()) == Some(kind)
                     && root.path("metadata.name").and_then(|v| v.as_str()).is_none_or(|n| n == name);
