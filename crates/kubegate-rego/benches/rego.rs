@@ -10,7 +10,12 @@
 //!   documents split across threads as the engine splits files;
 //!   and the target of 20 µs per document on 2 cores.
 //!
-//! Each measurement keeps the fastest of several runs.
+//! Each measurement keeps the fastest of several runs. Wall time on a shared machine moves
+//! by 10-40% between runs; instruction counts do not. `KUBEGATE_BENCH_ONCE=parse` and
+//! `KUBEGATE_BENCH_ONCE=rego` load the policy, then parse the documents once (`parse`),
+//! or parse and evaluate them once on one thread (`rego`), and stop: under
+//! `valgrind --tool=callgrind` the difference of the two, divided by the number of
+//! documents, is the Rego stage's instructions per document (docs/performance.md).
 
 use kubegate_engine::policy::Policies as _;
 use kubegate_rego::{Options, convert, load};
@@ -99,6 +104,11 @@ fn fastest(mut f: impl FnMut()) -> Duration {
 }
 
 fn main() {
+    // As the kubegate binary does (see its `quiet_library_backtraces`).
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        // SAFETY: first thing in `main`, before any other thread exists.
+        unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
+    }
     let docs: usize = std::env::var("KUBEGATE_BENCH_DOCS").ok().and_then(|s| s.parse().ok()).unwrap_or(4_000);
     let mut texts = Vec::with_capacity(docs);
     for i in 0..docs {
@@ -112,6 +122,20 @@ fn main() {
     };
     let opts = Options { policies: vec![policy.clone()], ..Options::default() };
 
+    if let Ok(once) = std::env::var("KUBEGATE_BENCH_ONCE") {
+        let policies = load(&opts).expect("the policy compiles");
+        let mut findings = 0;
+        for t in &texts {
+            kubegate_yaml::load_each(t, |doc, _| match once.as_str() {
+                "rego" => findings += policies.evaluate(&doc.root).expect("evaluates").results.len(),
+                _ => {
+                    std::hint::black_box(&doc.root);
+                }
+            });
+        }
+        println!("{once}: {docs} documents, {findings} findings");
+        return;
+    }
     let compile = fastest(|| {
         load(&opts).expect("production.rego compiles");
     });

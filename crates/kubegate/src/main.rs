@@ -215,7 +215,20 @@ enum Command {
     Schema,
 }
 
+/// regorus builds `anyhow` errors on paths an evaluation takes routinely (a lookup that
+/// comes back empty), and `anyhow` captures a backtrace for each when `RUST_BACKTRACE` is
+/// set, as many CI systems set it: that made Rego evaluation twice as slow. kubegate never
+/// prints those backtraces, so library backtraces are off unless `RUST_LIB_BACKTRACE` says
+/// otherwise; a panic still prints its backtrace under `RUST_BACKTRACE`.
+fn quiet_library_backtraces() {
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        // SAFETY: called first thing in `main`, before any other thread exists.
+        unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
+    }
+}
+
 fn main() -> ExitCode {
+    quiet_library_backtraces();
     let cli = Cli::parse();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let code = match cli.command {
