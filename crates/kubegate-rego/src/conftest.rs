@@ -58,10 +58,19 @@ fn elements(v: &Value) -> Vec<&Value> {
     }
 }
 
-/// Builds the verdict from the entrypoint's value: a set of `[namespace, rule, value]`.
-pub fn verdict(namespaces: &[Namespace], value: &Value) -> Result<Verdict, InputError> {
+/// Builds the verdict from the entrypoint's value: `[v0, v1, …, rest]`, `vi` the value of
+/// the rule `slots[i]`, and `rest` a set of `[namespace, rule, value]`.
+pub fn verdict(namespaces: &[Namespace], slots: &[(String, String)], value: &Value) -> Result<Verdict, InputError> {
     let mut values: HashMap<(&str, &str), &Value> = HashMap::new();
-    for triple in elements(value) {
+    let all = match value {
+        Value::Array(a) => a.as_slice(),
+        _ => &[],
+    };
+    for ((ns, rule), v) in slots.iter().zip(all) {
+        values.insert((ns, rule), v);
+    }
+    let rest = all.get(slots.len()).unwrap_or(&Value::Undefined);
+    for triple in elements(rest) {
         if let Value::Array(a) = triple
             && let (Some(Value::String(ns)), Some(Value::String(rule)), Some(v)) = (a.get(0), a.get(1), a.get(2))
         {

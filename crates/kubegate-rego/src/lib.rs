@@ -59,12 +59,17 @@ pub struct Namespace {
     pub rules: Vec<RuleInfo>,
     /// Where its `exception` rule is defined, when it has one.
     pub exception: Option<(Arc<str>, u32)>,
+    /// Its rules (Conftest's and `exception`) with a definition that does not add to a set,
+    /// which may be undefined.
+    pub maybe_undefined: Vec<String>,
 }
 
 /// Policies loaded, compiled once, shared by every thread.
 pub struct Policies {
     compiled: Option<CompiledPolicy>,
     namespaces: Vec<Namespace>,
+    /// `(namespace, rule)` of the leading elements of the entrypoint's value.
+    slots: Vec<(String, String)>,
     combine: bool,
     time_limit: Duration,
     /// The policy files loaded (for messages).
@@ -92,7 +97,7 @@ impl Policies {
             return Ok(Verdict::default());
         };
         match compiled.eval_with_input(input.clone()) {
-            Ok(v) => conftest::verdict(&self.namespaces, &v),
+            Ok(v) => conftest::verdict(&self.namespaces, &self.slots, &v),
             Err(e) if is_time_limit(&e) => Err(self.runaway(input)),
             Err(e) => Err(error(&e, &self.files)),
         }

@@ -182,15 +182,18 @@ fn add_bounded_builtins(engine: &mut Engine) {
     let _ = engine.add_extension("numbers.range_step".into(), 3, Box::new(stepped));
 }
 
-/// The leading name of a rule head (`deny` of `deny contains msg`, `deny[msg]`).
-fn head_name(rule: &Rule) -> Option<(String, bool)> {
-    let (refr, func) = match rule {
-        Rule::Spec { head: RuleHead::Compr { refr, .. } | RuleHead::Set { refr, .. }, .. } => (refr, false),
-        Rule::Spec { head: RuleHead::Func { refr, .. }, .. } => (refr, true),
-        Rule::Default { refr, .. } => (refr, false),
+/// The leading name of a rule head (`deny` of `deny contains msg`, `deny[msg]`), whether
+/// it is a function, and whether it adds to a set (a rule whose every definition adds to a
+/// set is always defined, if only as the empty set).
+fn head_name(rule: &Rule) -> Option<(String, bool, bool)> {
+    let (refr, func, set) = match rule {
+        Rule::Spec { head: RuleHead::Set { refr, .. }, .. } => (refr, false, true),
+        Rule::Spec { head: RuleHead::Compr { refr, .. }, .. } => (refr, false, false),
+        Rule::Spec { head: RuleHead::Func { refr, .. }, .. } => (refr, true, false),
+        Rule::Default { refr, .. } => (refr, false, false),
     };
     let path = regorus::utils::get_path_string(refr, None).ok()?;
-    Some((path, func))
+    Some((path, func, set))
 }
 
 /// The package of every module, its Conftest rules and its `exception` rule, in load order.
@@ -201,15 +204,18 @@ pub(crate) fn namespaces(engine: &mut Engine) -> Vec<Namespace> {
         let i = match out.iter().position(|n| n.name == pkg) {
             Some(i) => i,
             None => {
-                out.push(Namespace { name: pkg, rules: Vec::new(), exception: None });
+                out.push(Namespace { name: pkg, rules: Vec::new(), exception: None, maybe_undefined: Vec::new() });
                 out.len() - 1
             }
         };
         let ns = &mut out[i];
         for rule in &module.policy {
-            let Some((name, func)) = head_name(rule) else { continue };
+            let Some((name, func, set)) = head_name(rule) else { continue };
             if func {
                 continue;
+            }
+            if !set && !ns.maybe_undefined.contains(&name) {
+                ns.maybe_undefined.push(name.clone());
             }
             let span = rule.span();
             let file: Arc<str> = span.source.get_path().as_str().into();
@@ -231,6 +237,41 @@ pub(crate) fn namespaces(engine: &mut Engine) -> Vec<Namespace> {
     out
 }
 
+/// The generated module whose `results` is the value of every Conftest rule of the
+/// selected namespaces, evaluated once per document (helper rules once, not once per
+/// rule): `[v0, v1, …, rest]`, where `vi` is the value of `slots[i]`, a rule that adds to a
+/// set (always defined), and `rest` the set of `[namespace, rule, value]` of the other
+/// rules, one definition each, so that an undefined rule only leaves its own triple out.
+/// (An array costs less to build than a set of triples.)
+fn entrypoint(selected: &[Namespace]) -> (String, Vec<(String, String)>) {
+    let mut slots = Vec::new();
+    let mut rest = String::new();
+    for ns in selected {
+        let names = ns.rules.iter().map(|r| r.name.as_str()).chain(ns.exception.as_ref().map(|_| "exception"));
+        for rule in names {
+            if ns.maybe_undefined.iter().any(|n| n == rule) {
+                rest.push_str(&format!(
+                    "rest contains [{:?}, {:?}, v] if {{ v := data.{}.{} }}\n",
+                    ns.name, rule, ns.name, rule
+                ));
+            } else {
+                slots.push((ns.name.clone(), rule.to_string()));
+            }
+        }
+    }
+    let mut module = String::from("package kubegate__conftest\n\nresults := [");
+    for (ns, rule) in &slots {
+        module.push_str(&format!("data.{ns}.{rule}, "));
+    }
+    if rest.is_empty() {
+        module.push_str("set()]\n");
+    } else {
+        module.push_str("rest]\n\n");
+        module.push_str(&rest);
+    }
+    (module, slots)
+}
+
 /// Loads and compiles the policies. Every error (unreadable file, syntax error, data that
 /// does not merge) is an input error with its file and line.
 pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
@@ -243,18 +284,7 @@ pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
         }
         Namespaces::All => all,
     };
-    // The generated module: one definition per rule, so that an undefined rule only
-    // leaves its own triple out.
-    let mut module = String::from("package kubegate__conftest\n\n");
-    for ns in &selected {
-        let names = ns.rules.iter().map(|r| r.name.as_str()).chain(ns.exception.as_ref().map(|_| "exception"));
-        for rule in names {
-            module.push_str(&format!(
-                "results contains [{:?}, {:?}, v] if {{ v := data.{}.{} }}\n",
-                ns.name, rule, ns.name, rule
-            ));
-        }
-    }
+    let (module, slots) = entrypoint(&selected);
     let any_rule = selected.iter().any(|n| !n.rules.is_empty() || n.exception.is_some());
     let limit = opts.time_limit;
     // The timer bounds every evaluation of every engine regorus creates for a compiled
@@ -274,6 +304,7 @@ pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
     };
     Ok(Policies {
         compiled,
+        slots,
         namespaces: selected,
         combine: opts.combine,
         time_limit: limit,

@@ -77,6 +77,24 @@ fn conftest_summary_counts() {
 }
 
 #[test]
+fn complete_rules_defined_or_undefined() {
+    let r = run(&["test", "app.yaml", "-p", "complete", "-o", "table"]);
+    // 3 definitions per document. The Deployment: 1 failure, 2 passed (`warn_note`, the
+    // empty `warn_service`). The Service: 1 warning, `warn_note` passed, and the
+    // undefined `deny` passed as a definition without results.
+    assert_eq!(conftest_line(&r), "6 tests, 4 passed, 1 warning, 1 failure, 0 exceptions");
+    let (code, v) = json_out(&["test", "app.yaml", "-p", "complete"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        brief(&v),
+        [
+            "main.deny deny 1:1 deployments are frozen this week",
+            "main.warn_service warn 14:1 services are reviewed by the network team",
+        ]
+    );
+}
+
+#[test]
 fn namespaces_main_by_default_named_or_all() {
     let rules = |args: &[&str]| -> Vec<String> {
         let mut a = vec!["test", "app.yaml", "-p", "ns"];
