@@ -14,6 +14,10 @@ package main
 # The word messages start with (the built-in pack says the environment it bound).
 env_word := "Production"
 
+# How it is written: helpers are rules, which are evaluated once per document, not
+# functions, which run again on every call; and no regular expression runs for every
+# container. Functions remain where a finding's message is built.
+
 # Where each workload kind keeps its pod spec.
 pod_spec := input.spec if input.kind == "Pod"
 
@@ -47,32 +51,44 @@ shown(v) := sprintf("\"%s\"", [v]) if {
 	regex.match(`^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~|[-+]?[0-9.].*)$`, v)
 } else := sprintf("%v", [v])
 
-# securityContext fields, null counting as unset.
-pod_field(f) := v if {
-	v := pod_spec.securityContext[f]
-	v != null
-}
-
-own_field(c, f) := v if {
-	v := c.securityContext[f]
-	v != null
-}
-
-# (`_ :=` because a value of false would fail the body.)
-effective_set(c, f) if _ := own_field(c, f)
-
-effective_set(_, f) if _ := pod_field(f)
-
-missing_all(f) if {
+# The securityContext fields that neither the pod nor any of its containers sets (null
+# counts as unset): reported once, for the pod.
+unset_everywhere contains f if {
 	count(containers) > 0
+	some f in ["runAsNonRoot", "runAsUser", "seccompProfile"]
+	not pod_spec.securityContext[f] != null
 	every t in containers {
-		not effective_set(t[1], f)
+		not t[1].securityContext[f] != null
 	}
 }
 
 # --- image-tag-latest, image-digest ------------------------------------------------
 
-valid_digest(image) if regex.match(`^[^@]*@sha256:[0-9a-f]{64}$`, image)
+# [word, container, image] of every container with an image. A number or a boolean reads
+# as its text, as in the built-in rules (the API server would refuse it, and a reader
+# sees it as written); null is no image.
+images := [[word, c, image] |
+	some [word, c, _] in containers
+	image := as_text(c.image)
+]
+
+as_text(v) := v if is_string(v)
+
+as_text(v) := sprintf("%v", [v]) if type_name(v) in {"number", "boolean"}
+
+# The images pinned by a valid digest: `name@sha256:` and 64 lowercase hex digits.
+pinned contains image if {
+	some [_, _, image] in images
+	parts := split(image, "@")
+	count(parts) == 2
+	startswith(parts[1], "sha256:")
+	hex := substring(parts[1], 7, -1)
+	count(hex) == 64
+	trim(hex, "0123456789abcdef") == ""
+}
+
+# [word, container, image] of every container whose image is not pinned.
+unpinned := [t | some t in images; not pinned[t[2]]]
 
 image_last(image) := parts[count(parts) - 1] if parts := split(split(image, "@")[0], "/")
 
@@ -82,66 +98,58 @@ image_tag(image) := parts[count(parts) - 1] if {
 }
 
 deny_image_tag_latest contains msg if {
-	some [word, c, _] in containers
-	image := c.image
-	is_string(image)
-	not valid_digest(image)
+	some [word, c, image] in unpinned
 	not image_tag(image)
 	msg := sprintf("%s image '%s' has no tag, so it runs :latest; pin a version tag or digest", [container_subject(word, c), image])
 }
 
 deny_image_tag_latest contains msg if {
-	some [word, c, _] in containers
-	image := c.image
-	is_string(image)
-	not valid_digest(image)
+	some [word, c, image] in unpinned
 	image_tag(image) == "latest"
 	msg := sprintf("%s must not use the :latest tag (image '%s')", [container_subject(word, c), image])
 }
 
 deny_image_digest contains msg if {
-	some [word, c, _] in containers
-	image := c.image
-	is_string(image)
-	not valid_digest(image)
+	some [word, c, image] in unpinned
 	not contains(image, "@")
 	msg := sprintf("%s must use SHA256 digest (image@sha256:...), not version tags", [container_subject(word, c)])
 }
 
 deny_image_digest contains msg if {
-	some [word, c, _] in containers
-	image := c.image
-	is_string(image)
-	not valid_digest(image)
-	digest := substring(image, indexof(image, "@") + 1, -1)
+	some [word, c, image] in unpinned
 	contains(image, "@")
+	digest := substring(image, indexof(image, "@") + 1, -1)
 	msg := sprintf("%s image '%s' has an invalid digest '@%s'; a digest is sha256: followed by 64 lowercase hex digits", [container_subject(word, c), image, digest])
 }
 
 # --- run-as-non-root, run-as-user, seccomp-profile: inherited from the pod ----------
 
 deny_run_as_non_root contains msg if {
-	missing_all("runAsNonRoot")
+	unset_everywhere.runAsNonRoot
 	msg := sprintf("%s must set securityContext.runAsNonRoot: true", [subject])
 }
 
 deny_run_as_non_root contains msg if {
-	v := pod_field("runAsNonRoot")
+	v := pod_spec.securityContext.runAsNonRoot
+	v != null
 	v != true
 	msg := sprintf("%s sets securityContext.runAsNonRoot: %s; it must be true", [subject, shown(v)])
 }
 
 deny_run_as_non_root contains msg if {
 	some [word, c, _] in containers
-	v := own_field(c, "runAsNonRoot")
+	v := c.securityContext.runAsNonRoot
+	v != null
 	v != true
 	msg := sprintf("%s sets securityContext.runAsNonRoot: %s; it must be true", [container_subject(word, c), shown(v)])
 }
 
+# Some container sets it, the pod does not: every other container must.
 deny_run_as_non_root contains msg if {
-	not missing_all("runAsNonRoot")
+	not pod_spec.securityContext.runAsNonRoot != null
+	not unset_everywhere.runAsNonRoot
 	some [word, c, _] in containers
-	not effective_set(c, "runAsNonRoot")
+	not c.securityContext.runAsNonRoot != null
 	msg := sprintf("%s must set securityContext.runAsNonRoot: true", [container_subject(word, c)])
 }
 
@@ -151,85 +159,86 @@ user_ok(v) if {
 }
 
 deny_run_as_user contains msg if {
+	unset_everywhere.runAsUser
 	not windows
-	missing_all("runAsUser")
 	msg := sprintf("%s must set securityContext.runAsUser >= 1000", [subject])
 }
 
 deny_run_as_user contains msg if {
-	not windows
-	v := pod_field("runAsUser")
+	v := pod_spec.securityContext.runAsUser
+	v != null
 	not user_ok(v)
+	not windows
 	msg := sprintf("%s sets securityContext.runAsUser: %s; it must be >= 1000", [subject, shown(v)])
 }
 
 deny_run_as_user contains msg if {
-	not windows
 	some [word, c, _] in containers
-	v := own_field(c, "runAsUser")
+	v := c.securityContext.runAsUser
+	v != null
 	not user_ok(v)
+	not windows
 	msg := sprintf("%s sets securityContext.runAsUser: %s; it must be >= 1000", [container_subject(word, c), shown(v)])
 }
 
 deny_run_as_user contains msg if {
-	not windows
-	not missing_all("runAsUser")
+	not pod_spec.securityContext.runAsUser != null
+	not unset_everywhere.runAsUser
 	some [word, c, _] in containers
-	not effective_set(c, "runAsUser")
+	not c.securityContext.runAsUser != null
+	not windows
 	msg := sprintf("%s must set securityContext.runAsUser >= 1000", [container_subject(word, c)])
 }
 
 # A profile that is set but not allowed (Unconfined) is the Pod Security Standards' concern.
 deny_seccomp_profile contains msg if {
+	unset_everywhere.seccompProfile
 	not windows
-	missing_all("seccompProfile")
 	msg := sprintf("%s must set securityContext.seccompProfile.type", [subject])
 }
 
 deny_seccomp_profile contains msg if {
-	not windows
-	not missing_all("seccompProfile")
+	not pod_spec.securityContext.seccompProfile != null
+	not unset_everywhere.seccompProfile
 	some [word, c, _] in containers
-	not effective_set(c, "seccompProfile")
+	not c.securityContext.seccompProfile != null
+	not windows
 	msg := sprintf("%s must set securityContext.seccompProfile.type", [container_subject(word, c)])
 }
 
 # --- container security context ------------------------------------------------------
 
 deny_allow_privilege_escalation contains msg if {
-	not windows
 	some [word, c, _] in containers
 	not c.securityContext.allowPrivilegeEscalation == false
+	not windows
 	msg := sprintf("%s must set securityContext.allowPrivilegeEscalation: false", [container_subject(word, c)])
 }
 
 deny_read_only_root_filesystem contains msg if {
-	not windows
 	some [word, c, _] in containers
 	not c.securityContext.readOnlyRootFilesystem == true
+	not windows
 	msg := sprintf("%s must set securityContext.readOnlyRootFilesystem: true", [container_subject(word, c)])
 }
 
 deny_capabilities_drop_all contains msg if {
-	not windows
 	some [word, c, _] in containers
 	not "ALL" in object.get(c, ["securityContext", "capabilities", "drop"], [])
+	not windows
 	msg := sprintf("%s must drop all capabilities (securityContext.capabilities.drop: [ALL])", [container_subject(word, c)])
 }
 
 # --- resources and probes -------------------------------------------------------------
 
-scalar(v) if is_string(v)
-
-scalar(v) if is_number(v)
-
-scalar(v) if is_boolean(v)
+# A quantity is a string or a number (a boolean passes too, as in the built-in rules).
+quantity_types := {"string", "number", "boolean"}
 
 deny_resource_requests contains msg if {
 	some [word, c, _] in containers
 	word != "ephemeral container"
 	some field in ["cpu", "memory"]
-	not scalar(c.resources.requests[field])
+	not type_name(c.resources.requests[field]) in quantity_types
 	msg := sprintf("%s must define resources.requests.%s", [container_subject(word, c), field])
 }
 
@@ -237,24 +246,24 @@ deny_resource_limits contains msg if {
 	some [word, c, _] in containers
 	word != "ephemeral container"
 	some field in ["cpu", "memory"]
-	not scalar(c.resources.limits[field])
+	not type_name(c.resources.limits[field]) in quantity_types
 	msg := sprintf("%s must define resources.limits.%s", [container_subject(word, c), field])
 }
 
+# A probe written as null is no probe.
 deny_liveness_probe contains msg if {
-	long_running
 	some [word, c, true] in containers
-	not "livenessProbe" in object.keys(c)
+	not c.livenessProbe != null
+	long_running
 	msg := sprintf("%s must define livenessProbe", [container_subject(word, c)])
 }
 
 deny_readiness_probe contains msg if {
-	long_running
 	some [word, c, true] in containers
-	not "readinessProbe" in object.keys(c)
+	not c.readinessProbe != null
+	long_running
 	msg := sprintf("%s must define readinessProbe", [container_subject(word, c)])
 }
-
 # --- high availability and labels -----------------------------------------------------
 
 declared_replicas := 1 if not input.spec.replicas
@@ -292,12 +301,10 @@ deny_environment_label contains msg if {
 
 # --- recommended ----------------------------------------------------------------------
 
-effective_fs_group if _ := pod_field("fsGroup")
-
 warn_fs_group contains msg if {
 	has_pod
-	not windows
 	count(object.get(pod_spec, "volumes", [])) > 0
-	not effective_fs_group
+	not pod_spec.securityContext.fsGroup != null
+	not windows
 	msg := sprintf("%s must set securityContext.fsGroup because it mounts volumes", [subject])
 }

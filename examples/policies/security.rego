@@ -18,12 +18,12 @@ base_pod_spec := input.spec.jobTemplate.spec.template.spec if input.kind == "Cro
 
 base_subject := sprintf("%s '%s'", [lower(input.kind), object.get(input, ["metadata", "name"], "<unnamed>")])
 
-# [word, container]: every container, init and ephemeral ones too.
-base_containers contains ["init container", c] if some c in base_pod_spec.initContainers
-
-base_containers contains ["container", c] if some c in base_pod_spec.containers
-
-base_containers contains ["ephemeral container", c] if some c in base_pod_spec.ephemeralContainers
+# [word, container]: every container, init and ephemeral ones too. (An array
+# comprehension, not a set: a set would compare whole container objects.)
+base_containers := [[word, c] |
+	some list, word in {"initContainers": "init container", "containers": "container", "ephemeralContainers": "ephemeral container"}
+	some c in base_pod_spec[list]
+]
 
 base_container_subject(word, c) := sprintf("%s %s '%s'", [base_subject, word, object.get(c, "name", "<unnamed>")])
 
@@ -32,25 +32,13 @@ base_shown(v) := sprintf("\"%s\"", [v]) if {
 	regex.match(`^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~|[-+]?[0-9.].*)$`, v)
 } else := sprintf("%v", [v])
 
-base_pod_non_root := v if {
-	v := base_pod_spec.securityContext.runAsNonRoot
-	v != null
-}
-
-base_own_non_root(c) := v if {
-	v := c.securityContext.runAsNonRoot
-	v != null
-}
-
-# (`_ :=` because a value of false would fail the body.)
-base_non_root_set(c) if _ := base_own_non_root(c)
-
-base_non_root_set(_) if _ := base_pod_non_root
-
+# As in production.rego, helpers are rules (computed once per document), not functions
+# (run again on every call). Null counts as unset.
 base_missing_everywhere if {
 	count(base_containers) > 0
+	not base_pod_spec.securityContext.runAsNonRoot != null
 	every t in base_containers {
-		not base_non_root_set(t[1])
+		not t[1].securityContext.runAsNonRoot != null
 	}
 }
 
@@ -60,22 +48,25 @@ deny_base_run_as_non_root contains msg if {
 }
 
 deny_base_run_as_non_root contains msg if {
-	v := base_pod_non_root
+	v := base_pod_spec.securityContext.runAsNonRoot
+	v != null
 	v != true
 	msg := sprintf("%s sets securityContext.runAsNonRoot: %s; it must be true", [base_subject, base_shown(v)])
 }
 
 deny_base_run_as_non_root contains msg if {
 	some [word, c] in base_containers
-	v := base_own_non_root(c)
+	v := c.securityContext.runAsNonRoot
+	v != null
 	v != true
 	msg := sprintf("%s sets securityContext.runAsNonRoot: %s; it must be true", [base_container_subject(word, c), base_shown(v)])
 }
 
 deny_base_run_as_non_root contains msg if {
+	not base_pod_spec.securityContext.runAsNonRoot != null
 	not base_missing_everywhere
 	some [word, c] in base_containers
-	not base_non_root_set(c)
+	not c.securityContext.runAsNonRoot != null
 	msg := sprintf("%s must set securityContext.runAsNonRoot: true", [base_container_subject(word, c)])
 }
 
@@ -85,36 +76,50 @@ base_tag(image) := parts[count(parts) - 1] if {
 	count(parts) > 1
 }
 
-base_pinned(image) if regex.match(`^[^@]*@sha256:[0-9a-f]{64}$`, image)
-
-warn_base_image_tag_latest contains msg if {
+# [word, container, image] of every container whose image is not pinned by a valid
+# digest (`name@sha256:` and 64 lowercase hex digits). A number or a boolean reads as its
+# text, as in the built-in rules; null is no image.
+base_unpinned := [[word, c, image] |
 	some [word, c] in base_containers
+	image := base_as_text(c.image)
+	not base_pinned[image]
+]
+
+base_as_text(v) := v if is_string(v)
+
+base_as_text(v) := sprintf("%v", [v]) if type_name(v) in {"number", "boolean"}
+
+base_pinned contains image if {
+	some [_, c] in base_containers
 	image := c.image
 	is_string(image)
-	not base_pinned(image)
+	parts := split(image, "@")
+	count(parts) == 2
+	startswith(parts[1], "sha256:")
+	hex := substring(parts[1], 7, -1)
+	count(hex) == 64
+	trim(hex, "0123456789abcdef") == ""
+}
+
+warn_base_image_tag_latest contains msg if {
+	some [word, c, image] in base_unpinned
 	not base_tag(image)
 	msg := sprintf("%s image '%s' has no tag, so it runs :latest; pin a version tag or digest", [base_container_subject(word, c), image])
 }
 
 warn_base_image_tag_latest contains msg if {
-	some [word, c] in base_containers
-	image := c.image
-	is_string(image)
-	not base_pinned(image)
+	some [word, c, image] in base_unpinned
 	base_tag(image) == "latest"
 	msg := sprintf("%s must not use the :latest tag (image '%s')", [base_container_subject(word, c), image])
 }
 
-base_scalar(v) if is_string(v)
-
-base_scalar(v) if is_number(v)
-
-base_scalar(v) if is_boolean(v)
+# A quantity is a string or a number (a boolean passes too, as in the built-in rules).
+base_quantity_types := {"string", "number", "boolean"}
 
 warn_base_resource_limits contains msg if {
 	some [word, c] in base_containers
 	word != "ephemeral container"
 	some field in ["cpu", "memory"]
-	not base_scalar(c.resources.limits[field])
+	not type_name(c.resources.limits[field]) in base_quantity_types
 	msg := sprintf("%s must define resources.limits.%s", [base_container_subject(word, c), field])
 }

@@ -429,7 +429,14 @@ fn findings(v: &Value, strip: bool) -> BTreeSet<(String, String, String, String,
 fn the_seed_policies_deny_exactly_what_the_built_in_rules_deny() {
     let fixture = data().join("seed");
     let fixture = fixture.to_str().unwrap();
-    let inputs = ["examples/broken/prod", "examples/k8s/prod", "examples/exemptions/prod", fixture];
+    // The Pod Security Standards suite: 4,537 pods of every shape (Windows pods, init and
+    // ephemeral containers, pod- and container-level contexts, odd values).
+    let psa = root().join("../shared/corpora/psa");
+    let psa = psa.to_str().unwrap();
+    // Values of the wrong type where the rules read.
+    let odd = data().join("odd");
+    let odd = odd.to_str().unwrap();
+    let inputs = ["examples/broken/prod", "examples/k8s/prod", "examples/exemptions/prod", fixture, odd, psa];
     // production.rego mirrors the production rules at their prod levels; the only
     // built-in prod findings it cannot make are the cross-resource ones and the
     // Pod Security Standards' and guidelines' rules, which it does not claim to mirror.
@@ -467,10 +474,16 @@ fn the_seed_policies_deny_exactly_what_the_built_in_rules_deny() {
             assert_eq!(rules.len(), 15, "{rules:?}");
             assert_eq!(rego.len(), 58);
         }
+        if input == odd {
+            assert_eq!(rego.len(), 44);
+        }
+        if input == psa {
+            assert_eq!(rego.len(), 97_816);
+        }
     }
     // security.rego: what every environment denies (run-as-non-root), and what
     // development warns about (image-tag-latest, resource-limits), in each environment.
-    for input in ["examples/k8s", "examples/broken/prod", fixture] {
+    for input in ["examples/k8s", "examples/broken/prod", fixture, odd] {
         let (_, rego) = json_in(&root(), &["test", input, "-p", "examples/policies/security.rego"]);
         let rego = findings(&rego, true);
         let (_, builtin) = json_in(&root(), &["test", input, "--env", "dev", "--today", "2026-12-01"]);
