@@ -8,7 +8,8 @@
 //! - conversion: a document's tree to the Rego `input` value;
 //! - evaluation per document (conversion included), on 1 thread and on every core, the
 //!   documents split across threads as the engine splits files;
-//!   and the target of 20 µs per document on 2 cores.
+//! - the Rego stage (evaluation less the parse the engine does anyway) against the
+//!   target of 20 µs per document on 2 cores.
 //!
 //! Each measurement keeps the fastest of several runs. Wall time on a shared machine moves
 //! by 10-40% between runs; instruction counts do not. `KUBEGATE_BENCH_ONCE=parse` and
@@ -174,7 +175,7 @@ fn main() {
     });
 
     let per = |d: Duration| d.as_secs_f64() * 1e6 / docs as f64;
-    // Conversion and parsing are the engine's cost anyway; the Rego stage adds the rest.
+    // Parsing is the engine's cost anyway; the Rego stage (conversion included) is the rest.
     let rego_one = per(one) - per(parse_only);
     let rego_all = per(all) - per(parse_only) / threads as f64;
     println!("Rego evaluation, {}, {docs} documents ({findings} findings)", policy.display());
@@ -184,9 +185,8 @@ fn main() {
     println!("  evaluation, 1 thread (incl. parse)     {:>10.2} µs/doc  (Rego stage {rego_one:.2})", per(one));
     println!("  evaluation, {threads} threads (incl. parse)    {:>10.2} µs/doc  (Rego stage {rego_all:.2})", per(all));
     let target = 20.0;
-    let on_cores = per(all);
     println!(
-        "  target <= {target} µs/doc on {threads} cores: {} ({on_cores:.2} µs/doc)",
-        if on_cores <= target { "met" } else { "NOT met" }
+        "  target: Rego stage <= {target} µs/doc on {threads} cores: {} ({rego_all:.2} µs/doc)",
+        if rego_all <= target { "met" } else { "NOT met" }
     );
 }
