@@ -65,25 +65,7 @@ fn json_output_follows_the_contract() {
     assert_eq!(keys, ["errors", "findings", "resources", "summary", "version"]);
     let f = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "image-digest").unwrap();
     let fkeys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(
-        fkeys,
-        [
-            "column",
-            "container",
-            "end_column",
-            "end_line",
-            "environment",
-            "exemption",
-            "file",
-            "level",
-            "line",
-            "message",
-            "path",
-            "resource",
-            "rule",
-            "source"
-        ]
-    );
+    assert_eq!(fkeys, common::FINDING_KEYS);
     assert_eq!(f["source"], Value::Null, "not rendered from a Helm template");
     assert_eq!(f["path"], "spec.template.spec.containers[0].image");
     assert_eq!(f["container"], "app");

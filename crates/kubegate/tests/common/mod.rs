@@ -5,6 +5,25 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// The fields of a JSON finding, in order (docs/json-output.md), for every source of
+/// findings: built-in rules and Rego policies alike.
+pub const FINDING_KEYS: [&str; 14] = [
+    "column",
+    "container",
+    "end_column",
+    "end_line",
+    "environment",
+    "exemption",
+    "file",
+    "level",
+    "line",
+    "message",
+    "path",
+    "resource",
+    "rule",
+    "source",
+];
+
 /// The repository root, where paths in the output are relative to.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
