@@ -18,16 +18,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {
-    let Some(pod) = &ctx.res.pod else { return };
-    // Windows pods are exempt: the API rejects this field for them.
-    if pod.is_windows() {
-        return;
-    }
-    for c in &pod.containers {
-        if c.security("allowPrivilegeEscalation").and_then(|n| n.as_bool()) != Some(false) {
-            let message =
-                format!("{} must set securityContext.allowPrivilegeEscalation: false", ctx.container_subject(c));
-            ctx.emit_container(c, "securityContext.allowPrivilegeEscalation", message);
-        }
-    }
+    super::container_flag(ctx, "allowPrivilegeEscalation", false);
 }

@@ -264,6 +264,22 @@ impl Ctx<'_, '_> {
     }
 }
 
+/// Every container must set the boolean `securityContext.<field>` to `want`
+/// (`allow-privilege-escalation`, `read-only-root-filesystem`). Windows pods are exempt:
+/// the API rejects these fields for them.
+pub(super) fn container_flag(ctx: &mut Ctx<'_, '_>, field: &str, want: bool) {
+    let Some(pod) = &ctx.res.pod else { return };
+    if pod.is_windows() {
+        return;
+    }
+    for c in &pod.containers {
+        if c.security(field).and_then(|n| n.as_bool()) != Some(want) {
+            let message = format!("{} must set securityContext.{field}: {want}", ctx.container_subject(c));
+            ctx.emit_container(c, &format!("securityContext.{field}"), message);
+        }
+    }
+}
+
 /// Reports the violations of a Pod Security Standards check, at the latest policy
 /// version, that `keep` keeps (a rule leaves out what another rule already reports).
 pub(crate) fn pss_check(
