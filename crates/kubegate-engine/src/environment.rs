@@ -1,4 +1,4 @@
-//! Which environment a resource is bound for, first match wins (DESIGN.md §4):
+//! Which environment a resource is bound for, first match wins:
 //!
 //! 1. `--env NAME`;
 //! 2. the config's `environments.NAME.paths`;
@@ -84,7 +84,9 @@ pub fn bind(config: &Config, forced: Option<usize>, file: &str, namespace: Optio
     let is_stdin = file == "-" || file == "<stdin>";
     if !is_stdin {
         for (i, env) in config.environments.iter().enumerate() {
-            if let Some(glob) = env.paths.first_match(&rel) {
+            // A rendered overlay is named by its folder: `k8s/overlays/staging/**` covers
+            // it as it covers the files below it.
+            if let Some(glob) = env.paths.first_match(&rel).or_else(|| env.paths.first_match(&format!("{rel}/"))) {
                 return Binding {
                     env: i,
                     reason: format!("path matches `{glob}` in {}", config.display_path()).into(),
@@ -102,19 +104,23 @@ pub fn bind(config: &Config, forced: Option<usize>, file: &str, namespace: Optio
             }
         }
     }
-    if !is_stdin {
-        // The deepest segment is the most specific: `prod/dev/x.yaml` is dev.
-        let path = Path::new(&rel);
+    if !is_stdin && let Some(below) = config.project_relative(file) {
+        // Folders and the file's stem below the project root; when they name different
+        // tiers the strictest wins, so no file or sub-folder picks a lenient tier for
+        // itself inside a production tree (`prod/dev.yaml` is prod).
+        let path = Path::new(&below);
         let stem = path.file_stem().and_then(|s| s.to_str());
         let dirs = path.parent().into_iter().flat_map(|p| p.components()).filter_map(|c| c.as_os_str().to_str());
-        let segments: Vec<&str> = dirs.chain(stem).collect();
-        for seg in segments.iter().rev() {
-            if let Some(tier) = conventional_tier(seg) {
-                return Binding {
-                    env: config.tier_env(tier),
-                    reason: format!("path segment `{seg}` in {file}").into(),
-                };
-            }
+        let named: Vec<(&str, Tier)> =
+            dirs.chain(stem).filter_map(|seg| conventional_tier(seg).map(|t| (seg, t))).collect();
+        if let Some(&(seg, tier)) = named.iter().max_by_key(|(_, t)| *t) {
+            let others: Vec<String> = named.iter().filter(|(s, _)| *s != seg).map(|(s, _)| format!("`{s}`")).collect();
+            let reason = if others.is_empty() {
+                format!("path segment `{seg}` in {file}")
+            } else {
+                format!("path segment `{seg}` in {file} (also {}; the strictest wins)", others.join(", "))
+            };
+            return Binding { env: config.tier_env(tier), reason: reason.into() };
         }
     }
     if let Some(ns) = namespace {

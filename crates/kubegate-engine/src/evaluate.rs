@@ -75,6 +75,8 @@ pub struct CheckOptions {
     pub today: Option<Date>,
     /// What to check: the rule pack, or exactly one Pod Security Standard.
     pub profile: Profile,
+    /// Bind each resource to its environment and check nothing (`kubegate env`).
+    pub bind_only: bool,
 }
 
 /// `--profile`: the built-in rule pack with its levels per environment (default), or
@@ -280,30 +282,29 @@ fn helm_sources(text: &str) -> Vec<(u32, Arc<str>)> {
         .collect()
 }
 
-/// Markers that only an unrendered Helm template has (not `{{ $labels.x }}` in an alert).
-fn helm_template_line(text: &str) -> Option<(u32, u32)> {
+/// Where an unrendered Helm template shows in the document around `line` (a document
+/// that failed to parse): the first `{{` outside a comment between the document markers
+/// (`---`) before and after that line. Valid YAML holding `{{ … }}` in its strings (an
+/// alerting rule's `{{ $labels.instance }}`) is a manifest, not a template: only text
+/// that fails to parse is looked at here.
+fn template_in_document(text: &str, line: u32) -> Option<(u32, u32)> {
     if !text.contains("{{") {
         return None;
     }
-    const MARKERS: [&str; 14] = [
-        ".Values",
-        ".Release",
-        ".Chart",
-        ".Capabilities",
-        ".Files",
-        "include ",
-        "template ",
-        "toYaml",
-        "{{-",
-        "-}}",
-        "{{ if ",
-        "{{ end",
-        "{{ range ",
-        "{{ define ",
-    ];
-    text.lines().enumerate().find_map(|(i, l)| {
-        let at = l.find("{{")?;
-        MARKERS.iter().any(|m| l.contains(m)).then(|| (i as u32 + 1, l[..at].chars().count() as u32 + 1))
+    let lines: Vec<&str> = text.lines().collect();
+    let at = (line as usize).saturating_sub(1).min(lines.len().saturating_sub(1));
+    let is_marker = |l: &str| l.starts_with("---") && l[3..].chars().next().is_none_or(char::is_whitespace);
+    let start = (0..=at).rev().find(|&i| is_marker(lines[i])).unwrap_or(0);
+    let end = (at + 1..lines.len()).find(|&i| is_marker(lines[i])).unwrap_or(lines.len());
+    (start..end).find_map(|i| {
+        let l = lines[i];
+        let code = match l.find(" #") {
+            Some(c) => &l[..c],
+            None if l.trim_start().starts_with('#') => "",
+            None => l,
+        };
+        let col = code.find("{{")?;
+        Some((i as u32 + 1, l[..col].chars().count() as u32 + 1))
     })
 }
 
@@ -336,6 +337,7 @@ struct FileCheck<'c> {
     plan: &'c Plan,
     policies: Option<&'c dyn Policies>,
     policies_only: bool,
+    bind_only: bool,
     /// Documents of one file mostly share a namespace, hence a binding: reuse it.
     last_binding: Option<(Option<String>, environment::Binding)>,
     /// `# Source:` lines of a `helm template` stream, and the previous document's start.
@@ -385,6 +387,9 @@ impl FileCheck<'_> {
             environment_reason: r.binding.reason.clone(),
             source,
         });
+        if self.bind_only {
+            return;
+        }
         out.facts.extend(Fact::of(&r));
         // Most resources carry no exemption and match no central one: no allocation then.
         let assessed = exemptions::for_resource(&r, &self.shown, self.config, self.plan.today);
@@ -513,14 +518,6 @@ fn check_file(
         Ok(s) => s,
         Err(e) => return failed(e),
     };
-    if let Some((line, col)) = helm_template_line(&src.text) {
-        return failed(InputError::new(
-            &src.path,
-            line,
-            col,
-            "unrendered Helm template (`{{ … }}`): render it first, e.g. `helm template CHART | kubegate test -`",
-        ));
-    }
     let mut file = FileCheck {
         fi,
         path: &src.path,
@@ -531,13 +528,14 @@ fn check_file(
         plan,
         policies: opts.policies.as_deref(),
         policies_only: opts.policies_only && opts.policies.is_some(),
+        bind_only: opts.bind_only,
         last_binding: None,
         helm: helm_sources(&src.text),
         previous_doc_line: 0,
         out: FileResult::default(),
     };
     let mut any_document = false;
-    let error = kubegate_yaml::load_each(&src.text, |doc, duplicates| {
+    let errors = kubegate_yaml::load_each_recovering(&src.text, |doc, duplicates| {
         if doc.root.is_null() {
             return;
         }
@@ -566,9 +564,20 @@ fn check_file(
     if !out.kept.is_empty() {
         out.kept.shrink_to_fit();
     }
-    if let Some(e) = error {
-        out.errors.push(InputError::new(&src.path, e.pos.line, e.pos.col, format!("cannot parse YAML: {}", e.message)));
-    } else if !any_document {
+    for e in &errors {
+        // One document that cannot be parsed is an error in its place; the documents
+        // around it were checked.
+        out.errors.push(match template_in_document(&src.text, e.pos.line) {
+            Some((line, col)) => InputError::new(
+                &src.path,
+                line,
+                col,
+                "unrendered Helm template (`{{ … }}`): render it first, e.g. `helm template CHART | kubegate test -`",
+            ),
+            None => InputError::new(&src.path, e.pos.line, e.pos.col, format!("cannot parse YAML: {}", e.message)),
+        });
+    }
+    if errors.is_empty() && !any_document {
         out.errors.push(InputError::new(&src.path, 1, 1, "empty file: no Kubernetes documents"));
     }
     out

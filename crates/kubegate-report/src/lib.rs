@@ -2,6 +2,7 @@
 //! Renderers never decide anything; they only show what the engine found.
 
 pub mod docs;
+pub mod environments;
 pub mod exemptions;
 mod github;
 mod json;

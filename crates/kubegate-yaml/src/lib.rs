@@ -138,6 +138,80 @@ pub fn load_each(text: &str, mut f: impl FnMut(Document<'_>, Vec<DuplicateKey>))
     }
 }
 
+/// Like [`load_each`], but a document that cannot be parsed does not stop the stream:
+/// its error is recorded and parsing resumes at the next line that starts a document
+/// (`---`), so every other document of the stream is still delivered. Returns the errors,
+/// in order; positions (of errors and of nodes) are those of the whole stream.
+pub fn load_each_recovering(text: &str, mut f: impl FnMut(Document<'_>, Vec<DuplicateKey>)) -> Vec<LoadError> {
+    let mut errors = Vec::new();
+    // The part of the stream still to parse: its byte offset and the line it starts on.
+    let (mut from, mut line0, mut doc_index) = (0usize, 0u32, 0usize);
+    loop {
+        let rest = &text[from..];
+        let mut delivered = 0;
+        let error = load_each_from(rest, line0, doc_index, |doc, dups| {
+            delivered += 1;
+            f(doc, dups)
+        });
+        let Some(error) = error else { return errors };
+        doc_index += delivered + 1;
+        // Resume after the failed line, at the next document start.
+        let failed_line = error.pos.line.saturating_sub(line0).max(1) as usize;
+        errors.push(error);
+        let mut offset = 0usize;
+        let mut lines = rest.split_inclusive('\n');
+        for l in lines.by_ref().take(failed_line) {
+            offset += l.len();
+        }
+        let mut skipped = failed_line;
+        let mut resume = None;
+        for l in lines {
+            if l.starts_with("---") && l[3..].chars().next().is_none_or(|c| c.is_whitespace()) {
+                resume = Some(offset);
+                break;
+            }
+            offset += l.len();
+            skipped += 1;
+        }
+        let Some(resume) = resume else { return errors };
+        from += resume;
+        line0 += skipped as u32;
+    }
+}
+
+/// [`load_each`] over a part of a stream that starts on line `line0 + 1` of the whole.
+fn load_each_from(
+    text: &str,
+    line0: u32,
+    first_doc: usize,
+    mut f: impl FnMut(Document<'_>, Vec<DuplicateKey>),
+) -> Option<LoadError> {
+    let mut arena = Bump::new();
+    let mut parser = Parser::new_from_str(text);
+    let mut doc_index = first_doc;
+    loop {
+        let mut builder = Builder::new(&arena, text);
+        builder.doc_index = doc_index;
+        builder.line0 = line0;
+        loop {
+            match builder.next_document(&mut parser) {
+                Step::Document(doc) => {
+                    let duplicates = std::mem::take(&mut builder.duplicates);
+                    f(doc, duplicates);
+                    if arena.allocated_bytes() > ARENA_RESET_BYTES {
+                        break;
+                    }
+                }
+                Step::End => return None,
+                Step::Error(e) => return Some(e),
+            }
+        }
+        doc_index = builder.doc_index;
+        drop(builder);
+        arena.reset();
+    }
+}
+
 /// How much finished documents may hold in the arena before it is reset.
 const ARENA_RESET_BYTES: usize = 1 << 20;
 
@@ -188,6 +262,8 @@ struct Builder<'a> {
     error: Option<LoadError>,
     expanded: usize,
     doc_index: usize,
+    /// Lines before the text being parsed (when parsing resumes inside a stream).
+    line0: u32,
 }
 
 fn count_nodes(n: &Node<'_>) -> usize {
@@ -213,6 +289,7 @@ impl<'a> Builder<'a> {
             error: None,
             expanded: 0,
             doc_index: 0,
+            line0: 0,
         }
     }
 
@@ -221,7 +298,11 @@ impl<'a> Builder<'a> {
         for ev in parser.by_ref() {
             match ev {
                 Ok((ev, sp)) => self.on_event(ev, sp),
-                Err(e) => return Step::Error(LoadError { pos: pos(*e.marker()), message: e.info().to_string() }),
+                Err(e) => {
+                    let mut at = pos(*e.marker());
+                    at.line += self.line0;
+                    return Step::Error(LoadError { pos: at, message: e.info().to_string() });
+                }
             }
             if let Some(e) = self.error.take() {
                 return Step::Error(e);
@@ -359,7 +440,9 @@ impl<'a> Builder<'a> {
         if self.error.is_some() {
             return;
         }
-        let sp = span(raw);
+        let mut sp = span(raw);
+        sp.start.line += self.line0;
+        sp.end.line += self.line0;
         match ev {
             Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => {}
             Event::DocumentStart(_) => {

@@ -110,7 +110,15 @@ pub fn collect(paths: &[String], stdin: &mut dyn Read, kustomize_bin: Option<&Pa
             }
             continue;
         }
-        let path = Path::new(p);
+        let mut path = Path::new(p);
+        let mut p = p.clone();
+        // A kustomization file named on its own stands for its directory: the overlay is
+        // what it describes, and its patches are partial documents.
+        if path.is_file() && is_kustomization_name(path) {
+            path = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            p = path.display().to_string();
+        }
+        let before = inputs.len();
         if path.is_dir() && kustomize::kustomization_file(path).is_some() {
             inputs.push(Input::kustomize(path, p.trim_end_matches('/').to_string(), kustomize_bin));
         } else if path.is_dir() {
@@ -135,7 +143,7 @@ pub fn collect(paths: &[String], stdin: &mut dyn Read, kustomize_bin: Option<&Pa
                         }
                     }
                     Ok(_) => {}
-                    Err(err) => seen.push(Seen::Failed(InputError::new(p, 0, 0, format!("cannot walk: {err}")))),
+                    Err(err) => seen.push(Seen::Failed(InputError::new(&p, 0, 0, format!("cannot walk: {err}")))),
                 }
             }
             let dirs: Vec<PathBuf> = seen
@@ -154,6 +162,15 @@ pub fn collect(paths: &[String], stdin: &mut dyn Read, kustomize_bin: Option<&Pa
                     Seen::Failed(e) => inputs.push(Input::Failed(e)),
                 }
             }
+            if inputs.len() == before {
+                // A gate that checked nothing must not pass.
+                inputs.push(Input::Failed(InputError::new(
+                    &p,
+                    0,
+                    0,
+                    format!("no manifests found in {p}: no .yaml, .yml or .json file and no kustomization"),
+                )));
+            }
         } else if path.exists() {
             inputs.push(Input::File { path: path.to_path_buf(), shown: p.clone() });
         } else {
@@ -161,4 +178,8 @@ pub fn collect(paths: &[String], stdin: &mut dyn Read, kustomize_bin: Option<&Pa
         }
     }
     inputs
+}
+
+fn is_kustomization_name(p: &Path) -> bool {
+    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| kustomize::KUSTOMIZATION_FILES.contains(&n))
 }

@@ -201,6 +201,22 @@ enum Command {
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
         today: Option<Date>,
     },
+    /// Say which environment each resource (of files, directories, rendered overlays) is
+    /// bound for, and why, without checking anything
+    Env {
+        /// Files or directories to read; `-` reads stdin
+        #[arg(default_value = ".")]
+        paths: Vec<String>,
+        /// Output format
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: ListOutput,
+        /// Config file (default: kubegate.yaml in the working directory or above)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The program that renders Kustomize directories (as for `test`)
+        #[arg(long, value_name = "BIN")]
+        kustomize_bin: Option<PathBuf>,
+    },
     /// List the built-in rules with their levels per environment
     Rules {
         #[arg(short, long, value_enum, default_value = "table")]
@@ -265,6 +281,18 @@ fn main() -> ExitCode {
         }
         Command::Exemptions { paths, env, output, config, today } => {
             exemptions(&mut out, paths, CheckOptions { env, today, ..CheckOptions::default() }, output, config)
+        }
+        Command::Env { paths, output, config, kustomize_bin } => {
+            let opts = CheckOptions { bind_only: true, ..CheckOptions::default() };
+            let (outcome, code) = match check(Run { paths, opts, config, kustomize_bin, policy: None }) {
+                Ok(c) => (c.outcome, None),
+                Err(outcome) => (*outcome, Some(2)),
+            };
+            let _ = match output {
+                ListOutput::Table => kubegate_report::environments::table(&outcome, &mut out),
+                ListOutput::Json => kubegate_report::environments::json(&outcome, &mut out),
+            };
+            code.unwrap_or(if outcome.errors.is_empty() { 0 } else { 2 })
         }
         Command::Verify { rego, config, no_color: _ } => verify(&mut out, &rego, config),
         Command::Rules { output } => {

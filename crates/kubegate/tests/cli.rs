@@ -418,7 +418,8 @@ fn rules_as_json_and_the_schema_are_valid_json() {
 
 #[test]
 fn pss_profiles_exit_1_on_fail_fixtures_and_0_on_pass_fixtures() {
-    let data = "../shared/corpora/psa/test/testdata";
+    let Some(psa) = common::corpus("psa") else { return };
+    let data = format!("{psa}/test/testdata");
     let cases = [
         ("pss-baseline", "v1.0", "baseline/v1.0/fail/privileged0.yaml", 1),
         ("pss-baseline", "v1.0", "baseline/v1.0/pass/base.yaml", 0),

@@ -89,6 +89,8 @@ pub struct Config {
     /// `policies:` — Rego policy files or directories that run beside the built-in pack
     /// (when no `-p` is given), relative to the working directory where they lie below it.
     pub policies: Vec<PathBuf>,
+    /// The Git work tree holding each folder inputs came from, found when first needed.
+    pub git_roots: std::sync::Arc<std::sync::Mutex<HashMap<PathBuf, Option<PathBuf>>>>,
 }
 
 impl Default for Config {
@@ -111,8 +113,14 @@ impl Default for Config {
             trusted_registries: Vec::new(),
             exemptions: governance::Governance::default(),
             policies: Vec::new(),
+            git_roots: Default::default(),
         }
     }
+}
+
+/// The Git work tree a folder lies in: the nearest folder at or above it holding `.git`.
+pub fn git_work_tree(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf)
 }
 
 fn capitalize(s: &str) -> String {
@@ -183,6 +191,38 @@ impl Config {
             None => abs,
         };
         rel.to_string_lossy().replace('\\', "/")
+    }
+
+    /// A file's path below the project root, which path conventions read (for a file
+    /// outside it, the folders its path names after leaving the root). The project root is the config file's folder, else the
+    /// Git work tree holding the file, else the working directory. The folders a
+    /// checkout happens to live in (`/home/ci/dev/…`) never count.
+    pub fn project_relative(&self, file: &str) -> Option<String> {
+        let p = Path::new(file);
+        let abs = lexical_normalize(&match (&self.cwd, p.is_absolute()) {
+            (Some(cwd), false) => cwd.join(p),
+            _ => p.to_path_buf(),
+        });
+        let root = match (&self.file, &self.base_dir) {
+            (Some(_), Some(base)) => Some(lexical_normalize(base)),
+            _ => {
+                let dir = abs.parent().unwrap_or(&abs).to_path_buf();
+                let mut cache = self.git_roots.lock().unwrap_or_else(|e| e.into_inner());
+                let git = cache.entry(dir).or_insert_with_key(|d| git_work_tree(d)).clone();
+                git.or_else(|| self.cwd.as_deref().map(lexical_normalize))
+            }
+        };
+        let root = root?;
+        let rel = match abs.strip_prefix(&root) {
+            Ok(rel) => rel.to_path_buf(),
+            // Outside the project (`../corpora/app/overlays/staging`): the folders that
+            // path names after leaving the root, not the ones both share.
+            Err(_) => {
+                let common = root.components().zip(abs.components()).take_while(|(a, b)| a == b).count();
+                abs.components().skip(common).collect()
+            }
+        };
+        Some(rel.to_string_lossy().replace('\\', "/"))
     }
 
     /// The level a rule runs at in an environment.

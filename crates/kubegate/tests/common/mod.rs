@@ -29,6 +29,20 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
 
+/// A corpus of public manifests beside the repository (`../shared/corpora/NAME`), as a
+/// path relative to [`root`]; `None` when it is absent, after saying that the test is
+/// skipped. With `KUBEGATE_REQUIRE_CORPORA=1` (as CI sets) a missing corpus fails the test.
+pub fn corpus(name: &str) -> Option<String> {
+    let rel = format!("../shared/corpora/{name}");
+    if root().join(&rel).is_dir() {
+        return Some(rel);
+    }
+    let why = format!("the corpus {rel} is not beside the repository");
+    assert!(std::env::var_os("KUBEGATE_REQUIRE_CORPORA").is_none(), "{why}, and KUBEGATE_REQUIRE_CORPORA is set");
+    eprintln!("skipped: {why} (set KUBEGATE_REQUIRE_CORPORA=1 to require it)");
+    None
+}
+
 /// What a run of kubegate returned.
 pub struct Run {
     pub code: i32,

@@ -1,0 +1,89 @@
+//! `kubegate env`: which environment each resource is bound for and why, without checking
+//! anything, as a table or as JSON.
+
+use comfy_table::{Table, presets};
+use kubegate_engine::evaluate::ResourceInfo;
+use kubegate_engine::{InputError, Outcome};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    /// Resources per environment.
+    environments: BTreeMap<&'a str, usize>,
+    resources: &'a [ResourceInfo],
+    errors: &'a [InputError],
+}
+
+fn per_environment(outcome: &Outcome) -> BTreeMap<&str, usize> {
+    let mut counts = BTreeMap::new();
+    for r in &outcome.resources {
+        *counts.entry(&*r.environment).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// One row per resource: where it is, what it is, its environment and the reason.
+pub fn table(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
+    for e in &outcome.errors {
+        writeln!(out, "error: {}", escape(&e.to_string()))?;
+    }
+    if !outcome.resources.is_empty() {
+        let mut t = Table::new();
+        t.load_style(presets::ASCII_FULL_CONDENSED);
+        t.set_header(["WHERE", "RESOURCE", "ENV", "WHY"]);
+        for r in &outcome.resources {
+            let name = r.id.name.as_deref().unwrap_or("<unnamed>");
+            let resource = match &r.id.namespace {
+                Some(ns) => format!("{} {ns}/{name}", r.id.kind),
+                None => format!("{} {name}", r.id.kind),
+            };
+            t.add_row([
+                escape(&format!("{}:{}", r.file, r.line)),
+                escape(&resource),
+                escape(&r.environment),
+                escape(&r.environment_reason),
+            ]);
+        }
+        writeln!(out, "{t}")?;
+    }
+    let counts: Vec<String> = per_environment(outcome).iter().map(|(e, n)| format!("{e} {n}")).collect();
+    writeln!(
+        out,
+        "{} {}{}{}, {} {}",
+        outcome.resources.len(),
+        if outcome.resources.len() == 1 { "resource" } else { "resources" },
+        if counts.is_empty() { "" } else { ": " },
+        counts.join(", "),
+        outcome.errors.len(),
+        if outcome.errors.len() == 1 { "error" } else { "errors" },
+    )
+}
+
+/// `{"version": 1, "environments": {...}, "resources": [...], "errors": [...]}`
+pub fn json(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
+    let doc = Document {
+        version: 1,
+        environments: per_environment(outcome),
+        resources: &outcome.resources,
+        errors: &outcome.errors,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+/// Control characters (terminal escapes, carriage returns, line separators) shown as
+/// `\u{…}`, so that a name cannot rewrite the terminal.
+fn escape(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
