@@ -149,8 +149,8 @@ pub struct Pending {
 pub enum Fact {
     /// A PodDisruptionBudget's selector in its namespace.
     Pdb { namespace: Option<String>, selector: Selector, resource: usize },
-    /// An HPA keeping at least `min` replicas of the named workload.
-    Hpa { namespace: Option<String>, kind: String, name: String, min: i64 },
+    /// An HPA (named `hpa`) keeping at least `min` replicas of the named workload.
+    Hpa { namespace: Option<String>, kind: String, name: String, min: i64, hpa: String },
     /// A NetworkPolicy's pod selector and the directions it isolates.
     NetworkPolicy { namespace: Option<String>, selector: Selector, ingress: bool, egress: bool },
     /// A ServiceAccount and its `automountServiceAccountToken`.
@@ -175,7 +175,8 @@ impl Fact {
                 let kind = target.get("kind").and_then(Node::as_str)?;
                 let name = target.get("name").and_then(Node::as_str)?;
                 let min = r.root.path("spec.minReplicas").and_then(Node::as_i64).unwrap_or(1);
-                Some(Fact::Hpa { namespace: ns, kind: kind.into(), name: name.into(), min })
+                let hpa = r.name.unwrap_or("<unnamed>").to_string();
+                Some(Fact::Hpa { namespace: ns, kind: kind.into(), name: name.into(), min, hpa })
             }
             "NetworkPolicy" => {
                 let spec = r.root.get("spec");
@@ -210,8 +211,9 @@ impl Fact {
 pub struct Index {
     /// PodDisruptionBudgets by namespace and selector.
     pub pdbs: SelectorIndex,
-    /// namespace → target kind → target name → the highest HPA `minReplicas`.
-    hpa_min: HashMap<Option<String>, HashMap<String, HashMap<String, i64>>>,
+    /// (namespace, target kind, target name) → the lowest `minReplicas` of the HPAs
+    /// scaling it, and that HPA's name.
+    hpa_min: HashMap<(Option<String>, String, String), (i64, String)>,
     /// NetworkPolicies by namespace and pod selector; the payload indexes `netpol_types`.
     netpols: SelectorIndex,
     /// (isolates ingress, isolates egress) per NetworkPolicy.
@@ -233,10 +235,12 @@ impl Index {
                 Fact::ServiceAccount { namespace, name, automount } => {
                     index.service_accounts.entry(namespace).or_default().insert(name, automount);
                 }
-                Fact::Hpa { namespace, kind, name, min } => {
-                    let e =
-                        index.hpa_min.entry(namespace).or_default().entry(kind).or_default().entry(name).or_insert(min);
-                    *e = (*e).max(min);
+                Fact::Hpa { namespace, kind, name, min, hpa } => {
+                    // Several autoscalers on one workload: the one that allows fewest pods.
+                    let slot = index.hpa_min.entry((namespace, kind, name)).or_insert((min, hpa.clone()));
+                    if min < slot.0 {
+                        *slot = (min, hpa);
+                    }
                 }
             }
         }
@@ -261,12 +265,11 @@ impl Index {
         self.service_accounts.get(namespace).and_then(|m| m.get(name)).copied().flatten()
     }
 
-    /// The highest `minReplicas` of the HPAs targeting a workload (0 when none does).
-    pub fn hpa_min(&self, r: &ResourceId) -> i64 {
-        let Some(name) = &r.name else { return 0 };
-        let found =
-            self.hpa_min.get(&r.namespace).and_then(|k| k.get(r.kind.as_str())).and_then(|n| n.get(name.as_str()));
-        found.copied().unwrap_or(0)
+    /// The `minReplicas` of the HorizontalPodAutoscaler scaling a workload (the lowest,
+    /// when several do) and that autoscaler's name; `None` when none does.
+    pub fn hpa_min(&self, r: &ResourceId) -> Option<(i64, &str)> {
+        let key = (r.namespace.clone(), r.kind.clone(), r.name.clone()?);
+        self.hpa_min.get(&key).map(|(min, hpa)| (*min, hpa.as_str()))
     }
 }
 
@@ -367,7 +370,8 @@ impl FileCheck<'_> {
                 b
             }
         };
-        let mut r = resources::build(self.fi, doc_index, root, api_version, kind, binding, duplicates);
+        let pod_spec = self.config.pod_spec_path(api_version, kind);
+        let mut r = resources::build(self.fi, doc_index, root, (api_version, kind), binding, duplicates, pod_spec);
         r.index = out.resources.len();
         let env = &self.config.environments[r.binding.env].env;
         // The template is the last `# Source:` between the previous document and this one.
@@ -415,6 +419,7 @@ impl FileCheck<'_> {
                             source: None,
                             path: v.path,
                             exemption: None,
+                            help: None,
                             file_index: self.fi as u32,
                             resource_index: r.index as u32,
                         });
@@ -471,6 +476,7 @@ impl FileCheck<'_> {
                             source: None,
                             path: String::new(),
                             exemption,
+                            help: None,
                             file_index: self.fi as u32,
                             resource_index: r.index as u32,
                         });
@@ -678,12 +684,13 @@ pub fn check_inputs<'s>(
             let Check::Bundle { judge, .. } = p.rule.check else {
                 return None;
             };
-            let message = judge(&index, &p)?;
+            let rules::Judged { message, help } = judge(&index, &p)?;
             Some(Finding {
                 rule: p.rule.id.into(),
                 level: p.level,
                 environment: p.environment,
                 message,
+                help,
                 file: p.file,
                 line: p.span.start.line,
                 column: p.span.start.col,
@@ -729,6 +736,7 @@ pub fn check_inputs<'s>(
                     source: None,
                     path: String::new(),
                     exemption,
+                    help: None,
                     file_index: u32::MAX,
                     resource_index: u32::MAX,
                 });

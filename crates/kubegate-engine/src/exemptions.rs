@@ -542,6 +542,7 @@ mod tests {
             source: None,
             path: String::new(),
             exemption: None,
+            help: None,
             file_index: 0,
             resource_index,
         }

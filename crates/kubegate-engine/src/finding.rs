@@ -71,6 +71,10 @@ pub struct Finding {
     /// The exemption that covers the finding (an active or expiring one): the finding is
     /// shown and counted, but does not fail the run.
     pub exemption: Option<Arc<crate::exemptions::Exemption>>,
+    /// Help for this finding when the rule's general help does not fit it (the field
+    /// that decides is elsewhere); renderers fall back to the rule's help.
+    #[serde(skip)]
+    pub help: Option<String>,
     /// Position of the file among the inputs, for a stable order across files.
     #[serde(skip)]
     pub file_index: u32,

@@ -12,7 +12,8 @@
 //! For every listed environment the file is checked with `--env`, the findings of the
 //! compared rules are taken, and they must equal the `expect` lines for that environment
 //! exactly (rule, level, line, column and message). An exempted finding's level reads
-//! `exempted`. An environment with no `expect` line is a must-not-fire case.
+//! `exempted`. An environment with no `expect` line is a must-not-fire case. A finding
+//! whose help is its own (not the rule's general help) ends in `[help: …]`.
 
 use kubegate_engine::exemptions::parse_date;
 use kubegate_engine::{CheckOptions, Config, Date, Source, check, rules};
@@ -71,7 +72,8 @@ fn actual(f: &Fixture, text: &str) -> BTreeSet<String> {
         assert!(outcome.errors.is_empty(), "{}: {:?}", f.path.display(), outcome.errors);
         for x in outcome.findings.iter().filter(|x| f.rules.iter().any(|r| *r == *x.rule)) {
             let level = if x.exemption.is_some() { "exempted" } else { x.level.as_str() };
-            out.insert(format!("{env} {} {level} {}:{} {}", x.rule, x.line, x.column, x.message));
+            let help = x.help.as_ref().map(|h| format!(" [help: {h}]")).unwrap_or_default();
+            out.insert(format!("{env} {} {level} {}:{} {}{help}", x.rule, x.line, x.column, x.message));
         }
     }
     out

@@ -83,32 +83,57 @@ pub fn render(
         };
         writeln!(out, "{}\n", renderer.render(&[group]))?;
     }
-    for f in &outcome.findings {
+    // Findings at one place (the same file, line and column: a missing `resources:` block,
+    // an image both unpinned and `:latest`) share one snippet: the first is the title,
+    // the others follow it, each with its own help.
+    let findings = &outcome.findings;
+    let mut i = 0;
+    while i < findings.len() {
+        let f = &findings[i];
+        let same =
+            findings[i..].iter().take_while(|g| (&g.file, g.line, g.column) == (&f.file, f.line, f.column)).count();
         switch_to(&mut current, &f.file);
         let lines = current.1.as_ref();
-        let level = match (&f.exemption, f.level) {
-            (Some(e), _) => ALevel::NOTE.with_name(Some(super::exempted_word(e))),
-            (None, Level::Deny) => ALevel::ERROR,
-            (None, _) => ALevel::WARNING,
-        };
-        let help = kubegate_engine::rules::find(&f.rule).map(|r| r.doc.help);
-        let reason = outcome.resources.get(f.resource_index as usize).map(|r| &*r.environment_reason).unwrap_or("");
-        let note = format!("environment {}: {reason}", f.environment);
-        let mut group = Group::with_title(level.primary_title(f.message.as_str()).id(&*f.rule));
-        if let Some(s) = snippet(lines, &f.file, f.line, f.column, f.end_line, f.end_column) {
-            group = group.element(s);
+        let mut groups = Vec::with_capacity(same);
+        for (k, g) in findings[i..i + same].iter().enumerate() {
+            let level = match (&g.exemption, g.level) {
+                (Some(e), _) => ALevel::NOTE.with_name(Some(super::exempted_word(e))),
+                (None, Level::Deny) => ALevel::ERROR,
+                (None, _) => ALevel::WARNING,
+            };
+            let title = if k == 0 {
+                level.primary_title(g.message.as_str())
+            } else {
+                level.secondary_title(g.message.as_str())
+            };
+            let mut group = Group::with_title(title.id(&*g.rule));
+            if k == 0
+                && let Some(s) = snippet(lines, &g.file, g.line, g.column, g.end_line, g.end_column)
+            {
+                group = group.element(s);
+            }
+            let help = g.help.as_deref().or_else(|| kubegate_engine::rules::find(&g.rule).map(|r| r.doc.help));
+            // One help for a rule's findings at one place (`limits.cpu`, `limits.memory`).
+            let repeated = k > 0 && findings[i + k - 1].rule == g.rule && findings[i + k - 1].help == g.help;
+            if let Some(h) = help.filter(|_| !repeated) {
+                group = group.element(ALevel::HELP.message(h));
+            }
+            if let Some(e) = &g.exemption {
+                group = group.element(ALevel::NOTE.message(super::exempted_note(g.level, e)));
+            }
+            // The environment is the resource's: said once for the place.
+            if k + 1 == same {
+                let reason =
+                    outcome.resources.get(g.resource_index as usize).map(|r| &*r.environment_reason).unwrap_or("");
+                group = group.element(ALevel::NOTE.message(format!("environment {}: {reason}", g.environment)));
+                if let Some(template) = &g.source {
+                    group = group.element(ALevel::NOTE.message(format!("rendered from {template}")));
+                }
+            }
+            groups.push(group);
         }
-        if let Some(h) = help {
-            group = group.element(ALevel::HELP.message(h));
-        }
-        if let Some(e) = &f.exemption {
-            group = group.element(ALevel::NOTE.message(super::exempted_note(f.level, e)));
-        }
-        group = group.element(ALevel::NOTE.message(note));
-        if let Some(template) = &f.source {
-            group = group.element(ALevel::NOTE.message(format!("rendered from {template}")));
-        }
-        writeln!(out, "{}\n", renderer.render(&[group]))?;
+        writeln!(out, "{}\n", renderer.render(&groups))?;
+        i += same;
     }
     writeln!(out, "{}", super::summary_lines(outcome))
 }

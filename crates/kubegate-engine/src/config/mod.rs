@@ -61,6 +61,19 @@ pub struct EnvConfig {
     pub namespaces: Globs,
 }
 
+/// A kind named in `workloads:`: its pods are checked like a Deployment's.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    pub kind: String,
+    /// The API group/version it must have (any when `None`).
+    pub api_version: Option<String>,
+    /// Where it keeps its pod spec (`spec.template.spec`); made `'static` once per run,
+    /// like the built-in kinds' paths, so that pod views can hold it.
+    pub pod_spec: &'static str,
+    /// Whether `spec.replicas` says how many pods it runs (the replica rules apply).
+    pub replicated: bool,
+}
+
 /// Per-rule settings from the config.
 #[derive(Clone, Debug, Default)]
 pub struct RuleConfig {
@@ -89,6 +102,8 @@ pub struct Config {
     /// `policies:` — Rego policy files or directories that run beside the built-in pack
     /// (when no `-p` is given), relative to the working directory where they lie below it.
     pub policies: Vec<PathBuf>,
+    /// `workloads:` — further kinds that hold a pod template, and where.
+    pub workloads: Vec<Workload>,
     /// The Git work tree holding each folder inputs came from, found when first needed.
     pub git_roots: std::sync::Arc<std::sync::Mutex<HashMap<PathBuf, Option<PathBuf>>>>,
 }
@@ -114,6 +129,7 @@ impl Default for Config {
             exemptions: governance::Governance::default(),
             policies: Vec::new(),
             git_roots: Default::default(),
+            workloads: Vec::new(),
         }
     }
 }
@@ -223,6 +239,16 @@ impl Config {
             }
         };
         Some(rel.to_string_lossy().replace('\\', "/"))
+    }
+
+    /// Where a kind keeps its pod spec: a `workloads:` entry, else the built-in kinds.
+    pub fn pod_spec_path(&self, api_version: &str, kind: &str) -> Option<&'static str> {
+        self.workload(api_version, kind).map(|w| w.pod_spec).or_else(|| crate::resources::pod_spec_path(kind))
+    }
+
+    /// The `workloads:` entry for a kind, if any.
+    pub fn workload(&self, api_version: &str, kind: &str) -> Option<&Workload> {
+        self.workloads.iter().find(|w| w.kind == kind && w.api_version.as_deref().is_none_or(|a| a == api_version))
     }
 
     /// The level a rule runs at in an environment.
@@ -373,6 +399,16 @@ impl Config {
             }
             config.rules.insert(rule.id, rc);
         }
+        for w in root.get("workloads").map(|n| n.items()).unwrap_or_default() {
+            let text = |k: &str| w.get(k).and_then(|n| n.as_str()).map(str::to_string);
+            let (Some(kind), Some(pod_spec)) = (text("kind"), text("podSpec")) else { continue };
+            config.workloads.push(Workload {
+                kind,
+                api_version: text("apiVersion"),
+                pod_spec: Box::leak(pod_spec.into_boxed_str()),
+                replicated: w.get("replicated").and_then(|n| n.as_bool()).unwrap_or(false),
+            });
+        }
         let shown_config: std::sync::Arc<str> = config.display_path().into();
         config.exemptions =
             governance::parse(root.get("exemptions"), &config.env_names(), &shown, &shown_config, &mut errors);
@@ -455,6 +491,32 @@ pub fn schema_shape() -> Shape {
                 "policies",
                 "Rego policy files or directories (Conftest-compatible), relative to the config file's folder; they run beside the built-in rule pack when `kubegate test` is given no `-p`.",
                 Shape::strings(),
+            ),
+            Field::new(
+                "workloads",
+                "Further kinds that hold a pod template (custom resources, platform kinds): their pods are checked like a Deployment's.",
+                Shape::Array(Box::new(Shape::object(
+                    "",
+                    vec![
+                        Field::new("kind", "The kind (`Rollout`).", Shape::Str).required(),
+                        Field::new(
+                            "apiVersion",
+                            "The group/version it must have (`argoproj.io/v1alpha1`); any when absent.",
+                            Shape::Str,
+                        ),
+                        Field::new(
+                            "podSpec",
+                            "Where the kind keeps its pod spec, as a dotted path (`spec.template.spec`).",
+                            Shape::Str,
+                        )
+                        .required(),
+                        Field::new(
+                            "replicated",
+                            "Whether `spec.replicas` counts its pods, so that the replica rules apply (default false).",
+                            Shape::Bool,
+                        ),
+                    ],
+                ))),
             ),
             governance::shape(),
         ],

@@ -10,6 +10,7 @@ pub enum Shape {
     Object { doc: String, fields: Vec<Field>, extra: Option<(Box<Shape>, &'static str)> },
     Array(Box<Shape>),
     Str,
+    Bool,
     Enum(Vec<&'static str>),
     Number { min: f64, integer: bool },
 }
@@ -90,6 +91,11 @@ impl Shape {
                     err(errors, format!("`{at}` must be a string, found {}", node.type_name()));
                 }
             }
+            Shape::Bool => {
+                if node.as_bool().is_none() {
+                    err(errors, format!("`{at}` must be true or false, found {}", node.type_name()));
+                }
+            }
             Shape::Enum(values) => {
                 // Levels are words; an unquoted `off` is a YAML 1.1 boolean, accept its text.
                 let text = node.scalar_text().unwrap_or_default();
@@ -141,6 +147,7 @@ impl Shape {
             }
             Shape::Array(item) => json!({"type": "array", "items": item.json_schema()}),
             Shape::Str => json!({"type": "string"}),
+            Shape::Bool => json!({"type": "boolean"}),
             Shape::Enum(values) => json!({"enum": values}),
             Shape::Number { min, integer } => {
                 let ty = if *integer { "integer" } else { "number" };

@@ -17,9 +17,14 @@ pub fn pod_spec_path(kind: &str) -> Option<&'static str> {
     Some(match kind {
         "Pod" => "spec",
         "PodTemplate" => "template.spec",
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "Job" => {
-            "spec.template.spec"
-        }
+        // OpenShift's DeploymentConfig keeps its template where a Deployment does.
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "Job"
+        | "DeploymentConfig" => "spec.template.spec",
         "CronJob" => "spec.jobTemplate.spec.template.spec",
         _ => return None,
     })
@@ -269,15 +274,15 @@ pub fn build<'a>(
     file: usize,
     doc: usize,
     root: &'a Node<'a>,
-    api_version: &'a str,
-    kind: &'a str,
+    (api_version, kind): (&'a str, &'a str),
     binding: Binding,
     duplicates: Vec<DuplicateKey>,
+    pod_spec: Option<&'static str>,
 ) -> Resource<'a> {
     let meta = root.get("metadata");
     let name = meta.and_then(|m| m.get("name")).and_then(|n| n.as_str());
     let namespace = meta.and_then(|m| m.get("namespace")).and_then(|n| n.as_str());
-    let pod = pod_spec_path(kind).and_then(|p| PodSpec::new(root, p));
+    let pod = pod_spec.and_then(|p| PodSpec::new(root, p));
     let id = Arc::new(ResourceId {
         api_version: api_version.to_string(),
         kind: kind.to_string(),

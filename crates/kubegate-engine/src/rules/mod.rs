@@ -139,7 +139,20 @@ pub enum Check {
     /// `judge` answers each question against the [`Index`] of the bundle and returns the
     /// finding's message when the rule is broken. Only small owned facts outlive a
     /// document, so memory stays bounded by one document's tree.
-    Bundle { collect: fn(&mut Ctx<'_, '_>), judge: fn(&Index, &Pending) -> Option<String> },
+    Bundle { collect: fn(&mut Ctx<'_, '_>), judge: fn(&Index, &Pending) -> Option<Judged> },
+}
+
+/// A cross-resource rule's answer: the finding's message, and its own help when the
+/// rule's general help does not fit (the field that decides is in another resource).
+pub struct Judged {
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl From<String> for Judged {
+    fn from(message: String) -> Judged {
+        Judged { message, help: None }
+    }
 }
 
 /// The documentation sections of a rule (Markdown).
@@ -233,6 +246,7 @@ impl Ctx<'_, '_> {
             source: None,
             path,
             exemption: None,
+            help: None,
             file_index,
             resource_index: self.res.index as u32,
         });
@@ -255,6 +269,14 @@ impl Ctx<'_, '_> {
             labels,
             values,
         });
+    }
+
+    /// Sets the help of the finding just emitted, where the rule's general help does not
+    /// fit it (the field that decides is not the one the general help names).
+    pub fn help(&mut self, help: String) {
+        if let Some(f) = self.out.last_mut() {
+            f.help = Some(help);
+        }
     }
 
     /// Reports a field of a container at its position (or its nearest existing parent).

@@ -26,7 +26,7 @@ fn collect(ctx: &mut Ctx<'_, '_>) {
     ctx.defer(span, path, labels(pod.labels), Vec::new());
 }
 
-fn judge(index: &Index, p: &Pending) -> Option<String> {
+fn judge(index: &Index, p: &Pending) -> Option<super::Judged> {
     let (ingress, egress) = index.network_isolation(&p.resource.namespace, &p.labels);
     let missing = match (ingress, egress) {
         (true, true) => return None,
@@ -34,5 +34,5 @@ fn judge(index: &Index, p: &Pending) -> Option<String> {
         (false, true) => "Ingress",
         (false, false) => "Ingress and Egress",
     };
-    Some(format!("{} pods are not isolated for {missing} by any NetworkPolicy in the inputs", p.subject))
+    Some(format!("{} pods are not isolated for {missing} by any NetworkPolicy in the inputs", p.subject).into())
 }

@@ -20,7 +20,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn collect(ctx: &mut Ctx<'_, '_>) {
-    if !super::replicas::is_replicated_kind(ctx.res.kind) {
+    if !super::replicas::is_replicated(ctx) {
         return;
     }
     let Some(pod) = &ctx.res.pod else { return };
@@ -29,16 +29,19 @@ fn collect(ctx: &mut Ctx<'_, '_>) {
     ctx.defer(span, path, labels(pod.labels), vec![super::replicas::declared_replicas(ctx.res)]);
 }
 
-fn judge(index: &Index, p: &Pending) -> Option<String> {
+fn judge(index: &Index, p: &Pending) -> Option<super::Judged> {
     if super::replicas::effective_replicas(index, p) < 2
         || !index.pdbs.matching(&p.resource.namespace, &p.labels).is_empty()
     {
         return None;
     }
     let shown: Vec<String> = p.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    Some(format!(
-        "{} should have a PodDisruptionBudget selecting its pods ({})",
-        p.subject,
-        if shown.is_empty() { "its pod template has no labels".to_string() } else { shown.join(",") }
-    ))
+    Some(
+        format!(
+            "{} should have a PodDisruptionBudget selecting its pods ({})",
+            p.subject,
+            if shown.is_empty() { "its pod template has no labels".to_string() } else { shown.join(",") }
+        )
+        .into(),
+    )
 }

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Param, Rule, levels};
+use super::{Check, Ctx, Doc, Judged, Param, Rule, levels};
 use crate::evaluate::{Index, Pending};
 use crate::finding::Level::{Deny, Off, Warn};
 use crate::resources::Resource;
@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     levels: levels(Off, Warn, Deny),
     params: &[Param { name: "minimum", doc: "The fewest replicas accepted", default: 2.0, min: 1.0, integer: true }],
     doc: Doc {
-        what: "Deployments, StatefulSets, ReplicaSets and ReplicationControllers must set `spec.replicas` to at least `minimum` (2 by default). A missing `replicas` is 1. A HorizontalPodAutoscaler among the inputs, in the same namespace, whose `scaleTargetRef` names the workload with `minReplicas >= minimum` satisfies the rule. The label `allow-single-replica: \"true\"` is the permanent exception for workloads that cannot run twice.",
+        what: "Deployments, StatefulSets, ReplicaSets, ReplicationControllers, OpenShift DeploymentConfigs and the `workloads:` kinds marked `replicated` must run at least `minimum` pods (2 by default). A missing `replicas` is 1. When a HorizontalPodAutoscaler among the inputs, in the same namespace, names the workload in its `scaleTargetRef`, its `minReplicas` (default 1) is what counts, not `spec.replicas`: the autoscaler can scale down to it. The label `allow-single-replica: \"true\"` is the permanent exception for workloads that cannot run twice.",
         why: "Single pod = single point of failure. HA requires multiple replicas.",
         example: "kind: Deployment\nmetadata:\n  name: backend\nspec:\n  replicas: 1\n",
         fix: "```yaml\nspec:\n  replicas: 2\n```\n\nor, for a workload that must not run twice (use sparingly):\n\n```yaml\nmetadata:\n  labels:\n    allow-single-replica: \"true\"\n```",
@@ -19,8 +19,11 @@ pub static RULE: Rule = Rule {
     check: Check::Bundle { collect, judge },
 };
 
-pub(super) fn is_replicated_kind(kind: &str) -> bool {
-    matches!(kind, "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController")
+/// Kinds whose `spec.replicas` counts their pods: the built-in ones, OpenShift's
+/// DeploymentConfig, and `workloads:` entries marked `replicated`.
+pub(super) fn is_replicated(ctx: &Ctx<'_, '_>) -> bool {
+    matches!(ctx.res.kind, "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController" | "DeploymentConfig")
+        || ctx.config.workload(ctx.res.api_version, ctx.res.kind).is_some_and(|w| w.replicated)
 }
 
 /// `spec.replicas` as Kubernetes reads it: missing or null is 1; a value that is not a
@@ -33,25 +36,31 @@ pub(super) fn declared_replicas(res: &Resource<'_>) -> i64 {
     }
 }
 
-/// The replicas a workload runs with at least: declared, or an HPA's higher minimum.
+/// The replicas a workload runs with at least: an HPA's `minReplicas` when one scales it
+/// (it can take the workload down to that), else the declared `spec.replicas`.
 pub(super) fn effective_replicas(index: &Index, p: &Pending) -> i64 {
-    p.values[0].max(index.hpa_min(&p.resource))
+    index.hpa_min(&p.resource).map_or(p.values[0], |(min, _)| min)
 }
 
 fn collect(ctx: &mut Ctx<'_, '_>) {
-    if !is_replicated_kind(ctx.res.kind)
-        || ctx.res.label("allow-single-replica").and_then(|n| n.as_str()) == Some("true")
-    {
+    if !is_replicated(ctx) || ctx.res.label("allow-single-replica").and_then(|n| n.as_str()) == Some("true") {
         return;
     }
     let (declared, min) = (declared_replicas(ctx.res), ctx.param("minimum") as i64);
-    if declared < min {
-        // Only an HPA elsewhere in the inputs can still satisfy the rule.
-        ctx.defer(ctx.res.locate("spec.replicas"), "spec.replicas".into(), Vec::new(), vec![declared, min]);
-    }
+    // An HPA elsewhere in the inputs decides, either way.
+    ctx.defer(ctx.res.locate("spec.replicas"), "spec.replicas".into(), Vec::new(), vec![declared, min]);
 }
 
-fn judge(index: &Index, p: &Pending) -> Option<String> {
+fn judge(index: &Index, p: &Pending) -> Option<Judged> {
     let min = p.values[1];
-    (effective_replicas(index, p) < min).then(|| format!("{} must have replicas >= {min} for HA", p.subject))
+    if effective_replicas(index, p) >= min {
+        return None;
+    }
+    let message = format!("{} must have replicas >= {min} for HA", p.subject);
+    let help = index.hpa_min(&p.resource).map(|(hpa_min, hpa)| {
+        format!(
+            "HorizontalPodAutoscaler '{hpa}' decides the replicas: raise its spec.minReplicas from {hpa_min} to {min} or more (spec.replicas does not count while it scales the workload)"
+        )
+    });
+    Some(Judged { message, help })
 }

@@ -41,7 +41,15 @@ fn check(ctx: &mut Ctx<'_, '_>) {
                         v.shown()
                     ),
                 };
+                let own = value.is_some();
                 ctx.emit_container(c, "securityContext.runAsNonRoot", message);
+                if own {
+                    // The container's own value overrides the pod's: it is what to change.
+                    ctx.help(
+                        "set the container's securityContext.runAsNonRoot: true (its own value overrides the pod's)"
+                            .into(),
+                    );
+                }
             }
         }
     }

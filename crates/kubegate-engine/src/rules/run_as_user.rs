@@ -46,7 +46,14 @@ fn check(ctx: &mut Ctx<'_, '_>) {
                         v.shown()
                     ),
                 };
+                let own = c.security("runAsUser").is_some();
                 ctx.emit_container(c, rel, message);
+                if own {
+                    // The container's own value overrides the pod's: it is what to change.
+                    ctx.help(format!(
+                        "set the container's securityContext.runAsUser to a UID >= {min} (its own value overrides the pod's)"
+                    ));
+                }
             }
         }
     }

@@ -39,23 +39,36 @@ fn collect(ctx: &mut Ctx<'_, '_>) {
     ctx.defer(pod.locate(rel), pod.field_path(rel), vec![("serviceAccountName".into(), sa.into())], vec![setting]);
 }
 
-fn judge(index: &Index, p: &Pending) -> Option<String> {
+fn judge(index: &Index, p: &Pending) -> Option<super::Judged> {
     let sa = &p.labels[0].1;
     if p.values[0] == 1 {
-        return Some(format!(
-            "{} sets automountServiceAccountToken: true; set it to false unless the pod calls the API",
-            p.subject
-        ));
+        // The pod's own setting wins over its ServiceAccount's: the pod is what to edit.
+        return Some(super::Judged {
+            message: format!(
+                "{} sets automountServiceAccountToken: true; set it to false unless the pod calls the API",
+                p.subject
+            ),
+            help: Some(
+                "set automountServiceAccountToken: false in the pod spec (the pod's own setting wins over its ServiceAccount's)"
+                    .into(),
+            ),
+        });
     }
     match index.service_account_automount(&p.resource.namespace, sa) {
         Some(false) => None,
-        Some(true) | None if index.has_service_account(&p.resource.namespace, sa) => Some(format!(
-            "{} mounts a token of ServiceAccount '{sa}', which does not set automountServiceAccountToken: false",
-            p.subject
-        )),
-        _ => Some(format!(
-            "{} must set automountServiceAccountToken: false (ServiceAccount '{sa}' is not among the inputs)",
-            p.subject
-        )),
+        Some(true) | None if index.has_service_account(&p.resource.namespace, sa) => Some(
+            format!(
+                "{} mounts a token of ServiceAccount '{sa}', which does not set automountServiceAccountToken: false",
+                p.subject
+            )
+            .into(),
+        ),
+        _ => Some(
+            format!(
+                "{} must set automountServiceAccountToken: false (ServiceAccount '{sa}' is not among the inputs)",
+                p.subject
+            )
+            .into(),
+        ),
     }
 }
