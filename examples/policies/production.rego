@@ -301,9 +301,18 @@ deny_environment_label contains msg if {
 
 # --- recommended ----------------------------------------------------------------------
 
+# fsGroup has no effect on volumes whose ownership the kubelet never changes.
+unowned_volume_types := {"hostPath", "nfs", "iscsi", "glusterfs", "cephfs"}
+
+owned_volumes contains v if {
+	some v in object.get(pod_spec, "volumes", [])
+	is_object(v)
+	count({k | some k, _ in v; k in unowned_volume_types}) == 0
+}
+
 warn_fs_group contains msg if {
 	has_pod
-	count(object.get(pod_spec, "volumes", [])) > 0
+	count(owned_volumes) > 0
 	not pod_spec.securityContext.fsGroup != null
 	not windows
 	msg := sprintf("%s must set securityContext.fsGroup because it mounts volumes", [subject])

@@ -14,7 +14,10 @@
 //! meant for substitution such as `GOOGLE_API_KEY_VAL`, a value naming its own key), never on
 //! booleans, plain numbers or file paths, never on names that only point at a secret
 //! (`SECRET_NAME`, `TOKEN_URL`, `PASSWORD_FILE`, `TOKEN_TTL`), and never on public
-//! material (certificates, `sha256:` digests, UUIDs).
+//! material or identifiers by their look alone: certificates and public keys in PEM
+//! armour, OpenSSH public keys and `known_hosts` lines, UUIDs, and hexadecimal
+//! identifiers, checksums and digests (a Grafana dashboard's uid, a sha256). A private key
+//! block is a secret whatever the number of dashes in its armour.
 
 /// Words that make a key name secret-looking.
 const SECRET_WORDS: [&str; 14] = [
@@ -145,16 +148,58 @@ fn all_of(s: &str, ok: impl Fn(char) -> bool) -> bool {
     !s.is_empty() && s.chars().all(ok)
 }
 
-/// What kind of secret a value looks like, if any.
-pub fn secret_value_kind(value: &str) -> Option<&'static str> {
-    let v = value.trim();
-    if v.contains("-----BEGIN") {
-        // PEM: a private key is a secret; certificates and public keys are public material.
-        return v.contains("PRIVATE KEY").then_some("a private key");
+/// The label of a PEM armour line (`-----BEGIN CERTIFICATE-----` → `CERTIFICATE`),
+/// whatever the number of dashes (`---BEGIN OPENSSH PRIVATE KEY---` too).
+fn pem_begin(line: &str) -> Option<&str> {
+    let rest = line.trim().strip_prefix("--")?.trim_start_matches('-').trim_start();
+    Some(rest.strip_prefix("BEGIN ")?.trim_end_matches('-').trim())
+}
+
+fn pem_end(line: &str) -> bool {
+    line.trim().strip_prefix("--").is_some_and(|r| r.trim_start_matches('-').trim_start().starts_with("END "))
+}
+
+/// An OpenSSH public key line (`authorized_keys`, `known_hosts`): `[hosts] ssh-ed25519
+/// AAAA… [comment]`. Public keys are published on purpose.
+fn is_ssh_public_key_line(line: &str) -> bool {
+    let mut words = line.split_whitespace().peekable();
+    while let Some(w) = words.next() {
+        let algorithm = w.starts_with("ssh-")
+            || w.starts_with("ecdsa-sha2-")
+            || w.starts_with("sk-ssh-")
+            || w.starts_with("sk-ecdsa-sha2-");
+        if algorithm && words.peek().is_some_and(|blob| blob.starts_with("AAAA")) {
+            return true;
+        }
     }
-    for word in v.split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '=' || c == ',') {
-        if let Some(kind) = token_kind(word) {
-            return Some(kind);
+    false
+}
+
+/// What kind of secret a value looks like, if any. Public material is never a secret:
+/// certificates and public keys in PEM armour, OpenSSH public keys (`ssh-rsa AAAA…`,
+/// `known_hosts` lines), and identifiers, checksums and digests written in hexadecimal
+/// (a dashboard's 32-digit id, a sha256): a private key is a secret whatever its armour.
+pub fn secret_value_kind(value: &str) -> Option<&'static str> {
+    let mut in_public_pem = false;
+    for line in value.lines() {
+        if let Some(label) = pem_begin(line) {
+            if label.contains("PRIVATE KEY") {
+                return Some("a private key");
+            }
+            in_public_pem = true;
+            continue;
+        }
+        if pem_end(line) {
+            in_public_pem = false;
+            continue;
+        }
+        if in_public_pem || is_ssh_public_key_line(line) {
+            continue;
+        }
+        for word in line.split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '=' || c == ',') {
+            if let Some(kind) = token_kind(word) {
+                return Some(kind);
+            }
         }
     }
     None
@@ -204,9 +249,10 @@ fn token_kind(w: &str) -> Option<&'static str> {
     if w.len() >= 32 && base64 && !is_uuid(w) && !w.contains("sha256") {
         let letters = w.chars().any(|c| c.is_ascii_alphabetic());
         let digits = w.chars().any(|c| c.is_ascii_digit());
+        // Hexadecimal alone is how identifiers, checksums and digests are written: a
+        // secret in hex is caught by its name (`API_KEY: 9f8e…`), not by its look.
         let hex = all_of(w, |c| c.is_ascii_hexdigit());
-        let threshold = if hex { 3.5 } else { 4.2 };
-        if letters && digits && !w.contains('/') && shannon_entropy(w) >= threshold {
+        if !hex && letters && digits && !w.contains('/') && shannon_entropy(w) >= 4.2 {
             return Some("a high-entropy token");
         }
     }
@@ -258,9 +304,20 @@ mod tests {
         );
         assert_eq!(secret_value_kind("postgres://app:s3cr3t-pass@db:5432/shop"), Some("credentials in a URL"));
         assert_eq!(secret_value_kind("ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"), Some("a GitHub token"));
+        assert_eq!(secret_value_kind("wJalrXUtnFEMI/K7MDENG+bPxRfiCYz9kQ3mZ8vL2pT6"), None, "a slash: a path");
+        assert_eq!(secret_value_kind("xK9mQ2vL7pT4nR8sW3yZ6bC1dF5gH0jA2kE7uI"), Some("a high-entropy token"));
         assert_eq!(
-            secret_value_kind("9f8e7d6c5b4a39281706f5e4d3c2b1a0a1b2c3d4e5f60718293a4b5c6d7e8f90"),
-            Some("a high-entropy token")
+            secret_value_kind(
+                "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBa\n-----END CERTIFICATE-----\ntoken=xK9mQ2vL7pT4nR8sW3yZ6bC1dF5gH0jA2kE7uI"
+            ),
+            Some("a high-entropy token"),
+            "a token after a certificate"
+        );
+        assert_eq!(secret_value_kind("---BEGIN OPENSSH PRIVATE KEY---\nb3BlbnNzaC1rZXktdjE="), Some("a private key"));
+        assert_eq!(
+            secret_value_kind("key: |\n  -----BEGIN EC PRIVATE KEY-----\n  MHcCAQEE\n"),
+            Some("a private key"),
+            "indented, inside an embedded file"
         );
         for v in [
             "postgres://app:${DB_PASSWORD}@db:5432/shop",
@@ -270,6 +327,15 @@ mod tests {
             "registry.example.com/shop/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
             "checkout,search,recommendations",
             "info",
+            // Hexadecimal identifiers, checksums and digests.
+            "9f8e7d6c5b4a39281706f5e4d3c2b1a0a1b2c3d4e5f60718293a4b5c6d7e8f90",
+            "\"uid\": \"09ec8aa1e996d6ffcd6817bbaff4db1b\"",
+            // Public keys and certificates.
+            "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+            "[ssh.example.com]:2222 ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT",
+            "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7vbqajDhA8x9mQ2vL7pT4nR8sW3yZ6bC1dF5gH0jA2kE7uI deploy@ci",
+            "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo9z+40RQzuVaE8AkAFmxZzow3x+VJYKdjykkJ0iT9wCS0DRTXu269V264Vf/3jvredZiKRkgwlL9xNAwxXFg0x/XFw005UWVRIkdgcKWTjpBP2dPwVZ4WWC+9aGVd+Gyn1o0CLelf4rEjGoXbAAEgAqeGUxrcIlbjXfbcmwIDAQAB\n-----END PUBLIC KEY-----",
+            "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJRTESMBAGA1UEChMJQmFsdGltb3JlMRMw\n-----END CERTIFICATE-----",
         ] {
             assert_eq!(secret_value_kind(v), None, "{v}");
         }

@@ -461,7 +461,7 @@ fn the_seed_policies_deny_exactly_what_the_built_in_rules_deny() {
             assert_eq!(rego.len(), 44);
         }
         if input == psa {
-            assert_eq!(rego.len(), 97_816);
+            assert_eq!(rego.len(), 97_550);
         }
     }
     // security.rego: what every environment denies (run-as-non-root), and what
