@@ -37,6 +37,11 @@ mod pod_disruption_budget;
 mod privileged;
 mod proc_mount;
 mod proc_mount_restricted;
+mod rbac_admission_webhooks;
+mod rbac_cluster_admin_binding;
+mod rbac_escalation_verbs;
+mod rbac_pod_exec;
+mod rbac_secrets_read;
 mod rbac_wildcard;
 mod read_only_root_filesystem;
 mod readiness_probe;
@@ -100,6 +105,11 @@ pub static ALL: &[&Rule] = &[
     &service_account_token::RULE,
     &dedicated_service_account::RULE,
     &rbac_wildcard::RULE,
+    &rbac_secrets_read::RULE,
+    &rbac_escalation_verbs::RULE,
+    &rbac_pod_exec::RULE,
+    &rbac_admission_webhooks::RULE,
+    &rbac_cluster_admin_binding::RULE,
     &secret_in_configmap::RULE,
     &secret_in_env::RULE,
     &secret_in_manifest::RULE,
@@ -314,6 +324,49 @@ pub(crate) fn pss_check(
         let message = format!("{} {}", ctx.subject(), v.message);
         let container = v.container.as_deref().and_then(|name| pod.containers.iter().find(|c| c.name == name));
         ctx.emit(v.span, v.path, container, message);
+    }
+}
+
+/// One rule of a Role or ClusterRole: its position and its lists (`apiGroups`,
+/// `resources`, `verbs`), for the RBAC rules.
+pub(crate) struct RbacRule<'a> {
+    pub index: usize,
+    pub node: &'a kubegate_yaml::Node<'a>,
+}
+
+impl<'a> RbacRule<'a> {
+    /// The rules of a Role or ClusterRole (none for other kinds).
+    pub fn of(ctx: &Ctx<'_, 'a>) -> Vec<RbacRule<'a>> {
+        if !matches!(ctx.res.kind, "Role" | "ClusterRole") {
+            return Vec::new();
+        }
+        let rules = ctx.res.root.get("rules").map(|r| r.items()).unwrap_or_default();
+        rules.iter().enumerate().map(|(index, node)| RbacRule { index, node }).collect()
+    }
+
+    /// The items of one list, with their positions in it.
+    pub fn items(&self, field: &str) -> Vec<(usize, &'a kubegate_yaml::Node<'a>)> {
+        self.node.get(field).map(|f| f.items()).unwrap_or_default().iter().enumerate().collect()
+    }
+
+    /// Whether the list holds one of `names` (compared case-insensitively, as the API
+    /// server stores verbs and resources in lower case) or `*`.
+    pub fn grants(&self, field: &str, names: &[&str]) -> bool {
+        self.items(field)
+            .iter()
+            .any(|(_, n)| n.scalar_text().is_some_and(|t| t == "*" || names.iter().any(|w| w.eq_ignore_ascii_case(t))))
+    }
+
+    /// The first item of the list naming one of `names` (not `*`: `rbac-wildcard` reports those).
+    pub fn first_named(&self, field: &str, names: &[&str]) -> Option<(usize, &'a kubegate_yaml::Node<'a>)> {
+        self.items(field)
+            .into_iter()
+            .find(|(_, n)| n.scalar_text().is_some_and(|t| names.iter().any(|w| w.eq_ignore_ascii_case(t))))
+    }
+
+    /// Whether the rule covers an API group (`""` is the core group).
+    pub fn in_group(&self, group: &str) -> bool {
+        self.items("apiGroups").iter().any(|(_, n)| n.scalar_text().is_some_and(|t| t == "*" || t == group))
     }
 }
 

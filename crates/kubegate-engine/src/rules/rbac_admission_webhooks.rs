@@ -1,0 +1,37 @@
+use super::{Check, Ctx, Doc, RbacRule, Rule, levels};
+use crate::finding::Level::{Deny, Warn};
+
+const RESOURCES: [&str; 2] = ["validatingwebhookconfigurations", "mutatingwebhookconfigurations"];
+const WRITE: [&str; 5] = ["create", "update", "patch", "delete", "deletecollection"];
+
+pub static RULE: Rule = Rule {
+    id: "rbac-admission-webhooks",
+    summary: "Roles must not modify admission webhook configurations",
+    levels: levels(Warn, Deny, Deny),
+    params: &[],
+    doc: Doc {
+        what: "No rule of a Role or ClusterRole may grant `create`, `update`, `patch`, `delete` or `deletecollection` (or `*`) on `validatingwebhookconfigurations` or `mutatingwebhookconfigurations` of `admissionregistration.k8s.io`.",
+        why: "Admission webhooks are where the cluster enforces its policy: whoever can change or delete them can switch enforcement off, or register a mutating webhook that rewrites every pod the cluster admits.",
+        example: "kind: ClusterRole\nrules:\n  - apiGroups: [\"admissionregistration.k8s.io\"]\n    resources: [\"validatingwebhookconfigurations\"]\n    verbs: [\"get\", \"update\", \"delete\"]\n",
+        fix: "Grant read access only; webhook configurations are installed by the platform team's pipeline.\n\n```yaml\nrules:\n  - apiGroups: [\"admissionregistration.k8s.io\"]\n    resources: [\"validatingwebhookconfigurations\"]\n    verbs: [\"get\", \"list\", \"watch\"]\n```",
+        help: "grant get, list and watch only; leave webhook configurations to the platform's pipeline",
+        references: "[Production policy](../policy.md#service-accounts-and-rbac): service accounts with minimal permissions, and admission control as the last line of defence.",
+    },
+    check: Check::Resource(check),
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    for rule in RbacRule::of(ctx) {
+        if !rule.in_group("admissionregistration.k8s.io") || !rule.grants("verbs", &WRITE) {
+            continue;
+        }
+        let Some((j, res)) = rule.first_named("resources", &RESOURCES) else { continue };
+        let message = format!(
+            "{} rule {} can modify admission webhook configurations ({}); grant read access only",
+            ctx.subject(),
+            rule.index + 1,
+            res.scalar_text().unwrap_or_default().to_ascii_lowercase()
+        );
+        ctx.emit(res.span, format!("rules[{}].resources[{j}]", rule.index), None, message);
+    }
+}

@@ -1,0 +1,45 @@
+use super::{Check, Ctx, Doc, Rule, levels};
+use crate::finding::Level::{Deny, Warn};
+
+pub static RULE: Rule = Rule {
+    id: "rbac-cluster-admin-binding",
+    summary: "Only kube-system may be bound to `cluster-admin`",
+    levels: levels(Warn, Deny, Deny),
+    params: &[],
+    doc: Doc {
+        what: "A ClusterRoleBinding or RoleBinding whose `roleRef` is the ClusterRole `cluster-admin` may only bind ServiceAccounts of `kube-system`; each other subject (a ServiceAccount of another namespace, a user, a group) is a finding at the subject.",
+        why: "`cluster-admin` is every permission on every resource. A workload's ServiceAccount bound to it turns any compromise of that workload into a compromise of the cluster; the control plane's own components in kube-system are the exception.",
+        example: "kind: ClusterRoleBinding\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n  - kind: ServiceAccount\n    name: deployer\n    namespace: ci\n",
+        fix: "Bind a ClusterRole (or better, a namespaced Role) that names the resources and verbs the subject needs.\n\n```yaml\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: deployer\n```",
+        help: "bind a Role that names what the subject needs instead of cluster-admin",
+        references: "[Production policy](../policy.md#service-accounts-and-rbac): service accounts with minimal permissions.",
+    },
+    check: Check::Resource(check),
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    if !matches!(ctx.res.kind, "ClusterRoleBinding" | "RoleBinding") {
+        return;
+    }
+    let role = ctx.res.root.get("roleRef");
+    let text = |k: &str| role.and_then(|r| r.get(k)).and_then(|n| n.scalar_text());
+    if text("kind") != Some("ClusterRole") || text("name") != Some("cluster-admin") {
+        return;
+    }
+    let subjects = ctx.res.root.get("subjects").map(|s| s.items()).unwrap_or_default();
+    for (i, s) in subjects.iter().enumerate() {
+        let field = |k: &str| s.get(k).and_then(|n| n.scalar_text());
+        // A RoleBinding's ServiceAccount subject without a namespace is in the binding's.
+        let ns = field("namespace").or(if ctx.res.kind == "RoleBinding" { ctx.res.namespace } else { None });
+        if field("kind") == Some("ServiceAccount") && ns == Some("kube-system") {
+            continue;
+        }
+        let who = match (field("kind").unwrap_or("subject"), ns) {
+            ("ServiceAccount", Some(ns)) => format!("ServiceAccount {ns}/{}", field("name").unwrap_or("?")),
+            (kind, _) => format!("{kind} {}", field("name").unwrap_or("?")),
+        };
+        let message = format!("{} binds {who} to cluster-admin; only kube-system may hold it", ctx.subject());
+        let span = s.get("name").map(|n| n.span).unwrap_or(s.span);
+        ctx.emit(span, format!("subjects[{i}]"), None, message);
+    }
+}

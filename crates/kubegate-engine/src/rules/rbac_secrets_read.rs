@@ -1,0 +1,39 @@
+use super::{Check, Ctx, Doc, RbacRule, Rule, levels};
+use crate::finding::Level::{Deny, Warn};
+
+pub static RULE: Rule = Rule {
+    id: "rbac-secrets-read",
+    summary: "ClusterRoles must not read Secrets in every namespace",
+    levels: levels(Warn, Warn, Deny),
+    params: &[],
+    doc: Doc {
+        what: "No rule of a ClusterRole may grant `get`, `list` or `watch` on `secrets` of the core API group (a named `secrets` resource with a wildcard verb counts too; a `*` resource is `rbac-wildcard`'s). A rule limited by `resourceNames` is not reported. A namespaced Role that reads its own namespace's Secrets is not reported.",
+        why: "A ClusterRole bound with a ClusterRoleBinding reads every Secret of the cluster: database passwords, registry credentials and every ServiceAccount token, which is a path to every other permission. `list` and `watch` return the Secrets' contents, not only their names.",
+        example: "kind: ClusterRole\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"secrets\"]\n    verbs: [\"get\", \"list\", \"watch\"]\n",
+        fix: "Grant Secret access in a namespaced Role, limited to the Secrets the workload needs:\n\n```yaml\nkind: Role\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"secrets\"]\n    resourceNames: [\"backend-db\"]\n    verbs: [\"get\"]\n```",
+        help: "read Secrets through a namespaced Role limited by resourceNames, not a ClusterRole",
+        references: "[Production policy](../policy.md#service-accounts-and-rbac): service accounts with minimal permissions.",
+    },
+    check: Check::Resource(check),
+};
+
+fn check(ctx: &mut Ctx<'_, '_>) {
+    if ctx.res.kind != "ClusterRole" {
+        return;
+    }
+    for rule in RbacRule::of(ctx) {
+        if !rule.in_group("") || rule.node.get("resourceNames").is_some_and(|n| !n.items().is_empty()) {
+            continue;
+        }
+        let Some((j, secrets)) = rule.first_named("resources", &["secrets"]) else { continue };
+        if !rule.grants("verbs", &["get", "list", "watch"]) {
+            continue;
+        }
+        let message = format!(
+            "{} rule {} can read Secrets in every namespace; grant it in a namespaced Role instead",
+            ctx.subject(),
+            rule.index + 1
+        );
+        ctx.emit(secrets.span, format!("rules[{}].resources[{j}]", rule.index), None, message);
+    }
+}
