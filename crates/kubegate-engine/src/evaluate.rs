@@ -420,6 +420,7 @@ impl FileCheck<'_> {
                             path: v.path,
                             exemption: None,
                             help: None,
+                            note: None,
                             file_index: self.fi as u32,
                             resource_index: r.index as u32,
                         });
@@ -477,6 +478,7 @@ impl FileCheck<'_> {
                             path: String::new(),
                             exemption,
                             help: None,
+                            note: None,
                             file_index: self.fi as u32,
                             resource_index: r.index as u32,
                         });
@@ -691,6 +693,7 @@ pub fn check_inputs<'s>(
                 environment: p.environment,
                 message,
                 help,
+                note: None,
                 file: p.file,
                 line: p.span.start.line,
                 column: p.span.start.col,
@@ -737,6 +740,7 @@ pub fn check_inputs<'s>(
                     path: String::new(),
                     exemption,
                     help: None,
+                    note: None,
                     file_index: u32::MAX,
                     resource_index: u32::MAX,
                 });

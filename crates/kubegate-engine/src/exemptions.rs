@@ -543,6 +543,7 @@ mod tests {
             path: String::new(),
             exemption: None,
             help: None,
+            note: None,
             file_index: 0,
             resource_index,
         }

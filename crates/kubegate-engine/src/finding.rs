@@ -71,6 +71,10 @@ pub struct Finding {
     /// The exemption that covers the finding (an active or expiring one): the finding is
     /// shown and counted, but does not fail the run.
     pub exemption: Option<Arc<crate::exemptions::Exemption>>,
+    /// Where the judged value came from, when the position cannot show it (a value a
+    /// Kustomize transformation set): said as a note, never in the message.
+    #[serde(skip)]
+    pub note: Option<String>,
     /// Help for this finding when the rule's general help does not fit it (the field
     /// that decides is elsewhere); renderers fall back to the rule's help.
     #[serde(skip)]

@@ -121,6 +121,9 @@ pub fn render(
             if let Some(e) = &g.exemption {
                 group = group.element(ALevel::NOTE.message(super::exempted_note(g.level, e)));
             }
+            if let Some(n) = &g.note {
+                group = group.element(ALevel::NOTE.message(n.as_str()));
+            }
             // The environment is the resource's: said once for the place.
             if k + 1 == same {
                 let reason =

@@ -16,7 +16,7 @@
 
 use kubegate_engine::evaluate::ResourceInfo;
 use kubegate_engine::resources::{Located, locate_path};
-use kubegate_engine::{Finding, InputError};
+use kubegate_engine::{ExemptionRecord, Finding, InputError};
 use kubegate_yaml::{Bump, Node, Span};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -253,23 +253,71 @@ pub fn render(dir: &Path, shown_dir: &str, bin: Option<&Path>) -> Result<Rendere
     let output = result.map_err(|e| InputError::new(file(), 0, 0, format!("cannot run kustomize: {e}")))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        // kubectl writes `… "command failed" err="<why>"`; kustomize writes `Error: <why>`.
-        let why = stderr
-            .lines()
-            .find_map(|l| {
-                l.split_once("err=\"")
-                    .map(|(_, e)| e.trim_end_matches('"').to_string())
-                    .or_else(|| l.strip_prefix("Error: ").map(str::to_string))
-            })
-            .or_else(|| stderr.lines().map(str::trim).rfind(|l| l.len() > 2).map(str::to_string))
-            .unwrap_or_else(|| "it failed".into());
-        // The temporary wrapper's relative path to the directory reads as the directory.
-        let why = why.replace(&target.to_string_lossy().to_string(), shown_dir);
-        return Err(InputError::new(file(), 0, 0, format!("kustomize could not build {shown_dir}: {why}")));
+        let why = build_error(&stderr, &absolute(dir), &target.to_string_lossy(), shown_dir);
+        let (line, col) = error_position(dir, &why).unwrap_or((0, 0));
+        return Err(InputError::new(file(), line, col, format!("kustomize could not build {shown_dir}: {why}")));
     }
     let text =
         String::from_utf8(output.stdout).map_err(|_| InputError::new(file(), 0, 0, "kustomize wrote invalid UTF-8"))?;
     Ok(Rendered { text, wrapper })
+}
+
+/// kustomize's whole message, in its own words: `kubectl kustomize` writes it as a Go
+/// quoted string (`… "command failed" err="<why>"`), `kustomize build` as `Error: <why>`.
+/// The part that only describes kubegate's temporary wrapper is left out, and paths are
+/// shown as the user named the directory.
+fn build_error(stderr: &str, dir: &Path, wrapper_target: &str, shown_dir: &str) -> String {
+    let quoted = stderr.lines().find_map(|l| l.split_once(" err=\"").map(|(_, e)| e.strip_suffix('"').unwrap_or(e)));
+    let mut why = match quoted {
+        Some(q) => unquote_go(q),
+        None => match stderr.find("Error: ") {
+            Some(at) => stderr[at + "Error: ".len()..].trim_end().to_string(),
+            None => stderr.trim().to_string(),
+        },
+    };
+    if why.is_empty() {
+        why = "it failed without saying why".into();
+    }
+    // `accumulating resources from '<wrapper target>': '<dir>' must resolve to a file':
+    // recursed accumulation of path '<dir>': ` is the wrapper's level: skip to the user's.
+    let dir = dir.to_string_lossy();
+    let recursed = format!("recursed accumulation of path '{dir}': ");
+    if let Some(at) = why.find(&recursed) {
+        why = why[at + recursed.len()..].to_string();
+    }
+    why.replace(&format!("{dir}/"), &format!("{shown_dir}/")).replace(wrapper_target, shown_dir)
+}
+
+/// A Go double-quoted string's contents, unescaped (`\"`, `\\`, `\n`, `\t`).
+fn unquote_go(q: &str) -> String {
+    let mut out = String::with_capacity(q.len());
+    let mut chars = q.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+/// Where a build error points in the kustomization: the line of the first entry the
+/// message quotes (`'missing.yaml'`).
+fn error_position(dir: &Path, why: &str) -> Option<(u32, u32)> {
+    let text = std::fs::read_to_string(kustomization_file(dir)?).ok()?;
+    let quoted: Vec<&str> = why.split('\'').filter(|q| !q.is_empty()).collect();
+    text.lines().enumerate().find_map(|(i, line)| {
+        let entry = line.trim_start().trim_start_matches("- ").trim_start_matches("path:").trim();
+        let entry = entry.trim_matches(['"', '\'']);
+        (!entry.is_empty() && quoted.contains(&entry))
+            .then(|| (i as u32 + 1, line.find(entry).map_or(1, |c| c as u32 + 1)))
+    })
 }
 
 fn unique() -> u64 {
@@ -376,7 +424,13 @@ fn set_span(f: &mut Finding, file: &str, span: Span) {
 
 /// Traces the findings and resource records of one rendered kustomization (named
 /// `input` in reports) back to source files.
-pub fn trace(rendered: &Rendered, input: &str, findings: &mut [Finding], resources: &mut [ResourceInfo]) {
+pub fn trace(
+    rendered: &Rendered,
+    input: &str,
+    findings: &mut [Finding],
+    resources: &mut [ResourceInfo],
+    exemptions: &mut [ExemptionRecord],
+) {
     let docs = doc_origins(rendered);
     let arena = Bump::new();
     let rendered_docs = kubegate_yaml::load(&rendered.text, &arena).documents;
@@ -407,38 +461,213 @@ pub fn trace(rendered: &Rendered, input: &str, findings: &mut [Finding], resourc
         }
         let Some(origin) = &d.origin else { continue };
         let name = f.resource.name.clone().unwrap_or_default();
-        let container = f.container.clone();
         let rendered_root = rendered_docs.get(i).map(|r| &r.root);
-        let in_rendered = rendered_root.map(|r| locate_path(r, &f.path, container.as_deref()));
-        let Some(src) = files.get(origin) else { continue };
-        let Some(doc) = source_doc(src, &d.kind, &name) else { continue };
-        let Located { exists, nearest } = locate_path(doc, &f.path, container.as_deref());
-        let origin_shown = shown(origin);
-        let fallback = nearest.unwrap_or_else(|| doc.get("kind").map(|k| k.span).unwrap_or(doc.span));
-        let rendered_has = in_rendered.is_some_and(|l| l.exists);
-        // The same value in the source (or a field missing everywhere): edit the source.
-        let changed = rendered_has
-            && (!exists
-                || value_at(rendered_root, &f.path, container.as_deref())
-                    != value_at(Some(doc), &f.path, container.as_deref()));
-        if !changed {
-            set_span(f, &origin_shown, fallback);
-            continue;
+        let container = f.container.clone();
+        if let Some(t) = locate_traced(d, origin, rendered_root, &name, &f.path, container.as_deref(), &mut files) {
+            set_span(f, &t.file, t.span);
+            f.note = t.note;
         }
-        // The rendered resource has a field, or a value, its source lacks: a
-        // transformation set it.
-        let source_name = doc.path("metadata.name").and_then(|v| v.as_str()).unwrap_or("").to_string();
-        match in_patches(&d.configured_in, &d.kind, &source_name, &f.path, container.as_deref(), &mut files) {
-            Some((patch, span)) => set_span(f, &shown(&patch), span),
-            None => {
-                let by = d.configured_in.first().map(|k| shown(k)).unwrap_or_else(|| "a kustomization".into());
-                set_span(f, &origin_shown, fallback);
-                f.message.push_str(&format!(
-                    " (the value comes from a Kustomize transformation in {by}; shown at the resource's source)"
-                ));
+    }
+    for e in exemptions.iter_mut().filter(|e| &*e.file == input) {
+        let Some(i) = doc_at(e.line) else { continue };
+        let (d, rendered_root) = (&docs[i], rendered_docs.get(i).map(|r| &r.root));
+        let Some(origin) = &d.origin else { continue };
+        let name = e.resource.as_ref().and_then(|r| r.name.clone()).unwrap_or_default();
+        // The record names the exemption's first annotation: trace each of its
+        // annotations and keep the first line where they are written.
+        let Some(annotations) = rendered_root.and_then(|r| r.path("metadata.annotations")) else { continue };
+        let keys = ["policy-exemption", "exemption-expires", "exemption-issue", "exemption-rules"];
+        let traced = annotations
+            .entries()
+            .iter()
+            .filter(|(k, _)| keys.contains(&k.text))
+            .filter_map(|(k, _)| {
+                let path = format!("metadata.annotations.{}", k.text);
+                locate_traced(d, origin, rendered_root, &name, &path, None, &mut files)
+            })
+            .min_by_key(|t| (t.file.clone(), t.span.start.line));
+        if let Some(t) = traced {
+            e.file = Arc::from(t.file.as_str());
+            e.line = t.span.start.line;
+            e.column = t.key_column.unwrap_or(t.span.start.col);
+        }
+    }
+}
+
+/// Where a finding (or an exemption) on a rendered resource is to be edited.
+struct Traced {
+    file: String,
+    span: Span,
+    /// The column of the key, when `span` is a scalar value's.
+    key_column: Option<u32>,
+    note: Option<String>,
+}
+
+/// Traces a field of a rendered document to the line a person has to edit: the source
+/// when it holds the value (or when the field is missing everywhere), the patch that set
+/// or changed it, the kustomization's `images:` entry that changed an image; a missing
+/// field is pointed at the deepest existing parent, in the patch when the patch holds a
+/// deeper one than the source. Otherwise the source, with a note saying where the value
+/// came from.
+fn locate_traced(
+    d: &DocOrigin,
+    origin: &Path,
+    rendered_root: Option<&Node<'_>>,
+    name: &str,
+    path: &str,
+    container: Option<&str>,
+    files: &mut Files,
+) -> Option<Traced> {
+    let src = files.get(origin)?;
+    let doc = source_doc(src, &d.kind, name)?;
+    let Located { exists, nearest } = locate_path(doc, path, container);
+    let origin_shown = shown(origin);
+    let fallback = nearest.unwrap_or_else(|| doc.get("kind").map(|k| k.span).unwrap_or(doc.span));
+    let at = |file: String, span: Span, note: Option<String>| Traced { file, span, key_column: None, note };
+    let at_source = || at(origin_shown.clone(), fallback, None);
+    let rendered_has = rendered_root.is_some_and(|r| locate_path(r, path, container).exists);
+    let source_name = doc.path("metadata.name").and_then(|v| v.as_str()).unwrap_or("").to_string();
+    if !rendered_has {
+        // Missing everywhere: the deepest parent a person can see, in a patch if one holds
+        // a deeper one than the source (a patch's `limits:` without `cpu`).
+        let depth = found_depth(doc, path, container);
+        return Some(match deepest_in_patches(&d.configured_in, &d.kind, &source_name, path, container, files) {
+            Some((patch, span, patch_depth)) if patch_depth > depth => at(shown(&patch), span, None),
+            _ => at_source(),
+        });
+    }
+    let changed = !exists || value_at(rendered_root, path, container) != value_at(Some(doc), path, container);
+    if !changed {
+        return Some(with_key_column(at_source(), doc, path, container));
+    }
+    for (patch, root) in patch_docs(&d.configured_in, &d.kind, &source_name, files) {
+        let found = locate_path(root, path, container);
+        if let Some(span) = found.nearest.filter(|_| found.exists) {
+            return Some(with_key_column(at(shown(&patch), span, None), root, path, container));
+        }
+    }
+    if path.ends_with(".image")
+        && let Some(source_image) = value_at(Some(doc), path, container)
+        && let Some((k, span)) = images_entry(&d.configured_in, &source_image, files)
+    {
+        let judged = value_at(rendered_root, path, container).unwrap_or_default();
+        let note = format!("the image is {judged} after the `images:` entry of {}", shown(&k));
+        return Some(at(shown(&k), span, Some(note)));
+    }
+    let by = d.configured_in.first().map(|k| shown(k)).unwrap_or_else(|| "a kustomization".into());
+    let judged = value_at(rendered_root, path, container);
+    let note = match judged {
+        Some(v) => format!("the value judged, {v}, comes from a Kustomize transformation in {by}"),
+        None => format!("the value comes from a Kustomize transformation in {by}"),
+    };
+    Some(at(origin_shown, fallback, Some(note)))
+}
+
+/// The traced position with the column of the field's key (for an exemption record).
+fn with_key_column(mut t: Traced, doc: &Node<'_>, path: &str, container: Option<&str>) -> Traced {
+    if let Some((parent, key)) = path.rsplit_once('.')
+        && let Some(p) = locate_node(doc, parent, container)
+        && let Some((k, _)) = p.entry(key)
+    {
+        t.key_column = Some(k.span.start.col);
+    }
+    t
+}
+
+/// The node at a path (a mapping, for [`with_key_column`]).
+fn locate_node<'n>(root: &'n Node<'n>, path: &str, container: Option<&str>) -> Option<&'n Node<'n>> {
+    let found = locate_path(root, path, container);
+    if !found.exists {
+        return None;
+    }
+    // Walk plain dotted keys (annotation paths have no indices).
+    let _ = container;
+    path.split('.').try_fold(root, |n, k| n.get(k))
+}
+
+/// How many leading steps of `path` exist in `root`.
+fn found_depth(root: &Node<'_>, path: &str, container: Option<&str>) -> usize {
+    let mut prefixes = Vec::new();
+    let mut quoted = false;
+    for (i, c) in path.char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            '.' | '[' if !quoted && i > 0 => prefixes.push(&path[..i]),
+            _ => {}
+        }
+    }
+    prefixes.push(path);
+    prefixes.iter().take_while(|p| locate_path(root, p, container).exists).count()
+}
+
+/// The patch holding the deepest existing parent of a missing field, with its depth.
+fn deepest_in_patches(
+    kustomizations: &[PathBuf],
+    kind: &str,
+    name: &str,
+    path: &str,
+    container: Option<&str>,
+    files: &mut Files,
+) -> Option<(PathBuf, Span, usize)> {
+    let mut best: Option<(PathBuf, Span, usize)> = None;
+    for (patch, root) in patch_docs(kustomizations, kind, name, files) {
+        let depth = found_depth(root, path, container);
+        if let Some(span) = locate_path(root, path, container).nearest
+            && best.as_ref().is_none_or(|b| depth > b.2)
+        {
+            best = Some((patch, span, depth));
+        }
+    }
+    best
+}
+
+/// The documents of the patch files that target a resource (kind and source name), in
+/// the kustomizations that transformed it.
+fn patch_docs<'a>(
+    kustomizations: &[PathBuf],
+    kind: &str,
+    name: &str,
+    files: &mut Files<'a>,
+) -> Vec<(PathBuf, &'a Node<'a>)> {
+    let mut out = Vec::new();
+    for k in kustomizations {
+        let Some(kust) = k.parent().and_then(read_kustomization) else { continue };
+        for patch in &kust.patches {
+            let Some(docs) = files.get(patch) else { continue };
+            for doc in docs {
+                let root = &doc.root;
+                let targets = root.get("kind").and_then(|v| v.as_str()) == Some(kind)
+                    && root.path("metadata.name").and_then(|v| v.as_str()).is_none_or(|n| n == name);
+                if targets {
+                    out.push((patch.clone(), root));
+                }
             }
         }
     }
+    out
+}
+
+/// The `images:` entry of a kustomization that rewrites `image` (matched by name, the
+/// image without tag or digest): its `digest`, `newTag` or `newName`, the field to edit.
+fn images_entry(kustomizations: &[PathBuf], image: &str, files: &mut Files) -> Option<(PathBuf, Span)> {
+    let base = image.split('@').next().unwrap_or(image);
+    let base = match base.rsplit_once(':') {
+        Some((b, tag)) if !tag.contains('/') => b,
+        _ => base,
+    };
+    for k in kustomizations {
+        let Some(docs) = files.get(k) else { continue };
+        let Some(root) = docs.first().map(|d| &d.root) else { continue };
+        for entry in root.get("images").map(|n| n.items()).unwrap_or_default() {
+            if entry.get("name").and_then(|n| n.as_str()) != Some(base) {
+                continue;
+            }
+            if let Some(field) = ["digest", "newTag", "newName"].iter().find_map(|f| entry.get(f)) {
+                return Some((k.clone(), field.span));
+            }
+        }
+    }
+    None
 }
 
 /// The `name` of the generator entry (`configMapGenerator` / `secretGenerator`) that made
@@ -467,38 +696,6 @@ fn value_at(root: Option<&Node<'_>>, path: &str, container: Option<&str>) -> Opt
     let found = locate_path(root, path, container);
     let span = found.nearest.filter(|_| found.exists)?;
     scalar_at(root, span)?.scalar_text().map(str::to_string)
-}
-
-/// Looks for `path` in the patch files of the kustomizations that transformed a resource.
-fn in_patches(
-    kustomizations: &[PathBuf],
-    kind: &str,
-    name: &str,
-    path: &str,
-    container: Option<&str>,
-    files: &mut Files,
-) -> Option<(PathBuf, Span)> {
-    for k in kustomizations {
-        let Some(kust) = k.parent().and_then(read_kustomization) else { continue };
-        for patch in &kust.patches {
-            let Some(docs) = files.get(patch) else { continue };
-            for doc in docs {
-                let root = &doc.root;
-                let targets = root.get("kind").and_then(|v| v.as_str()) == Some(kind)
-                    && root.path("metadata.name").and_then(|v| v.as_str()).is_none_or(|n| n == name);
-                if !targets {
-                    continue;
-                }
-                let found = locate_path(root, path, container);
-                if found.exists
-                    && let Some(span) = found.nearest
-                {
-                    return Some((patch.clone(), span));
-                }
-            }
-        }
-    }
-    None
 }
 
 /// Splits a walked tree into kustomizations to render and plain files to read: a

@@ -501,7 +501,13 @@ fn check(run: Run) -> Result<Checked, Box<Outcome>> {
     let mut traced = false;
     for input in inputs.iter().filter(|i| matches!(i, inputs::Input::Kustomize { .. })) {
         if let Ok(rendered) = input.rendered() {
-            kustomize::trace(&rendered, input.shown(), &mut outcome.findings, &mut outcome.resources);
+            kustomize::trace(
+                &rendered,
+                input.shown(),
+                &mut outcome.findings,
+                &mut outcome.resources,
+                &mut outcome.exemptions,
+            );
             traced = true;
         }
     }

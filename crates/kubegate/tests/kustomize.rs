@@ -74,12 +74,28 @@ fn an_overlay_is_traced_to_base_and_patch_lines() {
             "network-policy warn base/deployment.yaml:14:7 Production deployment 'prod-backend' pods are not isolated for Ingress and Egress by any NetworkPolicy in the inputs",
             "service-account-token warn base/deployment.yaml:16:5 Production deployment 'prod-backend' must set automountServiceAccountToken: false (ServiceAccount 'default' is not among the inputs)",
             "dedicated-service-account warn base/deployment.yaml:16:5 Production deployment 'prod-backend' runs as the default ServiceAccount; set spec.serviceAccountName to its own",
-            // The `images:` transformer set the tag: no file holds it, so the finding says so.
-            "image-digest deny base/deployment.yaml:24:18 Production deployment 'prod-backend' container 'app' must use SHA256 digest (image@sha256:...), not version tags (the value comes from a Kustomize transformation in crates/kubegate/tests/data/kustomize/overlays/prod/kustomization.yaml; shown at the resource's source)",
             // The patch sets these: the patch's lines.
             "replicas deny overlays/prod/deployment-patch.yaml:6:13 Production deployment 'prod-backend' must have replicas >= 2 for HA",
             "privileged deny overlays/prod/deployment-patch.yaml:12:25 Production deployment 'prod-backend' container 'app' must not set securityContext.privileged: true",
+            // The overlay's `images:` entry set the tag judged: its `newTag` is what to
+            // edit, and the message stays the policy's own.
+            "image-digest deny overlays/prod/kustomization.yaml:7:13 Production deployment 'prod-backend' container 'app' must use SHA256 digest (image@sha256:...), not version tags",
         ]
+    );
+    // The snippet shows the value judged, and a note says where it came from.
+    let pretty = std::process::Command::new(env!("CARGO_BIN_EXE_kubegate"))
+        .args(["test", &format!("{TREE}/overlays/prod"), "--no-color"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let pretty = String::from_utf8(pretty.stdout).unwrap();
+    let image = pretty.split("error[image-digest]").nth(1).unwrap();
+    assert!(image.contains("7 |     newTag: v1.3.0\n  |             ^^^^^^"), "{image}");
+    assert!(
+        image.contains(&format!(
+            "= note: the image is ghcr.io/sdottatum/backend:v1.3.0 after the `images:` entry of {TREE}/overlays/prod/kustomization.yaml"
+        )),
+        "{image}"
     );
     // The overlay's path chose the environment; the resources are named where they are written.
     let resources: Vec<(String, String, String)> = v["resources"]
@@ -172,4 +188,83 @@ fn a_remote_resource_is_refused_before_any_network_access() {
             .unwrap()
             .starts_with("the kustomization refers to a remote resource (https://example.com/deploy.yaml)")
     );
+}
+
+const TRACE: &str = "crates/kubegate/tests/data/overlay-trace";
+
+#[test]
+fn a_missing_field_and_an_invalid_exemption_point_at_the_patch_that_holds_their_parent() {
+    let (code, v) = run(&["test", &format!("{TRACE}/prod"), "--today", "2026-12-01"], None);
+    assert_eq!(code, 1);
+    let at = |rule: &str, message_part: &str| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule && f["message"].as_str().unwrap().contains(message_part))
+            .map(|f| {
+                format!(
+                    "{}:{}:{}",
+                    f["file"].as_str().unwrap().trim_start_matches(&format!("{TRACE}/")),
+                    f["line"],
+                    f["column"]
+                )
+            })
+            .collect()
+    };
+    // The patch sets `limits:` without `cpu`: its `limits:` is the parent to complete.
+    assert_eq!(at("resource-limits", "limits.cpu"), ["prod/api-patch.yaml:15:13"]);
+    // `resources:` is the patch's too.
+    assert_eq!(at("resource-requests", "requests.cpu"), ["prod/api-patch.yaml:14:11"]);
+    // The exemption annotations are written in the patch, without an issue.
+    assert_eq!(at("invalid-exemption", "exemption-issue is missing"), ["prod/api-patch.yaml:5:3"]);
+    // Fields missing from base and patch alike stay in the base, where the block is.
+    assert_eq!(at("liveness-probe", ""), ["base/deployment.yaml:18:17"]);
+}
+
+#[test]
+fn an_exemption_written_in_a_patch_is_listed_at_the_patch_line() {
+    let out = Command::new(env!("CARGO_BIN_EXE_kubegate"))
+        .args(["exemptions", &format!("{TRACE}/prod"), "--today", "2026-12-01", "-o", "json"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e = &v["exemptions"][0];
+    assert_eq!(
+        (e["file"].as_str().unwrap(), e["line"].as_u64(), e["column"].as_u64(), e["state"].as_str()),
+        (format!("{TRACE}/prod/api-patch.yaml").as_str(), Some(6), Some(5), Some("invalid"))
+    );
+}
+
+#[test]
+fn a_build_error_is_kustomize_whole_message_at_the_entry_it_names() {
+    let dir = std::env::temp_dir().join(format!("kubegate-kustomize-error-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("app")).unwrap();
+    std::fs::write(dir.join("app/kustomization.yaml"), "resources:\n  - service.yaml\n  - missing.yaml\n").unwrap();
+    std::fs::write(dir.join("app/service.yaml"), "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kubegate"))
+        .args(["test", "app", "-o", "json"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e = &v["errors"][0];
+    assert_eq!(
+        (e["file"].as_str(), e["line"].as_u64(), e["column"].as_u64()),
+        (Some("app/kustomization.yaml"), Some(3), Some(5))
+    );
+    let message = e["message"].as_str().unwrap();
+    assert!(message.starts_with("kustomize could not build app: accumulating resources: "), "{message}");
+    // kustomize's own reason, whole, in the user's paths; nothing of kubegate's wrapper.
+    assert!(
+        message.contains("'missing.yaml'") && message.contains("app/missing.yaml: no such file or directory"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("kubegate-kustomize-") && !message.contains("`: ") && !message.contains("recursed"),
+        "{message}"
+    );
+    assert_eq!(out.status.code(), Some(2));
 }

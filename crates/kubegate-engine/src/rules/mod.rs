@@ -257,6 +257,7 @@ impl Ctx<'_, '_> {
             path,
             exemption: None,
             help: None,
+            note: None,
             file_index,
             resource_index: self.res.index as u32,
         });
