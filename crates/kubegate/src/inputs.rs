@@ -95,12 +95,21 @@ fn shown(p: &Path) -> String {
 }
 
 /// Lists every input in order; paths that cannot be walked become failed inputs, so the
-/// rest goes on and the failure is reported in its place. A directory holding a
+/// rest goes on and the failure is reported in its place. A file that a kustomization
+/// under `project_root` renders (a base, a patch, a component) is checked through the
+/// top-level overlays that render it. A directory holding a
 /// kustomization is rendered (with `kustomize_bin` when given); inside a walked tree, the
 /// kustomizations no other one builds from are rendered and the files they use are not
 /// also read as plain manifests.
-pub fn collect(paths: &[String], stdin: &mut dyn Read, kustomize_bin: Option<&Path>) -> Vec<Input> {
+pub fn collect(
+    paths: &[String],
+    stdin: &mut dyn Read,
+    kustomize_bin: Option<&Path>,
+    project_root: &Path,
+) -> Vec<Input> {
     let mut inputs = Vec::new();
+    // The project's kustomizations, found on the first file named on its own.
+    let project = std::cell::OnceCell::new();
     for p in paths {
         if p == "-" {
             let mut bytes = Vec::new();
@@ -110,13 +119,29 @@ pub fn collect(paths: &[String], stdin: &mut dyn Read, kustomize_bin: Option<&Pa
             }
             continue;
         }
-        let mut path = Path::new(p);
-        let mut p = p.clone();
-        // A kustomization file named on its own stands for its directory: the overlay is
-        // what it describes, and its patches are partial documents.
-        if path.is_file() && is_kustomization_name(path) {
-            path = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            p = path.display().to_string();
+        let path = Path::new(p);
+        let p = p.clone();
+        // A file named on its own that a kustomization of the project renders (a base, a
+        // patch, a component, a base's own kustomization file) is checked through the
+        // top-level overlays that render it: on its own it is a partial document.
+        let is_kustomization = path.is_file() && is_kustomization_name(path);
+        if path.is_file() && (is_manifest_name(path) || is_kustomization) {
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let part = if is_kustomization { dir } else { path };
+            let overlays = project.get_or_init(|| kustomize::Project::scan(project_root)).overlays_including(part);
+            for overlay in &overlays {
+                let shown_dir = kustomize::shown(overlay);
+                eprintln!("kubegate: {p} is part of the Kustomize overlay {shown_dir}: checking it there");
+                inputs.push(Input::kustomize(overlay, shown_dir, kustomize_bin));
+            }
+            if !overlays.is_empty() {
+                continue;
+            }
+            if is_kustomization {
+                // A top-level kustomization file stands for its overlay.
+                inputs.push(Input::kustomize(dir, dir.display().to_string(), kustomize_bin));
+                continue;
+            }
         }
         let before = inputs.len();
         if path.is_dir() && kustomize::kustomization_file(path).is_some() {
@@ -177,6 +202,21 @@ pub fn collect(paths: &[String], stdin: &mut dyn Read, kustomize_bin: Option<&Pa
             inputs.push(Input::Failed(InputError::new(p, 0, 0, "no such file or directory")));
         }
     }
+    // An overlay named twice (directly, and through a file it renders) is checked once.
+    let mut seen_dirs = Vec::new();
+    inputs.retain(|i| match i {
+        Input::Kustomize { dir, .. } => {
+            let abs = std::path::absolute(dir).map(|d| kubegate_engine::config::lexical_normalize(&d));
+            let abs = abs.unwrap_or_else(|_| dir.clone());
+            if seen_dirs.contains(&abs) {
+                false
+            } else {
+                seen_dirs.push(abs);
+                true
+            }
+        }
+        _ => true,
+    });
     inputs
 }
 

@@ -734,3 +734,59 @@ impl Plan {
         self.excluded_files.contains(&f) || self.excluded_dirs.iter().any(|d| f.starts_with(d))
     }
 }
+
+/// The kustomizations of a project, for checking a file through the overlays that
+/// render it: every kustomization folder under the project root, and the top-level ones
+/// (those no other builds from, Components excepted).
+pub struct Project {
+    roots: Vec<PathBuf>,
+    parsed: HashMap<PathBuf, Kustomization>,
+}
+
+impl Project {
+    /// Finds every kustomization under `root` (honouring ignore files, as the walk does).
+    pub fn scan(root: &Path) -> Project {
+        let mut dirs = Vec::new();
+        for entry in ignore::WalkBuilder::new(root).build().flatten() {
+            let name = entry.file_name().to_str().unwrap_or("");
+            if entry.file_type().is_some_and(|t| t.is_file()) && KUSTOMIZATION_FILES.contains(&name) {
+                dirs.push(absolute(entry.path().parent().unwrap_or(root)));
+            }
+        }
+        let plan = Plan::new(&dirs);
+        let parsed = dirs.iter().filter_map(|d| read_kustomization(d).map(|k| (d.clone(), k))).collect();
+        Project { roots: plan.roots, parsed }
+    }
+
+    /// Every file and folder a kustomization folder renders from: its resources, patches,
+    /// components and generator files, through the bases it builds from.
+    fn closure(&self, dir: &Path, seen: &mut Vec<PathBuf>, out: &mut Vec<PathBuf>) {
+        if seen.iter().any(|s| s == dir) {
+            return;
+        }
+        seen.push(dir.to_path_buf());
+        let Some(k) = self.parsed.get(dir) else { return };
+        for p in k.builds_from.iter().chain(&k.patches).chain(&k.generator_files) {
+            let p = absolute(p);
+            if self.parsed.contains_key(&p) {
+                self.closure(&p, seen, out);
+            }
+            out.push(p);
+        }
+    }
+
+    /// The top-level kustomizations that render `file` (a file, or a kustomization's folder;
+    /// none when no kustomization lists it).
+    pub fn overlays_including(&self, file: &Path) -> Vec<PathBuf> {
+        let file = absolute(file);
+        self.roots
+            .iter()
+            .filter(|r| {
+                let mut out = Vec::new();
+                self.closure(r, &mut Vec::new(), &mut out);
+                out.contains(&file)
+            })
+            .cloned()
+            .collect()
+    }
+}

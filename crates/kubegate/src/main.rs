@@ -485,7 +485,8 @@ fn check(run: Run) -> Result<Checked, Box<Outcome>> {
     if let Some(policy) = &policy {
         load_policies(policy, &config, &mut opts).map_err(failed)?;
     }
-    let inputs = inputs::collect(&paths, &mut std::io::stdin().lock(), kustomize_bin.as_deref());
+    let project_root = config.project_root();
+    let inputs = inputs::collect(&paths, &mut std::io::stdin().lock(), kustomize_bin.as_deref(), &project_root);
     let progress = Progress::start(inputs.len());
     let mut outcome = kubegate_engine::check_inputs(
         inputs.len(),

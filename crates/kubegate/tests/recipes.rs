@@ -105,3 +105,57 @@ fn the_pre_commit_hooks_check_the_files_they_are_given() {
     assert_eq!(sh(&format!("sed -i 's/backend:v1.2.3/backend:latest/' {dev} && {} {dev}", entries[0])), 0);
     assert_eq!(sh(&format!("sed -i 's/backend:v1.2.3/backend:latest/' {dev} && {} {dev}", entries[1])), 1);
 }
+
+/// Runs a line in a copy of the example Kustomize tree (`k8s/base`, `k8s/overlays/*`),
+/// returning the exit status and what kubegate printed.
+fn sh_kustomize(line: &str) -> (i32, String) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                copy(&p, &to.join(p.file_name().unwrap()));
+            } else {
+                std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    let bin = Path::new(env!("CARGO_BIN_EXE_kubegate")).parent().unwrap().to_path_buf();
+    let work = std::env::temp_dir().join(format!("kubegate-recipe-kustomize-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    copy(&root().join("examples/kustomize"), &work);
+    // A repository of its own: the project root for finding the overlays.
+    std::fs::create_dir_all(work.join(".git")).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let out = Command::new("bash").args(["-euc", line]).current_dir(&work).env("PATH", path).output().unwrap();
+    std::fs::remove_dir_all(&work).ok();
+    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn the_pre_commit_hook_checks_staged_kustomize_files_through_their_overlays() {
+    let text = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
+    let hook = &commands(&text)[0];
+    // A change to a base and two patches: every overlay that renders them, once each, and
+    // no false finding (on their own the patches are partial documents).
+    let staged = "k8s/base/deployment.yaml k8s/overlays/prod/backend-deployment.yaml k8s/overlays/staging/backend-deployment.yaml k8s/base/kustomization.yaml";
+    let (code, out) = sh_kustomize(&format!("{hook} {staged}"));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.ends_with("3 files, 17 resources (dev 5, prod 6, staging 6): 0 denials, 0 warnings, 0 errors\n"),
+        "{out}"
+    );
+    // The patch breaks production: the finding is the patch's, at its line.
+    let (code, out) = sh_kustomize(&format!(
+        "sed -i 's/replicas: 3/replicas: 1/' k8s/overlays/prod/backend-deployment.yaml && {hook} {staged}"
+    ));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("error[replicas]: Production deployment 'backend' must have replicas >= 2 for HA\n --> k8s/overlays/prod/backend-deployment.yaml:6:13"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("3 files, 17 resources (dev 5, prod 6, staging 6): 1 denial, 0 warnings, 0 errors\n"),
+        "{out}"
+    );
+}

@@ -170,3 +170,24 @@ fn when_path_segments_name_different_tiers_the_strictest_wins() {
         ]
     );
 }
+
+#[test]
+fn a_kustomize_file_named_on_its_own_is_checked_through_its_overlays_once() {
+    let tree = "examples/kustomize/k8s";
+    let patch = format!("{tree}/overlays/prod/backend-deployment.yaml");
+    let (code, alone) = json(&["test", &patch]);
+    let (_, overlay) = json(&["test", &format!("{tree}/overlays/prod")]);
+    assert_eq!(code, 0, "{alone}");
+    assert_eq!(alone["summary"], overlay["summary"]);
+    assert_eq!(alone["summary"]["resources"], 6);
+    // With its overlay beside it, the overlay is checked once.
+    let (_, both) = json(&["test", &patch, &format!("{tree}/overlays/prod")]);
+    assert_eq!(both["summary"], overlay["summary"]);
+    // A base is checked through every overlay that builds from it.
+    let (_, base) = json(&["test", &format!("{tree}/base/deployment.yaml")]);
+    assert_eq!(base["summary"]["environments"], serde_json::json!({"dev": 5, "prod": 6, "staging": 6}));
+    // The patch on its own, as a plain file, would have been a partial Deployment: no
+    // errors and no findings about what the base holds.
+    assert_eq!(base["summary"]["denials"], 0);
+    assert_eq!(base["errors"], serde_json::json!([]));
+}

@@ -209,6 +209,16 @@ impl Config {
         rel.to_string_lossy().replace('\\', "/")
     }
 
+    /// The project root: the config file's folder, else the Git work tree holding the
+    /// working directory, else the working directory.
+    pub fn project_root(&self) -> PathBuf {
+        let cwd = self.cwd.clone().unwrap_or_else(|| PathBuf::from("."));
+        match (&self.file, &self.base_dir) {
+            (Some(_), Some(base)) => lexical_normalize(base),
+            _ => git_work_tree(&lexical_normalize(&cwd)).unwrap_or(cwd),
+        }
+    }
+
     /// A file's path below the project root, which path conventions read (for a file
     /// outside it, the folders its path names after leaving the root). The project root is the config file's folder, else the
     /// Git work tree holding the file, else the working directory. The folders a
