@@ -115,6 +115,9 @@ pub struct Outcome {
     pub today: Date,
     /// Conftest's counts, when Rego policies ran.
     pub policy: Option<PolicyCounts>,
+    /// What the run noticed that does not fail it (a config glob that matches nothing),
+    /// with the place it is about.
+    pub notices: Vec<InputError>,
 }
 
 impl Outcome {

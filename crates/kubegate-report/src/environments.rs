@@ -15,6 +15,8 @@ struct Document<'a> {
     environments: BTreeMap<&'a str, usize>,
     resources: &'a [ResourceInfo],
     errors: &'a [InputError],
+    /// What the run noticed (a config glob that matches nothing).
+    notices: &'a [InputError],
 }
 
 fn per_environment(outcome: &Outcome) -> BTreeMap<&str, usize> {
@@ -49,6 +51,9 @@ pub fn table(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out, "{t}")?;
     }
+    for n in &outcome.notices {
+        writeln!(out, "warning: {}", escape(&n.to_string()))?;
+    }
     let counts: Vec<String> = per_environment(outcome).iter().map(|(e, n)| format!("{e} {n}")).collect();
     writeln!(
         out,
@@ -69,6 +74,7 @@ pub fn json(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
         environments: per_environment(outcome),
         resources: &outcome.resources,
         errors: &outcome.errors,
+        notices: &outcome.notices,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

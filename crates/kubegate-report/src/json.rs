@@ -26,6 +26,8 @@ struct Document<'a> {
     summary: Summary<'a>,
     findings: &'a [Finding],
     errors: &'a [InputError],
+    /// What the run noticed that does not fail it (a config glob that matches nothing).
+    notices: &'a [InputError],
     resources: &'a [ResourceInfo],
 }
 
@@ -48,6 +50,7 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
         },
         findings: &outcome.findings,
         errors: &outcome.errors,
+        notices: &outcome.notices,
         resources: &outcome.resources,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

@@ -63,10 +63,15 @@ pub fn exempted_word(e: &Exemption) -> &'static str {
 /// The summary lines of a run: kubegate's, then, when Rego policies ran, Conftest's
 /// (`N tests, N passed, N warnings, N failures, N exceptions`).
 pub fn summary_lines(outcome: &Outcome) -> String {
-    match &outcome.policy {
-        Some(p) => format!("{}\n{}", summary_line(outcome), p.line()),
-        None => summary_line(outcome),
+    let mut s = String::new();
+    for n in &outcome.notices {
+        s.push_str(&format!("warning: {n}\n"));
     }
+    s.push_str(&summary_line(outcome));
+    if let Some(p) = &outcome.policy {
+        s.push_str(&format!("\n{}", p.line()));
+    }
+    s
 }
 
 /// `3 files, 12 resources (prod 8, staging 4): 5 denials, 3 warnings, 0 errors`, with

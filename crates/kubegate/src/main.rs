@@ -519,7 +519,60 @@ fn check(run: Run) -> Result<Checked, Box<Outcome>> {
             .findings
             .sort_by(|a, b| (a.file_index, &a.file, a.line, a.column).cmp(&(b.file_index, &b.file, b.line, b.column)));
     }
+    if opts.env.is_none() {
+        outcome.notices.extend(unmatched_path_globs(&config, &inputs, &outcome));
+    }
     Ok(Checked { config, inputs, outcome })
+}
+
+/// `environments.NAME.paths` globs that match no input of the run and no file or folder
+/// under the config's folder: most likely a typo, which would silently leave files in
+/// the default environment.
+fn unmatched_path_globs(config: &Config, inputs: &[inputs::Input], outcome: &Outcome) -> Vec<InputError> {
+    let mut unmatched: Vec<(usize, usize)> = Vec::new();
+    let names: std::collections::BTreeSet<String> = inputs
+        .iter()
+        .map(|i| i.shown().to_string())
+        .chain(outcome.resources.iter().map(|r| r.file.to_string()))
+        .map(|f| config.relative_path(&f))
+        .collect();
+    let hit = |g: &config::Globs, i: usize, rel: &str| g.matches(i, rel) || g.matches(i, &format!("{rel}/"));
+    for (e, env) in config.environments.iter().enumerate() {
+        for i in 0..env.paths.patterns().len() {
+            if !names.iter().any(|n| hit(&env.paths, i, n)) {
+                unmatched.push((e, i));
+            }
+        }
+    }
+    if unmatched.is_empty() || config.file.is_none() {
+        return Vec::new();
+    }
+    let base = config.base_dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    for entry in ignore::WalkBuilder::new(&base).build().flatten() {
+        let Ok(rel) = entry.path().strip_prefix(&base) else { continue };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        unmatched.retain(|&(e, i)| !hit(&config.environments[e].paths, i, &rel));
+        if unmatched.is_empty() {
+            return Vec::new();
+        }
+    }
+    unmatched
+        .into_iter()
+        .map(|(e, i)| {
+            let env = &config.environments[e];
+            let (line, col) = env.paths.position(i);
+            InputError::new(
+                config.display_path(),
+                line,
+                col,
+                format!(
+                    "environments.{}.paths: `{}` matches no input and no file or folder beside the config file; check the pattern (paths are relative to the config file's folder)",
+                    env.env.name,
+                    env.paths.patterns()[i],
+                ),
+            )
+        })
+        .collect()
 }
 
 fn test(out: &mut dyn Write, run: Run, output: Output, fail_on_warn: bool, color: bool) -> u8 {

@@ -62,7 +62,7 @@ fn json_output_follows_the_contract() {
     let (_, v) = json(&["test", "examples/broken"]);
     assert_eq!(v["version"], 1);
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["errors", "findings", "resources", "summary", "version"]);
+    assert_eq!(keys, ["errors", "findings", "notices", "resources", "summary", "version"]);
     let f = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "image-digest").unwrap();
     let fkeys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(fkeys, common::FINDING_KEYS);

@@ -191,3 +191,41 @@ fn a_kustomize_file_named_on_its_own_is_checked_through_its_overlays_once() {
     assert_eq!(base["summary"]["denials"], 0);
     assert_eq!(base["errors"], serde_json::json!([]));
 }
+
+#[test]
+fn a_path_glob_matches_a_rendered_overlay_by_its_folder_and_a_glob_matching_nothing_is_reported() {
+    let dir = temp_dir("globs");
+    let overlay = dir.join("k8s/overlays/staging");
+    std::fs::create_dir_all(&overlay).unwrap();
+    std::fs::write(overlay.join("kustomization.yaml"), "resources:\n  - namespace.yaml\n").unwrap();
+    std::fs::write(overlay.join("namespace.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n")
+        .unwrap();
+    std::fs::write(
+        dir.join("kubegate.yaml"),
+        "environments:\n  staging:\n    paths: [\"k8s/overlays/staging/**\"]\n  qa:\n    like: staging\n    paths: [\"k8s/overlay/qa/**\"]\n",
+    )
+    .unwrap();
+    // The glob written for the files below the overlay covers the rendered overlay.
+    let r = run_in(&dir, &["env", "k8s/overlays/staging", "-o", "json"], None);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        v["resources"][0]["environment_reason"], "path matches `k8s/overlays/staging/**` in kubegate.yaml",
+        "{v}"
+    );
+    // The typo matches nothing: said, with its line, without failing the run.
+    let (code, v) = json_in(&dir, &["test", "k8s"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        v["notices"],
+        serde_json::json!([{
+            "file": "kubegate.yaml", "line": 6, "column": 13,
+            "message": "environments.qa.paths: `k8s/overlay/qa/**` matches no input and no file or folder beside the config file; check the pattern (paths are relative to the config file's folder)"
+        }])
+    );
+    let r = run_in(&dir, &["test", "k8s", "--no-color"], None);
+    assert!(
+        r.stdout.contains("warning: kubegate.yaml:6:13: environments.qa.paths: `k8s/overlay/qa/**` matches no input"),
+        "{}",
+        r.stdout
+    );
+}

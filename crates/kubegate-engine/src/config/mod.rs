@@ -21,6 +21,8 @@ pub const FILE_NAME: &str = "kubegate.yaml";
 #[derive(Clone, Debug, Default)]
 pub struct Globs {
     patterns: Vec<String>,
+    /// Line and column of each pattern in the config file.
+    positions: Vec<(u32, u32)>,
     set: GlobSet,
 }
 
@@ -41,7 +43,18 @@ impl Globs {
             }
         }
         let set = b.build().unwrap_or_else(|_| GlobSet::empty());
-        Globs { patterns, set }
+        let positions = node.items().iter().map(|n| (n.span.start.line, n.span.start.col)).collect();
+        Globs { patterns, positions, set }
+    }
+
+    /// Whether a pattern (by index) matches `s`.
+    pub fn matches(&self, i: usize, s: &str) -> bool {
+        self.set.matches(s).contains(&i)
+    }
+
+    /// Line and column of a pattern (by index) in the config file.
+    pub fn position(&self, i: usize) -> (u32, u32) {
+        self.positions.get(i).copied().unwrap_or((0, 0))
     }
 
     pub fn first_match(&self, s: &str) -> Option<&str> {

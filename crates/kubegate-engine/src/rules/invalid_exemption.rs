@@ -1,5 +1,5 @@
 use super::{Check, Ctx, Doc, Rule, levels};
-use crate::exemptions::State;
+use crate::exemptions::{EXPIRES, ISSUE, REASON, RULES, State};
 use crate::finding::Level::Deny;
 
 pub static RULE: Rule = Rule {
@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     levels: levels(Deny, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "An exemption (the annotations `policy-exemption`, `exemption-expires`, `exemption-issue` and `exemption-rules` on a resource, or an entry of `exemptions.central` in `kubegate.yaml`) is invalid when any of the four is missing or empty, `exemption-expires` is not a real date written `YYYY-MM-DD` (`2026-02-30` is not), `exemption-rules` names a rule that does not exist (Rego rule ids, `<package>.<rule>` such as `main.deny_replicas`, are accepted), the expiry is more than `max_days` (default 90) after today, a listed rule cannot be exempted in the resource's environment (`exemptions.not_exemptible`), or the issue link does not match `exemptions.issue_pattern`. Each problem is one finding, at the annotation it is about (a missing one at `annotations:`). An invalid exemption exempts nothing: the findings it tried to exempt stand.",
+        what: "An exemption (the annotations `policy-exemption`, `exemption-expires`, `exemption-issue` and `exemption-rules` on a resource, or an entry of `exemptions.central` in `kubegate.yaml`) is invalid when any of the four is missing or empty, `exemption-expires` is not a real date written `YYYY-MM-DD` (`2026-02-30` is not), `exemption-rules` names a rule that does not exist (Rego rule ids, `<package>.<rule>` such as `main.deny_replicas`, are accepted), the expiry is more than `max_days` (default 90) after today, a listed rule cannot be exempted in the resource's environment (`exemptions.not_exemptible`), or the issue link does not match `exemptions.issue_pattern`. Each problem is one finding, at the annotation it is about (a missing one at `annotations:`). An invalid exemption exempts nothing: the findings it tried to exempt stand. Exemption annotations written on a workload's pod template (`spec.template.metadata.annotations`) are not read there (they would travel to every pod): they are reported as misplaced, at the first of them.",
         why: "Exemptions must be temporary, documented and tracked (seed 000, \"Temporary Exemptions\"). A half-written exemption, one that runs for years, or one that silences a rule the security team never lets go of in that environment is a permanent bypass in disguise; failing loudly keeps every exemption reviewable.",
         example: "metadata:\n  annotations:\n    policy-exemption: \"SHA256 digest required after registry migration\"\n    exemption-expires: \"2026-02-30\"\n    exemption-rules: \"image-digets\"\n",
         fix: "Write all four annotations, with a real date within `max_days` and the ids `kubegate rules` lists:\n\n```yaml\nmetadata:\n  annotations:\n    policy-exemption: \"SHA256 digest required after registry migration\"\n    exemption-expires: \"2026-02-28\"\n    exemption-issue: \"https://github.com/org/repo/issues/123\"\n    exemption-rules: \"image-digest\"\n```\n\nA rule that cannot be exempted in an environment has to be fixed, not exempted. See docs/exemptions.md.",
@@ -19,6 +19,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {
+    misplaced(ctx);
     let exemptions = ctx.exemptions;
     for a in exemptions.iter().filter(|a| a.state == State::Invalid) {
         let d = &a.declared;
@@ -27,4 +28,24 @@ fn check(ctx: &mut Ctx<'_, '_>) {
             ctx.emit_in(d.file.clone(), d.file_index, p.span, p.path.clone(), None, message);
         }
     }
+}
+
+/// Exemption annotations on a workload's pod template are not read: say so, rather than
+/// let the author believe the findings are exempted.
+fn misplaced(ctx: &mut Ctx<'_, '_>) {
+    let Some(pod) = &ctx.res.pod else { return };
+    if ctx.res.kind == "Pod" {
+        return;
+    }
+    let Some(annotations) = pod.annotations else { return };
+    let keys = [REASON, EXPIRES, ISSUE, RULES];
+    let Some((key, _)) = annotations.entries().iter().find(|(k, _)| keys.contains(&k.text)) else { return };
+    let template = pod.path.strip_suffix(".spec").unwrap_or(pod.path);
+    let message = format!(
+        "{} has exemption annotations on its pod template ({template}.metadata.annotations), where they are not read; move them to the {}'s metadata.annotations",
+        ctx.subject(),
+        ctx.res.kind
+    );
+    let path = format!("{template}.metadata.annotations.{}", key.text);
+    ctx.emit(key.span, path, None, message);
 }
