@@ -1,4 +1,4 @@
-//! The exemptions stage (DESIGN.md §5). An exemption names the rules it covers, says why,
+//! The exemptions stage. An exemption names the rules it covers, says why,
 //! links the issue that tracks the fix and expires:
 //!
 //! ```yaml
@@ -31,7 +31,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// The reason (the seed's annotation).
+/// The reason.
 pub const REASON: &str = "policy-exemption";
 /// The last day the exemption holds, `YYYY-MM-DD`.
 pub const EXPIRES: &str = "exemption-expires";

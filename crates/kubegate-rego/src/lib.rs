@@ -1,4 +1,4 @@
-//! The Rego stage of the pipeline (DESIGN.md §3): Conftest-compatible policies evaluated
+//! The Rego stage of the pipeline: Conftest-compatible policies evaluated
 //! with regorus, one document at a time, on whichever thread checks the document's file.
 //!
 //! - [`load`] reads the `.rego` files (`-p`, files or directories) and the data files

@@ -50,3 +50,50 @@ fn generated_docs_are_up_to_date() {
         "stale generated files {stale:?}; run KUBEGATE_BLESS=1 cargo test -p kubegate --test generated"
     );
 }
+
+/// The product's documents speak to its users: no page, rule page or `explain` text
+/// refers to documents they do not have (the project's internal specification).
+#[test]
+fn documents_refer_only_to_what_users_have() {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "md") {
+                out.push(p);
+            }
+        }
+    }
+    let mut pages = vec![root().join("README.md")];
+    walk(&root().join("docs"), &mut pages);
+    let mut texts: Vec<(String, String)> =
+        pages.iter().map(|p| (p.display().to_string(), std::fs::read_to_string(p).unwrap())).collect();
+    for r in kubegate_engine::rules::ALL {
+        texts.push((format!("explain {}", r.id), kubegate_report::docs::rule_page(r)));
+    }
+    let internal = ["seed 0", "seed document", "the seed", "seed's", "design.md", "../shared", "shared/corpora"];
+    let mut found = Vec::new();
+    for (name, text) in &texts {
+        for (i, line) in text.lines().enumerate() {
+            let lower = line.to_lowercase();
+            if let Some(word) = internal.iter().find(|w| lower.contains(*w)) {
+                found.push(format!("{name}:{}: `{word}` in {line}", i + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    // Every link to the policy page names a section it has.
+    let policy = std::fs::read_to_string(root().join("docs/policy.md")).unwrap();
+    let anchors: Vec<String> = policy
+        .lines()
+        .filter_map(|l| l.strip_prefix("## "))
+        .map(|h| h.to_lowercase().replace(' ', "-").chars().filter(|c| c.is_alphanumeric() || *c == '-').collect())
+        .collect();
+    for r in kubegate_engine::rules::ALL {
+        for part in r.doc.references.split("policy.md#").skip(1) {
+            let anchor = part.split(')').next().unwrap();
+            assert!(anchors.iter().any(|a| a == anchor), "{}: no section #{anchor} in docs/policy.md", r.id);
+        }
+    }
+}

@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         example: "containers:\n  - name: app\n    image: app:v1\n    securityContext:\n      runAsNonRoot: true\n",
         fix: "```yaml\ncontainers:\n  - name: app\n    securityContext:\n      allowPrivilegeEscalation: false\n```",
         help: "set securityContext.allowPrivilegeEscalation: false on the container",
-        references: "Seed 000, \"2. Container Security Context\". Pod Security Standards (restricted): Privilege Escalation.",
+        references: "[The policy: Container security context](../policy.md#container-security-context). Pod Security Standards (restricted): Privilege Escalation.",
     },
     check: Check::Resource(check),
 };

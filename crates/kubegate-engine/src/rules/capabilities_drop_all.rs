@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         example: "containers:\n  - name: app\n    securityContext:\n      capabilities:\n        drop: [NET_RAW]\n",
         fix: "```yaml\ncontainers:\n  - name: app\n    securityContext:\n      capabilities:\n        drop: [ALL]\n```",
         help: "set securityContext.capabilities.drop: [ALL] (add back only what is needed, e.g. NET_BIND_SERVICE)",
-        references: "Seed 000, \"2. Container Security Context\". Pod Security Standards (restricted): Capabilities.",
+        references: "[The policy: Container security context](../policy.md#container-security-context). Pod Security Standards (restricted): Capabilities.",
     },
     check: Check::Resource(check),
 };

@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         example: "spec:\n  containers:\n    - name: app\n      image: app:v1\n",
         fix: "```yaml\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: event-service\nautomountServiceAccountToken: false\n---\n# in the pod spec\nserviceAccountName: event-service\n```",
         help: "create a ServiceAccount for the workload and set spec.serviceAccountName",
-        references: "Seed 002, \"Service Account Security\": create a dedicated service account with minimal permissions.",
+        references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },
     check: Check::Resource(check),
 };

@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         example: "volumes:\n  - name: tmp\n    emptyDir: {}\n",
         fix: "```yaml\nvolumes:\n  - name: tmp\n    emptyDir:\n      sizeLimit: 64Mi\n```",
         help: "set emptyDir.sizeLimit",
-        references: "Seed 002, \"Read-Only Root Filesystem\" (emptyDir volumes with sizeLimit).",
+        references: "[The policy: Resources](../policy.md#resources).",
     },
     check: Check::Resource(check),
 };

@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         example: "kind: Deployment\nmetadata:\n  name: backend\n  namespace: claude-hub-prod\n  labels:\n    app: backend\n",
         fix: "```yaml\nmetadata:\n  labels:\n    environment: prod\n```",
         help: "set metadata.labels.environment to the environment's name",
-        references: "Seed 000, \"7. Environment Labeling\".",
+        references: "[The policy: Environment labels](../policy.md#environment-labels).",
     },
     check: Check::Resource(check),
 };

@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
         example: "resources:\n  limits:\n    cpu: \"1\"\n    memory: \"512Mi\"\n",
         fix: "```yaml\nresources:\n  limits:\n    ephemeral-storage: \"256Mi\"\n```",
         help: "define resources.limits.ephemeral-storage",
-        references: "Seed 002, \"Resource Limits\".",
+        references: "[The policy: Resources](../policy.md#resources).",
     },
     check: Check::Resource(check),
 };

@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
         example: "metadata:\n  annotations:\n    policy-exemption: \"SHA256 digest required after registry migration\"\n    exemption-expires: \"2026-06-05\"   # today is 2026-06-01\n    exemption-issue: \"https://github.com/org/repo/issues/123\"\n    exemption-rules: \"image-digest\"\n",
         fix: "Fix the findings and delete the exemption before it expires, or agree a new date on the issue. `kubegate exemptions` lists every exemption with its days left, for a scheduled job.",
         help: "fix the exempted findings before the date, or agree a new date on the exemption's issue",
-        references: "Seed 000, \"Exemptions and Overrides: Temporary Exemptions\"; DESIGN.md §5 (`warn_days`).",
+        references: "[The policy: Exemptions](../policy.md#exemptions).",
     },
     check: Check::Resource(check),
 };

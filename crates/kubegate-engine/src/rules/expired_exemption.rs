@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
         example: "metadata:\n  annotations:\n    policy-exemption: \"SHA256 digest required after registry migration\"\n    exemption-expires: \"2025-11-15\"\n    exemption-issue: \"https://github.com/org/repo/issues/123\"\n    exemption-rules: \"image-digest\"\n",
         fix: "Fix the findings and delete the annotations. If the fix really needs longer, agree a new date (within `max_days`) on the issue and update `exemption-expires`.",
         help: "fix the findings it covered and remove the exemption, or agree a new date on its issue",
-        references: "Seed 000, \"Exemptions and Overrides: Temporary Exemptions\" (\"Set expiration date\"); DESIGN.md §5.",
+        references: "[The policy: Exemptions](../policy.md#exemptions).",
     },
     check: Check::Resource(check),
 };

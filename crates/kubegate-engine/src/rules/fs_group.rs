@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         example: "spec:\n  securityContext:\n    runAsUser: 1001\n  volumes:\n    - name: cache\n      emptyDir: {}\n",
         fix: "```yaml\nspec:\n  securityContext:\n    fsGroup: 1001\n```",
         help: "set securityContext.fsGroup at the pod level",
-        references: "Seed 000, \"3. Pod Security Context\": `fsGroup` recommended if using volumes.",
+        references: "[The policy: Pod security context](../policy.md#pod-security-context).",
     },
     check: Check::Resource(check),
 };

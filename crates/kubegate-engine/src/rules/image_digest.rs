@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         example: "containers:\n  - name: app\n    image: ghcr.io/sdottatum/backend:v1.2.3\n",
         fix: "Look up the digest of the tag you tested and pin it:\n\n```bash\ndocker inspect ghcr.io/sdottatum/backend:v1.2.3 --format='{{index .RepoDigests 0}}'\n```\n\n```yaml\ncontainers:\n  - name: app\n    image: ghcr.io/sdottatum/backend@sha256:<64 hex digits>\n```",
         help: "pin the image as image@sha256:<64 hex digits> (docker inspect --format='{{index .RepoDigests 0}}' IMAGE)",
-        references: "Seed 000, \"1. SHA256 Digests Required\" and Policy Matrix (dev not required, staging recommended, prod required).",
+        references: "[The policy: Images](../policy.md#images) and [the environment matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Resource(check),
 };

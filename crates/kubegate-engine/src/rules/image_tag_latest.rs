@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         example: "containers:\n  - name: app\n    image: ghcr.io/org/backend          # no tag: pulled as latest\n  - name: sidecar\n    image: envoyproxy/envoy:latest\n",
         fix: "Pin a version tag, or better a digest:\n\n```yaml\ncontainers:\n  - name: app\n    image: ghcr.io/org/backend:v1.2.3\n```",
         help: "pin a version tag (image:v1.2.3) or a digest (image@sha256:...)",
-        references: "Seed 000, Policy Matrix: \"No :latest tags\" (dev warn, staging and prod required).",
+        references: "[The policy: Images](../policy.md#images) and [the environment matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Resource(check),
 };

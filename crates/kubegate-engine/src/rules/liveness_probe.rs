@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         example: "containers:\n  - name: app\n    image: app:v1\n",
         fix: "```yaml\ncontainers:\n  - name: app\n    livenessProbe:\n      httpGet:\n        path: /health\n        port: 8080\n      initialDelaySeconds: 60\n      periodSeconds: 30\n```",
         help: "define a livenessProbe (httpGet, tcpSocket, grpc or exec)",
-        references: "Seed 000, \"5. Health Probes\" and \"Violation: Missing Health Probes\"; Policy Matrix (dev/staging recommended, prod required).",
+        references: "[The policy: Health probes](../policy.md#health-probes) and [the environment matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Resource(check),
 };

@@ -82,7 +82,7 @@ pub static ALL: &[&Rule] = &[
     &replicas::RULE,
     &pod_disruption_budget::RULE,
     &environment_label::RULE,
-    // Pod Security Standards, baseline (DESIGN.md §2.2)
+    // Pod Security Standards, baseline
     &privileged::RULE,
     &host_namespaces::RULE,
     &host_path::RULE,
@@ -99,7 +99,7 @@ pub static ALL: &[&Rule] = &[
     &restricted_volume_types::RULE,
     &capabilities_restricted::RULE,
     &proc_mount_restricted::RULE,
-    // Deployment guidelines (seed 002)
+    // Deployment guidelines: network, service accounts and RBAC, secrets, storage, registries
     &network_policy::RULE,
     &namespace_pod_security::RULE,
     &service_account_token::RULE,
@@ -175,7 +175,7 @@ pub struct Doc {
     pub fix: &'static str,
     /// One line shown under each finding as help.
     pub help: &'static str,
-    /// The seed section or standard the rule comes from.
+    /// The policy section (docs/policy.md) or standard the rule comes from.
     pub references: &'static str,
 }
 

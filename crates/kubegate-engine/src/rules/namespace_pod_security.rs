@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         example: "kind: Namespace\nmetadata:\n  name: production\n",
         fix: "```yaml\nmetadata:\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/audit: restricted\n    pod-security.kubernetes.io/warn: restricted\n```",
         help: "label the Namespace pod-security.kubernetes.io/{enforce,audit,warn}: restricted",
-        references: "Seed 002, \"Pod Security Standards\" (namespace-level labels).",
+        references: "[The policy: Pod Security Standards](../policy.md#pod-security-standards).",
     },
     check: Check::Resource(check),
 };

@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
         example: "kind: Deployment\nmetadata:\n  name: event-service\nspec:\n  template:\n    metadata:\n      labels:\n        app: event-service\n",
         fix: "```yaml\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: event-service-network-policy\nspec:\n  podSelector:\n    matchLabels:\n      app: event-service\n  policyTypes: [Ingress, Egress]\n  ingress: [...]\n  egress: [...]\n```",
         help: "add a NetworkPolicy with policyTypes [Ingress, Egress] whose podSelector matches the pods",
-        references: "Seed 002, \"Network Policies\".",
+        references: "[The policy: Network policies](../policy.md#network-policies).",
     },
     check: Check::Bundle { collect, judge },
 };

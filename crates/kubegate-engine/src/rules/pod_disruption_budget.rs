@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
         example: "kind: Deployment\nmetadata:\n  name: backend\nspec:\n  replicas: 2\n  template:\n    metadata:\n      labels:\n        app: backend\n",
         fix: "```yaml\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: backend-pdb\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels:\n      app: backend\n```",
         help: "add a PodDisruptionBudget whose selector matches the pod template's labels",
-        references: "Seed 000, \"6. High Availability\": Recommendation: Also create a PodDisruptionBudget.",
+        references: "[The policy: High availability](../policy.md#high-availability).",
     },
     check: Check::Bundle { collect, judge },
 };

@@ -15,7 +15,7 @@ pub static RULE: Rule = Rule {
         example: "kind: ClusterRole\nrules:\n  - apiGroups: [\"admissionregistration.k8s.io\"]\n    resources: [\"validatingwebhookconfigurations\"]\n    verbs: [\"get\", \"update\", \"delete\"]\n",
         fix: "Grant read access only; webhook configurations are installed by the platform team's pipeline.\n\n```yaml\nrules:\n  - apiGroups: [\"admissionregistration.k8s.io\"]\n    resources: [\"validatingwebhookconfigurations\"]\n    verbs: [\"get\", \"list\", \"watch\"]\n```",
         help: "grant get, list and watch only; leave webhook configurations to the platform's pipeline",
-        references: "[Production policy](../policy.md#service-accounts-and-rbac): service accounts with minimal permissions, and admission control as the last line of defence.",
+        references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },
     check: Check::Resource(check),
 };

@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         example: "kind: ClusterRoleBinding\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n  - kind: ServiceAccount\n    name: deployer\n    namespace: ci\n",
         fix: "Bind a ClusterRole (or better, a namespaced Role) that names the resources and verbs the subject needs.\n\n```yaml\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: deployer\n```",
         help: "bind a Role that names what the subject needs instead of cluster-admin",
-        references: "[Production policy](../policy.md#service-accounts-and-rbac): service accounts with minimal permissions.",
+        references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },
     check: Check::Resource(check),
 };

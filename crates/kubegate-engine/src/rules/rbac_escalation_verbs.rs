@@ -15,7 +15,7 @@ pub static RULE: Rule = Rule {
         example: "kind: ClusterRole\nrules:\n  - apiGroups: [\"rbac.authorization.k8s.io\"]\n    resources: [\"clusterroles\"]\n    verbs: [\"get\", \"bind\", \"escalate\"]\n",
         fix: "Remove the verbs; grant the Roles the workload needs directly, and leave RBAC changes to the people who review them.\n\n```yaml\nrules:\n  - apiGroups: [\"rbac.authorization.k8s.io\"]\n    resources: [\"clusterroles\"]\n    verbs: [\"get\", \"list\"]\n```",
         help: "remove escalate, bind and impersonate; grant the permissions the workload needs directly",
-        references: "[Production policy](../policy.md#service-accounts-and-rbac): service accounts with minimal permissions.",
+        references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },
     check: Check::Resource(check),
 };

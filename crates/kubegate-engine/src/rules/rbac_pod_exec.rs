@@ -15,7 +15,7 @@ pub static RULE: Rule = Rule {
         example: "kind: Role\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"pods/exec\"]\n    verbs: [\"create\"]\n",
         fix: "Remove the rule from the workload's Role; give people who debug production a separate, reviewed Role (or use ephemeral debug containers under an audited process).",
         help: "remove create on pods/exec and pods/attach from the workload's Role",
-        references: "[Production policy](../policy.md#service-accounts-and-rbac): service accounts with minimal permissions.",
+        references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },
     check: Check::Resource(check),
 };

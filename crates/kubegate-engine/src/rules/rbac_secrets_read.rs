@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         example: "kind: ClusterRole\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"secrets\"]\n    verbs: [\"get\", \"list\", \"watch\"]\n",
         fix: "Grant Secret access in a namespaced Role, limited to the Secrets the workload needs:\n\n```yaml\nkind: Role\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"secrets\"]\n    resourceNames: [\"backend-db\"]\n    verbs: [\"get\"]\n```",
         help: "read Secrets through a namespaced Role limited by resourceNames, not a ClusterRole",
-        references: "[Production policy](../policy.md#service-accounts-and-rbac): service accounts with minimal permissions.",
+        references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },
     check: Check::Resource(check),
 };

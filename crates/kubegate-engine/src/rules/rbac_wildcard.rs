@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         example: "kind: Role\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"*\"]\n    verbs: [\"*\"]\n",
         fix: "```yaml\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"configmaps\"]\n    resourceNames: [\"event-service-config\"]\n    verbs: [\"get\"]\n```",
         help: "name the verbs, resources and API groups the workload needs",
-        references: "Seed 002, \"Service Account Security\" (a dedicated service account with minimal permissions).",
+        references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },
     check: Check::Resource(check),
 };

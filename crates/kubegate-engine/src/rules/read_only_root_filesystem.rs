@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         example: "containers:\n  - name: event-service\n    image: event-service:v1\n    securityContext:\n      readOnlyRootFilesystem: false\n",
         fix: "```yaml\ncontainers:\n  - name: event-service\n    securityContext:\n      readOnlyRootFilesystem: true\n    volumeMounts:\n      - name: tmp-volume\n        mountPath: /tmp\nvolumes:\n  - name: tmp-volume\n    emptyDir:\n      sizeLimit: 64Mi\n```",
         help: "set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where the program writes",
-        references: "Seed 000, \"2. Container Security Context\" and Policy Matrix (readOnlyRootFS); seed 002, \"Read-Only Root Filesystem\".",
+        references: "[The policy: Container security context](../policy.md#container-security-context) and [the environment matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Resource(check),
 };

@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         example: "containers:\n  - name: app\n    image: app:v1\n    livenessProbe:\n      httpGet: {path: /health, port: 8080}\n",
         fix: "```yaml\ncontainers:\n  - name: app\n    readinessProbe:\n      httpGet:\n        path: /ready\n        port: 8080\n      initialDelaySeconds: 30\n      periodSeconds: 10\n```",
         help: "define a readinessProbe (httpGet, tcpSocket, grpc or exec)",
-        references: "Seed 000, \"5. Health Probes\"; Policy Matrix (dev/staging recommended, prod required).",
+        references: "[The policy: Health probes](../policy.md#health-probes) and [the environment matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Resource(check),
 };

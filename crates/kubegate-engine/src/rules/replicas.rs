@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
         example: "kind: Deployment\nmetadata:\n  name: backend\nspec:\n  replicas: 1\n",
         fix: "```yaml\nspec:\n  replicas: 2\n```\n\nor, for a workload that must not run twice (use sparingly):\n\n```yaml\nmetadata:\n  labels:\n    allow-single-replica: \"true\"\n```",
         help: "set spec.replicas: 2 or more (or label allow-single-replica: \"true\" for a workload that cannot run twice)",
-        references: "Seed 000, \"6. High Availability\" and \"Violation: Single Replica in Production\"; Policy Matrix (dev not required, staging recommended, prod required).",
+        references: "[The policy: High availability](../policy.md#high-availability) and [the environment matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Bundle { collect, judge },
 };

@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
         example: "resources:\n  requests:\n    memory: \"128Mi\"\n  limits:\n    memory: \"2Gi\"\n",
         fix: "```yaml\nresources:\n  requests:\n    memory: \"512Mi\"\n  limits:\n    memory: \"2Gi\"\n```",
         help: "keep limits within 2-4x of requests (raise the request or lower the limit)",
-        references: "Seed 000, \"4. Resource Limits and Requests\": Guideline: Set `limits` to 2-4x `requests` based on burst needs.",
+        references: "[The policy: Resources](../policy.md#resources).",
     },
     check: Check::Resource(check),
 };

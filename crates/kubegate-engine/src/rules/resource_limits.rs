@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         example: "containers:\n  - name: app\n    resources:\n      requests:\n        cpu: \"250m\"\n        memory: \"512Mi\"\n",
         fix: "```yaml\nresources:\n  requests:\n    cpu: \"250m\"\n    memory: \"512Mi\"\n  limits:\n    cpu: \"1000m\"\n    memory: \"2Gi\"\n```",
         help: "define resources.limits.cpu and resources.limits.memory (2-4x the requests)",
-        references: "Seed 000, \"4. Resource Limits and Requests\" and \"Violation: Missing Resource Limits\"; Policy Matrix (Resource limits).",
+        references: "[The policy: Resources](../policy.md#resources) and [the environment matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Resource(check),
 };

@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
         example: "containers:\n  - name: app\n    resources:\n      limits:\n        cpu: \"1000m\"\n        memory: \"2Gi\"\n",
         fix: "```yaml\nresources:\n  requests:\n    cpu: \"250m\"\n    memory: \"512Mi\"\n```",
         help: "define resources.requests.cpu and resources.requests.memory",
-        references: "Seed 000, \"4. Resource Limits and Requests\"; Policy Matrix (Resource limits: dev recommended, staging and prod required).",
+        references: "[The policy: Resources](../policy.md#resources) and [the environment matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Resource(check),
 };

@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
         example: "spec:\n  securityContext:\n    runAsNonRoot: false\n  containers:\n    - name: app\n      image: app:v1\n",
         fix: "```yaml\nspec:\n  securityContext:\n    runAsNonRoot: true\n```",
         help: "set securityContext.runAsNonRoot: true at the pod level (or on every container)",
-        references: "Seed 000, \"2. Container Security Context\" and \"3. Pod Security Context\"; Policy Matrix: required in every environment. Pod Security Standards (restricted): Running as Non-root.",
+        references: "[The policy: Container security context](../policy.md#container-security-context) and [the environment matrix](../policy.md#the-environment-matrix). Pod Security Standards (restricted): Running as Non-root.",
     },
     check: Check::Resource(check),
 };

@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
         example: "spec:\n  securityContext:\n    runAsUser: 0\n",
         fix: "```yaml\nspec:\n  securityContext:\n    runAsNonRoot: true\n    runAsUser: 1000\n```",
         help: "set securityContext.runAsUser to a UID >= 1000 at the pod level",
-        references: "Seed 000, \"3. Pod Security Context\": `runAsUser >= 1000` prevents running as system users (0-999).",
+        references: "[The policy: Pod security context](../policy.md#pod-security-context).",
     },
     check: Check::Resource(check),
 };

@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
         example: "spec:\n  securityContext:\n    runAsNonRoot: true\n  containers:\n    - name: app\n      image: app:v1\n",
         fix: "```yaml\nspec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n```",
         help: "set securityContext.seccompProfile.type: RuntimeDefault at the pod level",
-        references: "Seed 000, \"3. Pod Security Context\" and \"Violation: Missing seccomp Profile\"; Policy Matrix: dev/staging recommended, prod required. Pod Security Standards (restricted): Seccomp.",
+        references: "[The policy: Pod security context](../policy.md#pod-security-context) and [the environment matrix](../policy.md#the-environment-matrix). Pod Security Standards (restricted): Seccomp.",
     },
     check: Check::Resource(check),
 };

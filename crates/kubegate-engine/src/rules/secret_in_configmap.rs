@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
         example: "kind: ConfigMap\ndata:\n  DATABASE_URL: postgres://app:s3cr3t@db:5432/shop\n  JWT_SECRET: 9f8e7d6c5b4a39281706f5e4d3c2b1a0\n",
         fix: "Move the value to a Secret managed outside git (External Secrets Operator, Sealed Secrets, Vault) and reference it with `secretKeyRef` or a mounted volume.",
         help: "move the value to an externally managed Secret and reference it",
-        references: "Seed 002, \"Secret Management\": never put secrets in ConfigMaps; use external secret management.",
+        references: "[The policy: Secrets](../policy.md#secrets).",
     },
     check: Check::Resource(check),
 };

@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
         example: "env:\n  - name: DB_PASSWORD\n    value: hunter2-prod\n",
         fix: "```yaml\nenv:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef:\n        name: backend-secrets\n        key: db-password\n```",
         help: "reference a Secret with valueFrom.secretKeyRef instead of a literal value",
-        references: "Seed 002, \"Never Hardcode Secrets\".",
+        references: "[The policy: Secrets](../policy.md#secrets).",
     },
     check: Check::Resource(check),
 };

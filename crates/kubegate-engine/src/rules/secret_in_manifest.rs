@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
         example: "kind: Secret\ndata:\n  password: aHVudGVyMg==\n",
         fix: "Keep the secret in an external store and let a controller create the Secret: an `ExternalSecret` (External Secrets Operator), a `SealedSecret`, or the Vault agent.",
         help: "replace the Secret with an ExternalSecret or SealedSecret",
-        references: "Seed 002, \"Using External Secrets Operator\" and \"Never commit secrets to git\".",
+        references: "[The policy: Secrets](../policy.md#secrets).",
     },
     check: Check::Resource(check),
 };

@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
         example: "kind: ServiceAccount\nmetadata:\n  name: event-service\n# automountServiceAccountToken not set\n",
         fix: "```yaml\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: event-service\nautomountServiceAccountToken: false  # Disable unless needed\n```",
         help: "set automountServiceAccountToken: false on the ServiceAccount (or the pod)",
-        references: "Seed 002, \"Service Account Security\".",
+        references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },
     check: Check::Bundle { collect, judge },
 };

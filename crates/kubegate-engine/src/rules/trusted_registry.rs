@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
         example: "containers:\n  - name: app\n    image: docker.io/someone/backend:v1\n",
         fix: "Mirror the image into a trusted registry and reference it there; or add the registry to `trusted_registries` after review.",
         help: "pull the image from a trusted registry (trusted_registries in kubegate.yaml)",
-        references: "Seed 002, Checklist: \"Image from trusted registry\".",
+        references: "[The policy: Images](../policy.md#images).",
     },
     check: Check::Resource(check),
 };
