@@ -30,6 +30,9 @@ use std::sync::Arc;
 pub struct Source {
     pub path: String,
     pub text: String,
+    /// Found by walking a folder (not named): a file with no Kubernetes document in it
+    /// (a values file, a CI workflow) is then skipped and counted, not an error.
+    pub walked: bool,
 }
 
 impl Source {
@@ -50,7 +53,7 @@ impl Source {
                 if text.starts_with('\u{feff}') {
                     text.remove(0);
                 }
-                Ok(Source { path, text })
+                Ok(Source { path, text, walked: false })
             }
             Err(e) => {
                 let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
@@ -88,6 +91,13 @@ pub enum Profile {
     Pss(pss::Level, pss::Version),
 }
 
+/// A file found by walking a folder and not checked, and why.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    pub file: String,
+    pub why: String,
+}
+
 /// What the report says about each resource: where it is and which environment it got.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ResourceInfo {
@@ -108,6 +118,9 @@ pub struct Outcome {
     pub errors: Vec<InputError>,
     pub resources: Vec<ResourceInfo>,
     pub files: usize,
+    /// Files found by walking a folder and not checked, with why: no Kubernetes document
+    /// in them, or an ignore file names them.
+    pub skipped: Vec<Skipped>,
     /// Every exemption met: on the resources, and every central one (matched or not), in
     /// the order of findings.
     pub exemptions: Vec<ExemptionRecord>,
@@ -330,6 +343,8 @@ struct FileResult {
     policy_errors: Vec<(InputError, String)>,
     /// `--combine`: each resource's converted document.
     kept: Vec<Kept>,
+    /// A walked file with no Kubernetes document: skipped.
+    skipped: Option<Skipped>,
 }
 
 /// The state of checking one file: its identity and what it has yielded so far.
@@ -346,6 +361,8 @@ struct FileCheck<'c> {
     bind_only: bool,
     /// Documents of one file mostly share a namespace, hence a binding: reuse it.
     last_binding: Option<(Option<String>, environment::Binding)>,
+    /// Documents that are not Kubernetes resources (no `kind`, no `apiVersion`).
+    not_kubernetes: usize,
     /// `# Source:` lines of a `helm template` stream, and the previous document's start.
     helm: Vec<(u32, Arc<str>)>,
     previous_doc_line: u32,
@@ -361,6 +378,7 @@ impl FileCheck<'_> {
             Err(NotAResource::Skip) => return,
             Err(NotAResource::Error(span, msg)) => {
                 out.errors.push(InputError::new(self.path, span.start.line, span.start.col, msg));
+                self.not_kubernetes += 1;
                 return;
             }
         };
@@ -496,6 +514,50 @@ impl FileCheck<'_> {
     }
 }
 
+impl FileCheck<'_> {
+    /// Checks a document: a resource, or a `List` (`kind: List`, `kubectl get -o yaml`
+    /// output such as `PodList`) whose `items` are checked at any depth, as `kubectl`
+    /// flattens nested lists. `prefix` is the path of `root` in the document.
+    fn document(
+        &mut self,
+        doc_index: usize,
+        root: &Node<'_>,
+        duplicates: &[kubegate_yaml::DuplicateKey],
+        prefix: &str,
+        depth: usize,
+    ) {
+        let kind = root.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+        let Some(items) = root.get("items").filter(|_| kind.ends_with("List")) else {
+            let dups = duplicates
+                .iter()
+                .filter_map(|d| {
+                    let path = d.path.strip_prefix(prefix)?.to_string();
+                    Some(kubegate_yaml::DuplicateKey { path, ..d.clone() })
+                })
+                .collect();
+            return self.resource(doc_index, root, dups);
+        };
+        if !matches!(items.data, kubegate_yaml::Data::Seq(_)) && !items.is_null() {
+            let at = items.span.start;
+            let message = format!("`items` of a {kind} must be a list of resources, found {}", items.type_name());
+            self.out.errors.push(InputError::new(self.path, at.line, at.col, message));
+            return;
+        }
+        if depth >= MAX_LIST_DEPTH {
+            let at = root.span.start;
+            let message = format!("lists nested more than {MAX_LIST_DEPTH} deep");
+            self.out.errors.push(InputError::new(self.path, at.line, at.col, message));
+            return;
+        }
+        for (i, item) in items.items().iter().enumerate() {
+            self.document(doc_index, item, duplicates, &format!("{prefix}items[{i}]."), depth + 1);
+        }
+    }
+}
+
+/// How deeply `List`s may nest inside each other.
+const MAX_LIST_DEPTH: usize = 32;
+
 /// Turns a policy verdict into findings (built by `finding(rule, level, message, exemption)`)
 /// and counts.
 fn push_verdict(
@@ -540,6 +602,7 @@ fn check_file(
         policies: opts.policies.as_deref(),
         policies_only: opts.policies_only && opts.policies.is_some(),
         bind_only: opts.bind_only,
+        not_kubernetes: 0,
         last_binding: None,
         helm: helm_sources(&src.text),
         previous_doc_line: 0,
@@ -551,26 +614,9 @@ fn check_file(
             return;
         }
         any_document = true;
-        // `kind: List` (and `kubectl get -o yaml` output such as `DeploymentList`) holds
-        // its resources under `items`: each is checked as a resource of its own.
-        let kind = doc.root.get("kind").and_then(|k| k.as_str()).unwrap_or("");
-        match doc.root.get("items") {
-            Some(items) if kind.ends_with("List") && !items.is_map() => {
-                for (i, item) in items.items().iter().enumerate() {
-                    let prefix = format!("items[{i}].");
-                    let dups = duplicates
-                        .iter()
-                        .filter_map(|d| {
-                            let path = d.path.strip_prefix(&prefix)?.to_string();
-                            Some(kubegate_yaml::DuplicateKey { path, ..d.clone() })
-                        })
-                        .collect();
-                    file.resource(doc.index, item, dups);
-                }
-            }
-            _ => file.resource(doc.index, &doc.root, duplicates),
-        }
+        file.document(doc.index, &doc.root, &duplicates, "", 0);
     });
+    let not_kubernetes = file.not_kubernetes;
     let mut out = file.out;
     if !out.kept.is_empty() {
         out.kept.shrink_to_fit();
@@ -587,6 +633,18 @@ fn check_file(
             ),
             None => InputError::new(&src.path, e.pos.line, e.pos.col, format!("cannot parse YAML: {}", e.message)),
         });
+    }
+    // A file found by walking whose documents are none of them Kubernetes resources (no
+    // `apiVersion` and `kind` anywhere: a values file, a CI workflow) is not a manifest:
+    // it is skipped and counted, where a file named on the command line is an error.
+    if src.walked
+        && errors.is_empty()
+        && not_kubernetes > 0
+        && out.resources.is_empty()
+        && out.errors.len() == not_kubernetes
+    {
+        let why = "no Kubernetes document (no apiVersion and kind)".into();
+        return FileResult { skipped: Some(Skipped { file: src.path.clone(), why }), ..FileResult::default() };
     }
     if errors.is_empty() && !any_document {
         out.errors.push(InputError::new(&src.path, 1, 1, "empty file: no Kubernetes documents"));
@@ -646,6 +704,11 @@ pub fn check_inputs<'s>(
     let mut policy_errors: Vec<(InputError, Vec<String>)> = Vec::new();
     let mut kept: Vec<(String, Vec<Kept>)> = Vec::new();
     for mut r in results {
+        if let Some(s) = r.skipped.take() {
+            // Not a manifest: counted as skipped, not as a file checked.
+            outcome.files -= 1;
+            outcome.skipped.push(s);
+        }
         policy_passed += r.policy_passed;
         policy_exceptions += r.policy_exceptions;
         // One broken policy fails on every document: report it once, saying where.

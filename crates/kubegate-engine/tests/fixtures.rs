@@ -61,7 +61,7 @@ fn parse_fixture(path: &Path, folder_rule: &str) -> (Fixture, String) {
 
 fn actual(f: &Fixture, text: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let source = Source { path: f.path.display().to_string(), text: text.to_string() };
+    let source = Source { path: f.path.display().to_string(), text: text.to_string(), walked: false };
     let config = match &f.config {
         Some(text) => Config::parse(text, Path::new("kubegate.yaml"), None).expect("fixture config"),
         None => Config::default(),

@@ -10,6 +10,8 @@ use std::io::{self, Write};
 #[derive(Serialize)]
 struct Summary<'a> {
     files: usize,
+    /// Files found by walking and not checked (listed in `skipped`).
+    skipped: usize,
     resources: usize,
     environments: BTreeMap<&'a str, usize>,
     denials: usize,
@@ -28,6 +30,8 @@ struct Document<'a> {
     errors: &'a [InputError],
     /// What the run noticed that does not fail it (a config glob that matches nothing).
     notices: &'a [InputError],
+    /// Files found by walking and not checked, with why.
+    skipped: &'a [kubegate_engine::evaluate::Skipped],
     resources: &'a [ResourceInfo],
 }
 
@@ -40,6 +44,7 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
         version: 1,
         summary: Summary {
             files: outcome.files,
+            skipped: outcome.skipped.len(),
             resources: outcome.resources.len(),
             environments,
             denials: outcome.count(Level::Deny),
@@ -51,6 +56,7 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
         findings: &outcome.findings,
         errors: &outcome.errors,
         notices: &outcome.notices,
+        skipped: &outcome.skipped,
         resources: &outcome.resources,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

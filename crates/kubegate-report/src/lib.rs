@@ -84,8 +84,12 @@ pub fn summary_line(outcome: &Outcome) -> String {
     let envs: Vec<String> = envs.iter().map(|(e, n)| format!("{e} {n}")).collect();
     let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let exempted = outcome.findings.iter().filter(|f| f.exemption.is_some()).count();
+    let skipped = match outcome.skipped.len() {
+        0 => String::new(),
+        n => format!(" ({n} skipped)"),
+    };
     format!(
-        "{}, {}{}: {}, {}{}, {}",
+        "{}{skipped}, {}{}: {}, {}{}, {}",
         plural(outcome.files, "file", "files"),
         plural(outcome.resources.len(), "resource", "resources"),
         if envs.is_empty() { String::new() } else { format!(" ({})", envs.join(", ")) },

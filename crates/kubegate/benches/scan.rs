@@ -232,7 +232,7 @@ fn corpus(docs: usize) -> Vec<Source> {
             n += 1;
         }
         if !text.is_empty() {
-            sources.push(Source { path: format!("deploy/prod/part-{f:03}.yaml"), text });
+            sources.push(Source { path: format!("deploy/prod/part-{f:03}.yaml"), text, walked: false });
         }
     }
     sources

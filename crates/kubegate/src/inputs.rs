@@ -4,7 +4,7 @@
 //! the files being checked are in memory at once.
 
 use crate::kustomize::{self, Rendered};
-use ignore::WalkBuilder;
+use kubegate_engine::evaluate::Skipped;
 use kubegate_engine::{InputError, Source};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -13,11 +13,40 @@ use std::sync::{Arc, OnceLock};
 /// The name stdin is reported under.
 pub const STDIN: &str = "<stdin>";
 
+/// The most bytes one input may hold (`--max-input-mb`); set once, before inputs are read.
+pub static MAX_INPUT_BYTES: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(DEFAULT_MAX_INPUT_MB << 20);
+
+/// The default cap, far above any real manifest or rendered stream.
+pub const DEFAULT_MAX_INPUT_MB: u64 = 256;
+
+/// Reads at most the cap (`/dev/zero` is an error, not an exhausted memory).
+fn read_capped(reader: std::io::Result<impl Read>, shown: &str) -> Result<Vec<u8>, InputError> {
+    let max = MAX_INPUT_BYTES.load(std::sync::atomic::Ordering::Relaxed);
+    let mut bytes = Vec::new();
+    let read = reader.and_then(|r| r.take(max + 1).read_to_end(&mut bytes));
+    match read {
+        Err(e) => Err(InputError::new(shown, 0, 0, format!("cannot read: {e}"))),
+        Ok(_) if bytes.len() as u64 > max => Err(InputError::new(
+            shown,
+            0,
+            0,
+            format!(
+                "larger than {} MB, the most one input may hold; raise --max-input-mb if this is really a manifest",
+                max >> 20
+            ),
+        )),
+        Ok(_) => Ok(bytes),
+    }
+}
+
 /// One input, not yet read (except stdin, which can be read only once).
 pub enum Input {
     File {
         path: PathBuf,
         shown: String,
+        /// Found by walking a folder (not named on the command line).
+        walked: bool,
     },
     Stdin(Vec<u8>),
     /// A directory holding a kustomization, rendered once when first read.
@@ -44,13 +73,13 @@ impl Input {
     /// Reads the input, or says why it is not a manifest.
     pub fn load(&self) -> Result<Source, InputError> {
         match self {
-            Input::File { path, shown } => match std::fs::read(path) {
-                Ok(bytes) => Source::from_bytes(shown.clone(), bytes),
-                Err(e) => Err(InputError::new(shown.clone(), 0, 0, format!("cannot read: {e}"))),
+            Input::File { path, shown, walked } => match read_capped(std::fs::File::open(path), shown) {
+                Ok(bytes) => Source::from_bytes(shown.clone(), bytes).map(|s| Source { walked: *walked, ..s }),
+                Err(e) => Err(e),
             },
             Input::Stdin(bytes) => Source::from_bytes(STDIN, bytes.clone()),
             Input::Kustomize { .. } => {
-                self.rendered().map(|r| Source { path: self.shown().to_string(), text: r.text.clone() })
+                self.rendered().map(|r| Source { path: self.shown().to_string(), text: r.text.clone(), walked: false })
             }
             Input::Failed(e) => Err(e.clone()),
         }
@@ -106,16 +135,16 @@ pub fn collect(
     stdin: &mut dyn Read,
     kustomize_bin: Option<&Path>,
     project_root: &Path,
-) -> Vec<Input> {
+) -> (Vec<Input>, Vec<Skipped>) {
     let mut inputs = Vec::new();
+    let mut skipped = Vec::new();
     // The project's kustomizations, found on the first file named on its own.
     let project = std::cell::OnceCell::new();
     for p in paths {
         if p == "-" {
-            let mut bytes = Vec::new();
-            match stdin.read_to_end(&mut bytes) {
-                Ok(_) => inputs.push(Input::Stdin(bytes)),
-                Err(e) => inputs.push(Input::Failed(InputError::new(STDIN, 0, 0, format!("cannot read stdin: {e}")))),
+            match read_capped(Ok(&mut *stdin), STDIN) {
+                Ok(bytes) => inputs.push(Input::Stdin(bytes)),
+                Err(e) => inputs.push(Input::Failed(e)),
             }
             continue;
         }
@@ -155,11 +184,12 @@ pub fn collect(
                 Failed(InputError),
             }
             let mut seen = Vec::new();
-            let walker = WalkBuilder::new(path).require_git(false).sort_by_file_name(|a, b| a.cmp(b)).build();
-            for entry in walker {
+            let mut found = std::collections::HashSet::new();
+            for entry in crate::walk::builder(path).build() {
                 match entry {
                     Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
                         let ep = e.path();
+                        found.insert(ep.to_path_buf());
                         let name = ep.file_name().and_then(|n| n.to_str()).unwrap_or("");
                         if kustomize::KUSTOMIZATION_FILES.contains(&name) {
                             seen.push(Seen::Kustomization(ep.parent().unwrap_or(Path::new(".")).to_path_buf()));
@@ -169,6 +199,12 @@ pub fn collect(
                     }
                     Ok(_) => {}
                     Err(err) => seen.push(Seen::Failed(InputError::new(&p, 0, 0, format!("cannot walk: {err}")))),
+                }
+            }
+            // What an ignore file left out is counted, not silently dropped.
+            for f in crate::walk::all_files(path) {
+                if is_manifest_name(&f) && !is_tool_file(&f) && !found.contains(&f) {
+                    skipped.push(Skipped { file: shown(&f), why: "ignored by .gitignore or .kubegateignore".into() });
                 }
             }
             let dirs: Vec<PathBuf> = seen
@@ -183,7 +219,7 @@ pub fn collect(
                     }
                     Seen::Kustomization(_) => {}
                     Seen::File(f) if plan.covers(&f) => {}
-                    Seen::File(f) => inputs.push(Input::File { shown: shown(&f), path: f }),
+                    Seen::File(f) => inputs.push(Input::File { shown: shown(&f), path: f, walked: true }),
                     Seen::Failed(e) => inputs.push(Input::Failed(e)),
                 }
             }
@@ -197,7 +233,7 @@ pub fn collect(
                 )));
             }
         } else if path.exists() {
-            inputs.push(Input::File { path: path.to_path_buf(), shown: p.clone() });
+            inputs.push(Input::File { path: path.to_path_buf(), shown: p.clone(), walked: false });
         } else {
             inputs.push(Input::Failed(InputError::new(p, 0, 0, "no such file or directory")));
         }
@@ -217,7 +253,7 @@ pub fn collect(
         }
         _ => true,
     });
-    inputs
+    (inputs, skipped)
 }
 
 fn is_kustomization_name(p: &Path) -> bool {

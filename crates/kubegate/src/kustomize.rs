@@ -747,7 +747,7 @@ impl Project {
     /// Finds every kustomization under `root` (honouring ignore files, as the walk does).
     pub fn scan(root: &Path) -> Project {
         let mut dirs = Vec::new();
-        for entry in ignore::WalkBuilder::new(root).build().flatten() {
+        for entry in crate::walk::builder(root).build().flatten() {
             let name = entry.file_name().to_str().unwrap_or("");
             if entry.file_type().is_some_and(|t| t.is_file()) && KUSTOMIZATION_FILES.contains(&name) {
                 dirs.push(absolute(entry.path().parent().unwrap_or(root)));

@@ -3,6 +3,7 @@
 
 mod inputs;
 mod kustomize;
+mod walk;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use kubegate_engine::config::{self, Config};
@@ -160,6 +161,9 @@ enum Command {
         /// binary (default: kustomize, else kubectl, from PATH)
         #[arg(long, value_name = "BIN")]
         kustomize_bin: Option<PathBuf>,
+        /// The most one input (file, stdin) may hold, in MB; a larger one is an error
+        #[arg(long, value_name = "MB", default_value_t = inputs::DEFAULT_MAX_INPUT_MB, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+        max_input_mb: u64,
         #[command(flatten)]
         rego: RegoArgs,
         /// With -p: run the built-in rule pack too
@@ -259,10 +263,12 @@ fn main() -> ExitCode {
             profile: p,
             pss_version,
             kustomize_bin,
+            max_input_mb,
             rego,
             builtin,
             combine,
         } => {
+            inputs::MAX_INPUT_BYTES.store(max_input_mb << 20, std::sync::atomic::Ordering::Relaxed);
             let color = !no_color
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::io::stdout().is_terminal();
@@ -486,7 +492,8 @@ fn check(run: Run) -> Result<Checked, Box<Outcome>> {
         load_policies(policy, &config, &mut opts).map_err(failed)?;
     }
     let project_root = config.project_root();
-    let inputs = inputs::collect(&paths, &mut std::io::stdin().lock(), kustomize_bin.as_deref(), &project_root);
+    let (inputs, ignored) =
+        inputs::collect(&paths, &mut std::io::stdin().lock(), kustomize_bin.as_deref(), &project_root);
     let progress = Progress::start(inputs.len());
     let mut outcome = kubegate_engine::check_inputs(
         inputs.len(),
@@ -498,6 +505,7 @@ fn check(run: Run) -> Result<Checked, Box<Outcome>> {
         &opts,
     );
     progress.finish();
+    outcome.skipped.extend(ignored);
     // Findings on rendered kustomizations move to the lines a person has to edit.
     let mut traced = false;
     for input in inputs.iter().filter(|i| matches!(i, inputs::Input::Kustomize { .. })) {
@@ -548,7 +556,7 @@ fn unmatched_path_globs(config: &Config, inputs: &[inputs::Input], outcome: &Out
         return Vec::new();
     }
     let base = config.base_dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    for entry in ignore::WalkBuilder::new(&base).build().flatten() {
+    for entry in walk::builder(&base).build().flatten() {
         let Ok(rel) = entry.path().strip_prefix(&base) else { continue };
         let rel = rel.to_string_lossy().replace('\\', "/");
         unmatched.retain(|&(e, i)| !hit(&config.environments[e].paths, i, &rel));

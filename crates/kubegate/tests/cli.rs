@@ -62,7 +62,7 @@ fn json_output_follows_the_contract() {
     let (_, v) = json(&["test", "examples/broken"]);
     assert_eq!(v["version"], 1);
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["errors", "findings", "notices", "resources", "summary", "version"]);
+    assert_eq!(keys, ["errors", "findings", "notices", "resources", "skipped", "summary", "version"]);
     let f = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "image-digest").unwrap();
     let fkeys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(fkeys, common::FINDING_KEYS);
@@ -82,7 +82,7 @@ fn json_output_follows_the_contract() {
     assert_eq!(f["exemption"], Value::Null);
     assert_eq!(
         v["summary"],
-        serde_json::json!({"files": 1, "resources": 1, "environments": {"prod": 1}, "denials": 7, "warnings": 4, "exempted": 0, "errors": 0, "rego": null})
+        serde_json::json!({"files": 1, "skipped": 0, "resources": 1, "environments": {"prod": 1}, "denials": 7, "warnings": 4, "exempted": 0, "errors": 0, "rego": null})
     );
     assert_eq!(v["resources"][0]["environment_reason"], "path segment `prod` in examples/broken/prod/deployment.yaml");
 }
@@ -133,10 +133,19 @@ fn bad_input_is_an_error_with_file_and_line_and_the_rest_is_still_checked() {
             "empty.yaml:1:1 empty file: no Kubernetes documents",
             "helm.yaml:4:9 unrendered Helm template (`{{ … }}`): render it first, e.g. `helm template CHART | kubegate test -`",
             "latin1.yaml:4:12 invalid UTF-8: manifests must be UTF-8 text",
-            "nokind.yaml:2:1 document has no `kind`: not a Kubernetes resource",
             "unparseable.yaml:7:5 cannot parse YAML: \"-\" is only valid inside a block",
         ]
     );
+    // Found by walking, a file with no Kubernetes document (a values file) is skipped and
+    // counted; named on the command line it is an error.
+    assert_eq!(
+        v["skipped"],
+        serde_json::json!([{"file": "crates/kubegate/tests/data/bad/nokind.yaml", "why": "no Kubernetes document (no apiVersion and kind)"}])
+    );
+    assert_eq!(v["summary"]["skipped"], 1);
+    let (code, named) = json(&["test", "crates/kubegate/tests/data/bad/nokind.yaml"]);
+    assert_eq!(code, 2);
+    assert_eq!(named["errors"][0]["message"], "document has no `kind`: not a Kubernetes resource");
     // good.yaml is still checked and its findings reported.
     assert_eq!(v["summary"]["resources"], 1);
     assert_eq!(v["findings"][0]["file"], "crates/kubegate/tests/data/bad/good.yaml");

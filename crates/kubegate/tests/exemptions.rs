@@ -57,7 +57,7 @@ fn exempted_denials_do_not_fail_the_run() {
     );
     assert_eq!(
         v["summary"],
-        json!({"files": 2, "resources": 8, "environments": {"prod": 8}, "denials": 0, "warnings": 1, "exempted": 2, "errors": 0, "rego": null})
+        json!({"files": 2, "skipped": 0, "resources": 8, "environments": {"prod": 8}, "denials": 0, "warnings": 1, "exempted": 2, "errors": 0, "rego": null})
     );
     // The exemption object of the JSON contract.
     assert_eq!(

@@ -351,7 +351,7 @@ fn json_contract_of_rego_findings() {
     );
     assert_eq!(
         v["summary"],
-        json!({"files": 1, "resources": 2, "environments": {"prod": 2}, "denials": 2, "warnings": 1, "exempted": 0,
+        json!({"files": 1, "skipped": 0, "resources": 2, "environments": {"prod": 2}, "denials": 2, "warnings": 1, "exempted": 0,
                "errors": 0, "rego": {"tests": 10, "passed": 7, "warnings": 1, "failures": 2, "exceptions": 0}})
     );
 }
