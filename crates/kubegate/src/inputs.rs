@@ -212,6 +212,19 @@ pub fn collect(
                 .filter_map(|s| if let Seen::Kustomization(d) = s { Some(d.clone()) } else { None })
                 .collect();
             let plan = kustomize::Plan::new(&dirs);
+            for cycle in &plan.cycles {
+                let names: Vec<String> = cycle.iter().map(|d| kustomize::shown(d)).collect();
+                let file = kustomize::kustomization_file(&cycle[0]).unwrap_or_else(|| cycle[0].clone());
+                inputs.push(Input::Failed(InputError::new(
+                    kustomize::shown(&file),
+                    0,
+                    0,
+                    format!(
+                        "kustomizations build from each other in a circle ({}): none of them can be rendered",
+                        names.join(" → ")
+                    ),
+                )));
+            }
             for s in seen {
                 match s {
                     Seen::Kustomization(d) if plan.roots.contains(&d) => {

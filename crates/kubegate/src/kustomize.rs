@@ -72,8 +72,58 @@ pub struct Kustomization {
     pub generator_files: Vec<PathBuf>,
 }
 
+/// Whether a path field names something outside the tree: a URL (`https://`, `ssh://`,
+/// `file://` too), a Git repository (`github.com/…`, `?ref=`, `git::`), or an scp-style
+/// address (`deploy@host:org/repo.git`), whatever the case of its host.
 fn is_remote(s: &str) -> bool {
-    s.contains("://") || s.starts_with("github.com/") || s.starts_with("git@") || s.contains("?ref=")
+    let lower = s.trim().to_ascii_lowercase();
+    let scp = lower.split_once('@').is_some_and(|(user, rest)| {
+        !user.is_empty()
+            && !user.contains('/')
+            && rest.split_once(':').is_some_and(|(host, _)| host.contains('.') || host == "localhost")
+    });
+    lower.contains("://")
+        || lower.starts_with("git::")
+        || lower.starts_with("github.com/")
+        || lower.starts_with("gitlab.com/")
+        || lower.starts_with("bitbucket.org/")
+        || lower.contains("?ref=")
+        || lower.contains("?version=")
+        || scp
+}
+
+/// Every path a kustomization names, in every field that takes one: what it builds from,
+/// patches, generator files, plugin configurations, replacements' sources, the OpenAPI
+/// schema, transformer configurations.
+fn path_fields<'n>(root: &'n Node<'n>) -> Vec<&'n Node<'n>> {
+    let mut refs: Vec<&Node<'_>> = Vec::new();
+    let list = |k: &str| root.get(k).map(|n| n.items()).unwrap_or_default();
+    for k in [
+        "resources",
+        "bases",
+        "components",
+        "crds",
+        "patchesStrategicMerge",
+        "generators",
+        "transformers",
+        "validators",
+        "configurations",
+    ] {
+        refs.extend(list(k));
+    }
+    for k in ["patches", "patchesJson6902", "replacements"] {
+        refs.extend(list(k).iter().filter_map(|p| p.get("path")));
+    }
+    refs.extend(root.get("openapi").and_then(|o| o.get("path")));
+    for g in ["configMapGenerator", "secretGenerator"] {
+        for item in list(g) {
+            for f in ["files", "envs"] {
+                refs.extend(item.get(f).map(|n| n.items()).unwrap_or_default());
+            }
+            refs.extend(item.get("env"));
+        }
+    }
+    refs
 }
 
 pub fn read_kustomization(dir: &Path) -> Option<Kustomization> {
@@ -135,16 +185,13 @@ pub fn remote_reference(dir: &Path) -> Option<(PathBuf, u32, u32, String)> {
         let arena = Bump::new();
         let loaded = kubegate_yaml::load(&text, &arena);
         let Some(root) = loaded.documents.first().map(|doc| &doc.root) else { continue };
-        let mut refs: Vec<&Node<'_>> = Vec::new();
-        for k in ["resources", "bases", "components", "crds", "patchesStrategicMerge"] {
-            refs.extend(root.get(k).map(|n| n.items()).unwrap_or_default());
-        }
-        for k in ["patches", "patchesJson6902"] {
-            refs.extend(root.get(k).map(|n| n.items()).unwrap_or_default().iter().filter_map(|p| p.get("path")));
-        }
-        for r in refs {
-            match r.as_str() {
-                Some(s) if is_remote(s) => return Some((file, r.span.start.line, r.span.start.col, s.to_string())),
+        for r in path_fields(root) {
+            // A generator's `files` entry may name its key first: `key=path`.
+            match r.as_str().map(|s| s.rsplit_once('=').map_or(s, |(_, p)| p)) {
+                Some(s) if is_remote(s) || r.as_str().is_some_and(is_remote) => {
+                    let shown = r.as_str().unwrap_or(s).to_string();
+                    return Some((file, r.span.start.line, r.span.start.col, shown));
+                }
                 Some(s) => stack.push(normalize(&d.join(s))),
                 None => {}
             }
@@ -247,6 +294,18 @@ pub fn render(dir: &Path, shown_dir: &str, bin: Option<&Path>) -> Result<Rendere
                     c
                 }
             };
+            // Nothing remote should be left (refused above); should a reference slip
+            // through, the tool still cannot reach the network: no proxies, Git limited
+            // to local repositories and never prompting, no kubeconfig, no user config.
+            cmd.env_clear()
+                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+                .env("HOME", &wrapper)
+                .env("XDG_CONFIG_HOME", &wrapper)
+                .env("KUBECONFIG", "/dev/null")
+                .env("GIT_ALLOW_PROTOCOL", "file")
+                .env("GIT_TERMINAL_PROMPT", "0")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_CONFIG_GLOBAL", "/dev/null");
             cmd.arg(&wrapper).output().map_err(|e| e.to_string())
         });
     let _ = std::fs::remove_dir_all(&wrapper);
@@ -704,6 +763,9 @@ fn value_at(root: Option<&Node<'_>>, path: &str, container: Option<&str>) -> Opt
 /// read as a plain manifest (patches are partial documents).
 pub struct Plan {
     pub roots: Vec<PathBuf>,
+    /// Kustomizations that build from each other in a circle (none of them can be
+    /// rendered): each cycle once, as the folders in order, the first repeated at the end.
+    pub cycles: Vec<Vec<PathBuf>>,
     excluded_dirs: Vec<PathBuf>,
     excluded_files: Vec<PathBuf>,
 }
@@ -725,7 +787,8 @@ impl Plan {
             .filter(|((_, abs), k)| !referenced.contains(abs) && !k.as_ref().is_some_and(|k| k.component))
             .map(|((d, _), _)| d.clone())
             .collect();
-        Plan { roots, excluded_dirs: dirs, excluded_files: files }
+        let cycles = cycles(&dirs, &parsed);
+        Plan { roots, cycles, excluded_dirs: dirs, excluded_files: files }
     }
 
     /// Whether a plain file belongs to a kustomization (and is read through it).
@@ -789,4 +852,52 @@ impl Project {
             .cloned()
             .collect()
     }
+}
+
+/// The cycles among kustomizations that build from each other, each once.
+fn cycles(dirs: &[PathBuf], parsed: &[Option<Kustomization>]) -> Vec<Vec<PathBuf>> {
+    let edges: Vec<Vec<usize>> = parsed
+        .iter()
+        .map(|k| {
+            let from = k.as_ref().map(|k| k.builds_from.as_slice()).unwrap_or_default();
+            from.iter().filter_map(|p| dirs.iter().position(|d| *d == absolute(p))).collect()
+        })
+        .collect();
+    // Depth-first, iteratively: 0 unseen, 1 on the path, 2 done.
+    let mut state = vec![0u8; dirs.len()];
+    let mut found: Vec<Vec<PathBuf>> = Vec::new();
+    for start in 0..dirs.len() {
+        if state[start] != 0 {
+            continue;
+        }
+        let mut path = vec![start];
+        let mut next = vec![0usize];
+        state[start] = 1;
+        while let Some(&node) = path.last() {
+            let i = *next.last().unwrap();
+            if i < edges[node].len() {
+                *next.last_mut().unwrap() += 1;
+                let to = edges[node][i];
+                match state[to] {
+                    0 => {
+                        state[to] = 1;
+                        path.push(to);
+                        next.push(0);
+                    }
+                    1 => {
+                        let at = path.iter().position(|&n| n == to).unwrap_or(0);
+                        let mut cycle: Vec<PathBuf> = path[at..].iter().map(|&n| dirs[n].clone()).collect();
+                        cycle.push(dirs[to].clone());
+                        found.push(cycle);
+                    }
+                    _ => {}
+                }
+            } else {
+                state[node] = 2;
+                path.pop();
+                next.pop();
+            }
+        }
+    }
+    found
 }
