@@ -1,0 +1,29 @@
+//! Rego policy loading and evaluation on small arbitrary policies: a policy that loads is
+//! evaluated on a small document within the time limit; nothing panics or aborts.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use std::time::Duration;
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() > 4096 {
+        return;
+    }
+    let Ok(policy) = std::str::from_utf8(data) else { return };
+    let dir = std::env::temp_dir().join(format!("kubegate-fuzz-rego-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.join("policy.rego");
+    if std::fs::write(&file, format!("package main\n\n{policy}\n")).is_err() {
+        return;
+    }
+    let opts = kubegate_rego::Options {
+        policies: vec![file],
+        time_limit: Duration::from_millis(200),
+        ..kubegate_rego::Options::default()
+    };
+    let Ok(policies) = kubegate_rego::load(&opts) else { return };
+    let arena = kubegate_yaml::Bump::new();
+    let doc = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 1\n";
+    let loaded = kubegate_yaml::load(doc, &arena);
+    let _ = kubegate_engine::Policies::evaluate(&policies, &loaded.documents[0].root);
+});
