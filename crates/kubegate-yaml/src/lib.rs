@@ -44,9 +44,20 @@ fn span(s: PSpan) -> Span {
     Span { start: pos(s.start), end: pos(s.end) }
 }
 
-/// How many nodes alias expansion may create in one file before the file is rejected
-/// (protection against "billion laughs" documents).
+/// How many nodes alias expansion may create in one file (all its documents together)
+/// before the file is rejected (protection against "billion laughs" documents).
 pub const ALIAS_EXPANSION_BUDGET: usize = 100_000;
+
+/// How deeply collections may nest, block and flow alike (`- - - x` is three levels, so is
+/// `[[[x]]]`), counting what aliases bring in. Deeper input is an error at the collection
+/// that crosses the limit: every later stage (the rules, the Rego input, regorus' own
+/// walks) may then recurse over a tree without risking the stack. Real manifests nest
+/// about 10 levels, CRD schemas under 100.
+pub const MAX_NESTING: usize = 256;
+
+/// From this many keys on, a mapping being built keeps a hash index of its keys, so that
+/// duplicate-key detection stays linear in the size of the mapping.
+const INDEX_FROM: usize = 8;
 
 /// One YAML document of a stream.
 #[derive(Debug, Clone)]
@@ -114,11 +125,13 @@ pub fn load_each(text: &str, mut f: impl FnMut(Document<'_>, Vec<DuplicateKey>))
     let mut arena = Bump::new();
     let mut parser = Parser::new_from_str(text);
     let mut doc_index = 0;
+    let mut expanded = 0;
     loop {
         // One builder (and its scratch stacks) serves documents until the arena holds
         // ARENA_RESET_BYTES; then the arena is reset and a new builder starts.
         let mut builder = Builder::new(&arena, text);
         builder.doc_index = doc_index;
+        builder.expanded = expanded;
         loop {
             match builder.next_document(&mut parser) {
                 Step::Document(doc) => {
@@ -133,6 +146,7 @@ pub fn load_each(text: &str, mut f: impl FnMut(Document<'_>, Vec<DuplicateKey>))
             }
         }
         doc_index = builder.doc_index;
+        expanded = builder.expanded;
         drop(builder);
         arena.reset();
     }
@@ -171,6 +185,48 @@ struct Frame<'a> {
     scratch: usize,
     pending_key: Option<Key<'a>>,
     merges: Vec<Node<'a>>,
+    /// Nodes in the collection so far, itself included (what an alias of it expands to).
+    nodes: usize,
+    /// Levels of collections below this one (0 while it holds only scalars).
+    below: usize,
+    /// A mapping's keys and their positions in the entries, once it has [`INDEX_FROM`] keys.
+    index: Option<HashMap<&'a str, usize>>,
+}
+
+impl<'a> Frame<'a> {
+    /// Where `key` stands among the entries `entries[self.scratch..]`, if it is there.
+    fn find(&self, entries: &[(Key<'a>, Node<'a>)], key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => entries[self.scratch..].iter().position(|(k, _)| k.text == key).map(|i| self.scratch + i),
+        }
+    }
+
+    /// Records that `entries` gained its last element (builds the index when it is due).
+    fn added(&mut self, entries: &[(Key<'a>, Node<'a>)]) {
+        let count = entries.len() - self.scratch;
+        match &mut self.index {
+            Some(index) => {
+                if let Some((k, _)) = entries.last() {
+                    index.insert(k.text, entries.len() - 1);
+                }
+            }
+            None if count >= INDEX_FROM => {
+                let index =
+                    entries[self.scratch..].iter().enumerate().map(|(i, (k, _))| (k.text, self.scratch + i)).collect();
+                self.index = Some(index);
+            }
+            None => {}
+        }
+    }
+}
+
+/// An anchored node, with its size and height for the alias budget and the nesting limit.
+#[derive(Clone, Copy)]
+struct Anchored<'a> {
+    node: Node<'a>,
+    nodes: usize,
+    height: usize,
 }
 
 struct Builder<'a> {
@@ -182,20 +238,12 @@ struct Builder<'a> {
     frames: Vec<Frame<'a>>,
     items: Vec<Node<'a>>,
     entries: Vec<(Key<'a>, Node<'a>)>,
-    anchors: HashMap<usize, (Node<'a>, usize)>,
+    anchors: HashMap<usize, Anchored<'a>>,
     finished: Option<Document<'a>>,
     duplicates: Vec<DuplicateKey>,
     error: Option<LoadError>,
     expanded: usize,
     doc_index: usize,
-}
-
-fn count_nodes(n: &Node<'_>) -> usize {
-    match &n.data {
-        Data::Scalar { .. } => 1,
-        Data::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        Data::Map(entries) => 1 + entries.iter().map(|(_, v)| count_nodes(v)).sum::<usize>(),
-    }
 }
 
 impl<'a> Builder<'a> {
@@ -257,6 +305,10 @@ impl<'a> Builder<'a> {
         self.arena.alloc_str(&owned)
     }
 
+    fn too_deep(&mut self, at: Pos) {
+        self.fail(at, format!("collections nest more than {MAX_NESTING} levels deep (kubegate's limit)"));
+    }
+
     fn fail(&mut self, at: Pos, message: String) {
         if self.error.is_none() {
             self.error = Some(LoadError { pos: at, message });
@@ -285,18 +337,22 @@ impl<'a> Builder<'a> {
         path
     }
 
-    /// Places a finished node into its parent (or finishes the document).
-    fn push_node(&mut self, node: Node<'a>, anchor: usize) {
+    /// Places a finished node into its parent (or finishes the document). `nodes` is the
+    /// number of nodes it holds (itself included) and `height` the levels of collections
+    /// it is (0 for a scalar).
+    fn push_node(&mut self, node: Node<'a>, anchor: usize, nodes: usize, height: usize) {
         if self.error.is_some() {
             return;
         }
         if anchor > 0 {
-            self.anchors.insert(anchor, (node, count_nodes(&node)));
+            self.anchors.insert(anchor, Anchored { node, nodes, height });
         }
         let Some(frame) = self.frames.last_mut() else {
             self.finished = Some(Document { index: self.doc_index, root: node });
             return;
         };
+        frame.nodes += nodes;
+        frame.below = frame.below.max(height);
         if !frame.map {
             self.items.push(node);
             return;
@@ -312,9 +368,8 @@ impl<'a> Builder<'a> {
             frame.merges.push(node);
             return;
         }
-        let from = frame.scratch;
-        if let Some(i) = self.entries[from..].iter().position(|(k, _)| k.text == key.text) {
-            let first = self.entries[from + i].0.span;
+        if let Some(i) = frame.find(&self.entries, key.text) {
+            let first = self.entries[i].0.span;
             let path = self.path_to(key.text);
             self.duplicates.push(DuplicateKey {
                 document: self.doc_index,
@@ -323,14 +378,16 @@ impl<'a> Builder<'a> {
                 span: key.span,
                 first,
             });
-            self.entries[from + i] = (key, node);
+            self.entries[i] = (key, node);
         } else {
             self.entries.push((key, node));
+            frame.added(&self.entries);
         }
     }
 
-    fn end_map(&mut self, frame: Frame<'a>, end: Pos) {
-        for m in &frame.merges {
+    fn end_map(&mut self, mut frame: Frame<'a>, end: Pos) {
+        let merges = std::mem::take(&mut frame.merges);
+        for m in &merges {
             let sources: &[Node<'a>] = match m.data {
                 Data::Map(_) => std::slice::from_ref(m),
                 Data::Seq(items) => items,
@@ -343,8 +400,9 @@ impl<'a> Builder<'a> {
                     return self.fail(src.span.start, "a `<<` merge key needs a mapping or a list of mappings".into());
                 };
                 for &(k, v) in src_entries {
-                    if !self.entries[frame.scratch..].iter().any(|(e, _)| e.text == k.text) {
+                    if frame.find(&self.entries, k.text).is_none() {
                         self.entries.push((k, v));
+                        frame.added(&self.entries);
                     }
                 }
             }
@@ -352,7 +410,7 @@ impl<'a> Builder<'a> {
         let entries = self.arena.alloc_slice_copy(&self.entries[frame.scratch..]);
         self.entries.truncate(frame.scratch);
         let node = Node { span: Span { start: frame.start, end }, data: Data::Map(entries) };
-        self.push_node(node, frame.anchor);
+        self.push_node(node, frame.anchor, frame.nodes, frame.below + 1);
     }
 
     fn on_event(&mut self, ev: Event<'a>, raw: PSpan) {
@@ -362,12 +420,12 @@ impl<'a> Builder<'a> {
         let sp = span(raw);
         match ev {
             Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => {}
+            // The alias budget is the file's: `expanded` runs on across documents.
             Event::DocumentStart(_) => {
                 self.anchors.clear();
                 self.frames.clear();
                 self.items.clear();
                 self.entries.clear();
-                self.expanded = 0;
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let kind = match (&tag, style) {
@@ -380,12 +438,15 @@ impl<'a> Builder<'a> {
                 };
                 let plain = style == ScalarStyle::Plain;
                 let text = self.text(text, style, raw);
-                self.push_node(Node { span: sp, data: Data::Scalar { text, kind, plain } }, anchor);
+                self.push_node(Node { span: sp, data: Data::Scalar { text, kind, plain } }, anchor, 1, 0);
             }
             Event::Alias(id) => match self.anchors.get(&id) {
                 None => self.fail(sp.start, "unknown alias".into()),
-                Some(&(mut node, size)) => {
-                    self.expanded += size;
+                Some(&Anchored { mut node, nodes, height }) => {
+                    if self.frames.len() + height > MAX_NESTING {
+                        return self.too_deep(sp.start);
+                    }
+                    self.expanded += nodes;
                     if self.expanded > ALIAS_EXPANSION_BUDGET {
                         self.fail(
                             sp.start,
@@ -398,10 +459,13 @@ impl<'a> Builder<'a> {
                     if let Data::Scalar { plain, .. } = &mut node.data {
                         *plain = false;
                     }
-                    self.push_node(node, 0);
+                    self.push_node(node, 0, nodes, height);
                 }
             },
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if self.frames.len() >= MAX_NESTING {
+                    return self.too_deep(sp.start);
+                }
                 let map = matches!(ev, Event::MappingStart(..));
                 let scratch = if map { self.entries.len() } else { self.items.len() };
                 self.frames.push(Frame {
@@ -411,6 +475,9 @@ impl<'a> Builder<'a> {
                     scratch,
                     pending_key: None,
                     merges: Vec::new(),
+                    nodes: 1,
+                    below: 0,
+                    index: None,
                 });
             }
             Event::SequenceEnd => {
@@ -418,7 +485,7 @@ impl<'a> Builder<'a> {
                     let items = self.arena.alloc_slice_copy(&self.items[frame.scratch..]);
                     self.items.truncate(frame.scratch);
                     let node = Node { span: Span { start: frame.start, end: sp.end }, data: Data::Seq(items) };
-                    self.push_node(node, frame.anchor);
+                    self.push_node(node, frame.anchor, frame.nodes, frame.below + 1);
                 }
             }
             Event::MappingEnd => {
