@@ -19,15 +19,17 @@
 pub mod conftest;
 mod convert;
 mod load;
+mod recursion;
 pub mod verify;
 
 pub use convert::convert;
-pub use load::{Namespaces, Options, load};
+pub use load::{MAX_TIME_LIMIT, Namespaces, Options, load, parse_time_limit};
 
 use kubegate_engine::policy::{Kept, Verdict};
 use kubegate_engine::{InputError, policy};
 use kubegate_yaml::Node;
 use regorus::{CompiledPolicy, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -77,6 +79,10 @@ pub struct Policies {
     /// An engine ready to compile one rule at a time: only used to find which rule ran
     /// away after an evaluation hit the time limit.
     diagnose: Mutex<regorus::Engine>,
+    /// Set once an evaluation exhausted its budget: the policies are then reported (by
+    /// that evaluation) and not evaluated again in this run, so that a runaway policy
+    /// costs the limit once, not once per document.
+    exhausted: AtomicBool,
 }
 
 impl std::fmt::Debug for Policies {
@@ -96,9 +102,20 @@ impl Policies {
         let Some(compiled) = &self.compiled else {
             return Ok(Verdict::default());
         };
+        if self.exhausted.load(Ordering::Relaxed) {
+            return Ok(Verdict::default());
+        }
         match compiled.eval_with_input(input.clone()) {
             Ok(v) => conftest::verdict(&self.namespaces, &self.slots, &v),
-            Err(e) if is_time_limit(&e) => Err(self.runaway(input)),
+            // Only the first evaluation to run out reports (documents run in parallel).
+            Err(e) if is_time_limit(&e) => match self.exhausted.swap(true, Ordering::Relaxed) {
+                false => {
+                    let mut e = self.runaway(input);
+                    e.message.push_str("; the policies are not evaluated again in this run");
+                    Err(e)
+                }
+                true => Ok(Verdict::default()),
+            },
             Err(e) => Err(error(&e, &self.files)),
         }
     }

@@ -57,6 +57,21 @@ impl Default for Options {
 /// microseconds), short enough that a runaway policy fails a CI job quickly.
 pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(5);
 
+/// The longest `--rego-timeout` accepted: one hour.
+pub const MAX_TIME_LIMIT: Duration = Duration::from_secs(3600);
+
+/// `--rego-timeout SECONDS`: a finite number of seconds from 0.001 to [`MAX_TIME_LIMIT`]
+/// (`nan`, `inf`, zero and negative values are refused, not clamped).
+pub fn parse_time_limit(s: &str) -> Result<Duration, String> {
+    let refuse =
+        || format!("`{s}` is not a time limit: give a number of seconds from 0.001 to {}", MAX_TIME_LIMIT.as_secs());
+    let secs: f64 = s.trim().parse().map_err(|_| refuse())?;
+    if !secs.is_finite() || !(0.001..=MAX_TIME_LIMIT.as_secs_f64()).contains(&secs) {
+        return Err(refuse());
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
 /// The most elements `numbers.range` and `numbers.range_step` may return. The builtins
 /// build their array in one call, which regorus' execution timer does not interrupt, so
 /// an unbounded range would run (and allocate) for minutes before the timer sees it.
@@ -107,7 +122,19 @@ pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>), Vec<InputE
         let name = shown(p);
         match std::fs::read_to_string(p) {
             Ok(text) => {
-                if let Err(e) = engine.add_policy(name.clone(), text) {
+                if let Some(at) = text.find('\0') {
+                    // regorus' lexer takes a NUL for the end of the file: every rule after
+                    // it (even after one in a comment) would silently not exist.
+                    let before = &text[..at];
+                    let line = before.matches('\n').count() + 1;
+                    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+                    errors.push(InputError::new(
+                        &name,
+                        u32::try_from(line).unwrap_or(u32::MAX),
+                        u32::try_from(col).unwrap_or(u32::MAX),
+                        "the policy contains a NUL byte; everything after it would be ignored, so the file is refused",
+                    ));
+                } else if let Err(e) = engine.add_policy(name.clone(), text) {
                     errors.push(error(&e, std::slice::from_ref(&name)));
                 }
             }
@@ -115,6 +142,7 @@ pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>), Vec<InputE
         }
         names.push(name);
     }
+    errors.extend(crate::recursion::check(&mut engine));
     for p in &opts.data {
         let mut found = Vec::new();
         if let Err(e) = files(p, &["yaml", "yml", "json"], &mut found) {
@@ -310,5 +338,6 @@ pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
         time_limit: limit,
         files,
         diagnose: Mutex::new(diagnose),
+        exhausted: Default::default(),
     })
 }
