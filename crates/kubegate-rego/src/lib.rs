@@ -16,12 +16,14 @@
 //! timer stops a runaway policy, and `numbers.range`/`numbers.range_step` are replaced by
 //! bounded versions, since a builtin call is not interrupted by the timer (ADR 9).
 
+mod budget;
 pub mod conftest;
 mod convert;
 mod load;
 mod recursion;
 pub mod verify;
 
+pub use budget::{MAX_CIDR_ADDRESSES, MAX_ELEMENTS, MAX_FORMAT_WIDTH, MAX_NUMBER_BITS, MAX_STRING_BYTES};
 pub use convert::convert;
 pub use load::{MAX_TIME_LIMIT, Namespaces, Options, load, parse_time_limit};
 

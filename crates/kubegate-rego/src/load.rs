@@ -106,7 +106,7 @@ pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>), Vec<InputE
     let mut errors = Vec::new();
     let mut engine = Engine::new();
     engine.set_rego_v0(opts.rego_v0);
-    add_bounded_builtins(&mut engine);
+    crate::budget::add_bounded_builtins(&mut engine);
     let mut paths = Vec::new();
     for p in &opts.policies {
         if let Err(e) = files(p, &["rego"], &mut paths) {
@@ -185,29 +185,6 @@ fn add_data(engine: &mut Engine, path: &Path) -> Result<(), InputError> {
             .map_err(|e| InputError::new(&name, at.line, at.col, format!("cannot merge data: {e}")))?;
     }
     Ok(())
-}
-
-/// `numbers.range` and `numbers.range_step` that refuse more than [`MAX_RANGE`] elements
-/// (extensions are looked up before builtins). Same results otherwise: integers only
-/// (else undefined), ascending or descending, `range_step`'s step a positive integer.
-fn add_bounded_builtins(engine: &mut Engine) {
-    fn range(name: &str, args: &[Value], step: i64) -> anyhow::Result<Value> {
-        let (Ok(a), Ok(b)) = (args[0].as_i64(), args[1].as_i64()) else { return Ok(Value::Undefined) };
-        let count = (i128::from(b) - i128::from(a)).abs() / i128::from(step) + 1;
-        if count > i128::from(MAX_RANGE) {
-            anyhow::bail!("{name}: {count} elements is more than kubegate allows ({MAX_RANGE})");
-        }
-        let dir = if b >= a { step } else { -step };
-        Ok(Value::from((0..count as i64).map(|i| Value::from(a + i * dir)).collect::<Vec<_>>()))
-    }
-    let plain = |args: Vec<Value>| range("numbers.range", &args, 1);
-    let stepped = |args: Vec<Value>| match args[2].as_i64() {
-        Ok(step) if step > 0 => range("numbers.range_step", &args, step),
-        _ => anyhow::bail!("numbers.range_step: step must be a positive integer"),
-    };
-    // Neither name is taken yet in a fresh engine: adding cannot fail.
-    let _ = engine.add_extension("numbers.range".into(), 2, Box::new(plain));
-    let _ = engine.add_extension("numbers.range_step".into(), 3, Box::new(stepped));
 }
 
 /// The leading name of a rule head (`deny` of `deny contains msg`, `deny[msg]`), whether

@@ -167,3 +167,71 @@ fn a_nul_byte_in_a_policy_refuses_the_file() {
         "error: nul_test.rego:5:3: the policy contains a NUL byte; everything after it would be ignored, so the file is refused\n"
     );
 }
+
+#[test]
+fn builtins_that_would_escape_the_time_limit_are_refused_before_they_run() {
+    // Issue 18, 5: each ran far past the limit or grew to gigabytes and aborted.
+    let cases = [
+        (
+            "lsh",
+            "budget/lsh.rego:4:18 bits.lsh: a number of 200000001 bits (more than 4096), beyond kubegate's evaluation budget",
+        ),
+        (
+            "cidr",
+            "budget/cidr.rego:4:25 net.cidr_expand: 10.0.0.0/8 has more than 65536 addresses to list, beyond kubegate's evaluation budget",
+        ),
+        (
+            "replace",
+            "budget/replace.rego:28:19 replace: a result of 33554432 bytes (more than 16777216), beyond kubegate's evaluation budget",
+        ),
+        (
+            "aconcat",
+            "budget/aconcat.rego:23:24 array.concat: a result of 1048578 elements (more than 1000000), beyond kubegate's evaluation budget",
+        ),
+        (
+            "concat",
+            "budget/concat.rego:4:16 concat: a result of 42000004 bytes (more than 16777216), beyond kubegate's evaluation budget",
+        ),
+        (
+            "sprintf",
+            "budget/sprintf.rego:27:19 sprintf: a result of 16777228 bytes (more than 16777216), beyond kubegate's evaluation budget",
+        ),
+    ];
+    for (policy, want) in cases {
+        let start = Instant::now();
+        let (code, v) = json_out(&["test", "budget/pod.yaml", "-p", &format!("budget/{policy}.rego")]);
+        assert!(start.elapsed() < Duration::from_secs(20), "{policy} took {:?}", start.elapsed());
+        assert_eq!(code, 2, "{policy}");
+        assert_eq!(errors(&v), [format!("{want} (evaluating budget/pod.yaml:1)")], "{policy}");
+    }
+}
+
+#[test]
+fn a_manifest_that_blows_a_builtin_up_is_an_error_and_the_other_documents_are_evaluated() {
+    // A 20,000-character name as concat's separator, then a normal document.
+    let (code, v) = json_out(&["test", "budget/two.yaml", "-p", "budget/by-manifest.rego"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        errors(&v),
+        [
+            "budget/by-manifest.rego:6:18 concat: a result of 20043004 bytes (more than 16777216), beyond kubegate's evaluation budget (evaluating budget/two.yaml:1)"
+        ]
+    );
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0]["line"], 6);
+    assert_eq!(findings[0]["message"], ".-".repeat(999) + ".");
+}
+
+#[test]
+fn the_bounded_builtins_give_regorus_results_within_the_budget() {
+    let (code, v) = json_out(&["test", "budget/pod.yaml", "-p", "within.rego"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        v["findings"][0]["message"],
+        "a-b-Pod bANANa b1221221 k_s-app 00042|4s|3.14 6869 aGk= aGk_ a+b%26c {\"k\":[1,\"x\"]} ff \
+         12345678901234567890 [\"a\", \"b\", \"\", \"c\"] [1, 2, 3] \
+         [\"192.168.1.0\", \"192.168.1.1\", \"192.168.1.2\", \"192.168.1.3\"] \
+         1267650600228229401496703205376 [3, 2, 1]"
+    );
+}
