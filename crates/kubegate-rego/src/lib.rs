@@ -33,7 +33,7 @@ use kubegate_yaml::Node;
 use regorus::{CompiledPolicy, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The rule every evaluation asks for: the generated module collects the values of every
 /// Conftest rule of the selected namespaces as `[namespace, rule, value]` triples, so one
@@ -107,13 +107,21 @@ impl Policies {
         if self.exhausted.load(Ordering::Relaxed) {
             return Ok(Verdict::default());
         }
+        let started = Instant::now();
         match compiled.eval_with_input(input.clone()) {
             Ok(v) => conftest::verdict(&self.namespaces, &self.slots, &v),
             // Only the first evaluation to run out reports (documents run in parallel).
             Err(e) if is_time_limit(&e) => match self.exhausted.swap(true, Ordering::Relaxed) {
                 false => {
-                    let mut e = self.runaway(input);
-                    e.message.push_str("; the policies are not evaluated again in this run");
+                    let mut e = if started.elapsed() > self.time_limit + self.time_limit / 2 {
+                        // Far past the limit: one operation regorus cannot interrupt (the
+                        // timer is checked between expressions). Evaluating the rules one by
+                        // one to name it would cost as much again.
+                        self.stuck()
+                    } else {
+                        self.runaway(input)
+                    };
+                    e.message.push_str(AFTER_RUNAWAY);
                     Err(e)
                 }
                 true => Ok(Verdict::default()),
@@ -158,7 +166,23 @@ impl Policies {
             format!("policy evaluation did not finish within {} (a runaway policy)", seconds(limit)),
         )
     }
+
+    /// After an evaluation ran far past the limit.
+    fn stuck(&self) -> InputError {
+        InputError::new(
+            self.files.join(", "),
+            0,
+            0,
+            format!(
+                "policy evaluation ran far past its limit of {} (a runaway policy: one operation that cannot be \
+                 interrupted, such as arithmetic on huge numbers?)",
+                seconds(self.time_limit)
+            ),
+        )
+    }
 }
+
+const AFTER_RUNAWAY: &str = "; the policies are not evaluated again in this run";
 
 fn seconds(d: Duration) -> String {
     let s = d.as_secs_f64();

@@ -293,10 +293,14 @@ pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
     let any_rule = selected.iter().any(|n| !n.rules.is_empty() || n.exception.is_some());
     let limit = opts.time_limit;
     // The timer bounds every evaluation of every engine regorus creates for a compiled
-    // policy (one per document); it is read from this process-wide setting.
+    // policy (one per document); it is read from this process-wide setting. It is checked
+    // at every expression: an operation regorus cannot interrupt (arithmetic on huge
+    // numbers: `x := x * x` forty times over) then overruns the limit by one operation,
+    // not by the 32 expressions (eight squarings: forever) of regorus' default interval.
+    // That costs about 10% of evaluation time (docs/limits.md).
     set_fallback_execution_timer_config(Some(ExecutionTimerConfig {
         limit,
-        check_interval: NonZeroU32::new(32).unwrap_or(NonZeroU32::MIN),
+        check_interval: NonZeroU32::new(1).unwrap_or(NonZeroU32::MIN),
     }));
     let diagnose = engine.clone();
     let compiled = if any_rule {

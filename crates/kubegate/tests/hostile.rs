@@ -190,7 +190,7 @@ fn builtins_that_would_escape_the_time_limit_are_refused_before_they_run() {
         ),
         (
             "concat",
-            "budget/concat.rego:4:16 concat: a result of 42000004 bytes (more than 16777216), beyond kubegate's evaluation budget",
+            "budget/concat.rego:5:16 concat: a result of 9919803004 bytes (more than 16777216), beyond kubegate's evaluation budget",
         ),
         (
             "sprintf",
@@ -234,4 +234,20 @@ fn the_bounded_builtins_give_regorus_results_within_the_budget() {
          [\"192.168.1.0\", \"192.168.1.1\", \"192.168.1.2\", \"192.168.1.3\"] \
          1267650600228229401496703205376 [3, 2, 1]"
     );
+}
+
+#[test]
+fn arithmetic_on_huge_numbers_overruns_the_limit_by_one_operation_not_forever() {
+    // Issue 18, 5: `x := x * x` forty times over never finished (the timer was checked
+    // every 32 expressions: eight squarings between two checks).
+    let start = Instant::now();
+    let (code, v) = json_out(&["test", "budget/pod.yaml", "-p", "budget/square.rego", "--rego-timeout", "0.5"]);
+    let took = start.elapsed();
+    assert_eq!(code, 2);
+    let e = errors(&v);
+    assert_eq!(e.len(), 1, "{e:?}");
+    let stuck = "budget/square.rego:0:0 policy evaluation ran far past its limit of 0.5s (a runaway policy: one operation that cannot be interrupted, such as arithmetic on huge numbers?); the policies are not evaluated again in this run (evaluating budget/pod.yaml:1)";
+    let named = "budget/square.rego:3:1 rule main.deny did not finish within 0.5s (a runaway policy: an unbounded iteration?); the policies are not evaluated again in this run (evaluating budget/pod.yaml:1)";
+    assert!(e[0] == stuck || e[0] == named, "{e:?}");
+    assert!(took < Duration::from_secs(15), "took {took:?}");
 }
