@@ -2,6 +2,7 @@
 //! as help, and the environment the resource was bound for, with the reason. An exempted
 //! finding is titled `exempted[rule]` and says which exemption covers it, until when.
 
+use crate::clean;
 use annotate_snippets::{AnnotationKind, Group, Level as ALevel, Renderer, Snippet, renderer::DecorStyle};
 use kubegate_engine::{Level, Outcome};
 use std::io::{self, Write};
@@ -48,8 +49,15 @@ fn snippet<'a>(
     if end <= start {
         end = text[start..].chars().next().map(|c| start + c.len_utf8()).unwrap_or(start);
     }
+    // The quoted line is shown with its control characters escaped; the span moves with
+    // the text before it.
+    let shown = |i: usize| crate::clean(&text[..i]).len();
+    let (start, end) = (shown(start), shown(end));
     Some(
-        Snippet::source(text).line_start(line as usize).path(file).annotation(AnnotationKind::Primary.span(start..end)),
+        Snippet::source(crate::clean(text))
+            .line_start(line as usize)
+            .path(crate::clean(file).into_owned())
+            .annotation(AnnotationKind::Primary.span(start..end)),
     )
 }
 
@@ -73,13 +81,13 @@ pub fn render(
     for e in &outcome.errors {
         switch_to(&mut current, &e.file);
         let lines = current.1.as_ref();
-        let title = ALevel::ERROR.primary_title(e.message.as_str());
+        let title = ALevel::ERROR.primary_title(clean(&e.message));
         let group = match snippet(lines, &e.file, e.line, e.column, e.line, e.column) {
             Some(s) => Group::with_title(title).element(s),
             None if e.line > 0 => Group::with_title(title).element(
-                annotate_snippets::Origin::path(e.file.as_str()).line(e.line as usize).char_column(e.column as usize),
+                annotate_snippets::Origin::path(clean(&e.file)).line(e.line as usize).char_column(e.column as usize),
             ),
-            None => Group::with_title(title).element(annotate_snippets::Origin::path(e.file.as_str())),
+            None => Group::with_title(title).element(annotate_snippets::Origin::path(clean(&e.file))),
         };
         writeln!(out, "{}\n", renderer.render(&[group]))?;
     }
@@ -94,7 +102,7 @@ pub fn render(
         let help = kubegate_engine::rules::find(&f.rule).map(|r| r.doc.help);
         let reason = outcome.resources.get(f.resource_index as usize).map(|r| &*r.environment_reason).unwrap_or("");
         let note = format!("environment {}: {reason}", f.environment);
-        let mut group = Group::with_title(level.primary_title(f.message.as_str()).id(&*f.rule));
+        let mut group = Group::with_title(level.primary_title(clean(&f.message)).id(clean(&f.rule)));
         if let Some(s) = snippet(lines, &f.file, f.line, f.column, f.end_line, f.end_column) {
             group = group.element(s);
         }
@@ -102,11 +110,11 @@ pub fn render(
             group = group.element(ALevel::HELP.message(h));
         }
         if let Some(e) = &f.exemption {
-            group = group.element(ALevel::NOTE.message(super::exempted_note(f.level, e)));
+            group = group.element(ALevel::NOTE.message(clean(&super::exempted_note(f.level, e)).into_owned()));
         }
-        group = group.element(ALevel::NOTE.message(note));
+        group = group.element(ALevel::NOTE.message(clean(&note).into_owned()));
         if let Some(template) = &f.source {
-            group = group.element(ALevel::NOTE.message(format!("rendered from {template}")));
+            group = group.element(ALevel::NOTE.message(clean(&format!("rendered from {template}")).into_owned()));
         }
         writeln!(out, "{}\n", renderer.render(&[group]))?;
     }

@@ -251,3 +251,63 @@ fn arithmetic_on_huge_numbers_overruns_the_limit_by_one_operation_not_forever() 
     assert!(e[0] == stuck || e[0] == named, "{e:?}");
     assert!(took < Duration::from_secs(15), "took {took:?}");
 }
+
+/// The first character a terminal or a line-based reader would act on, if any: a control
+/// character other than newline and tab, a Unicode line or paragraph separator, or a
+/// bidirectional override.
+fn unsafe_char(text: &str) -> Option<(usize, char)> {
+    text.char_indices().find(|&(_, c)| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+#[test]
+fn control_characters_from_manifests_are_escaped_in_every_human_format() {
+    // Issue 18, 15: a name, namespace, image or exemption reason holding terminal escape
+    // sequences, a carriage return, U+2028/U+2029 or a right-to-left override was printed
+    // raw by `github` and the exemptions table (a reason could clear the screen and
+    // forge "ALL GOOD"), and TAP kept carriage returns and line separators.
+    let dir = data().join("inject");
+    let name = r"web\u{1b}[2J\u{1b}[1;1HALL GOOD";
+    for format in ["pretty", "table", "github", "tap", "junit"] {
+        let r = common::run_in(&dir, &["test", ".", "--today", "2026-12-01", "--no-color", "-o", format], None);
+        assert_eq!(r.code, 1, "{format}");
+        assert_eq!(unsafe_char(&r.stdout), None, "{format}:\n{}", r.stdout);
+        assert!(r.stdout.contains(name), "{format}:\n{}", r.stdout);
+    }
+    let r = common::run_in(&dir, &["test", "raw.yaml", "--env", "dev", "--no-color"], None);
+    assert_eq!(unsafe_char(&r.stdout), None, "{}", r.stdout);
+    // The quoted source line is escaped too, and its underline still falls on the value.
+    assert!(
+        r.stdout.contains(
+            "9 |       securityContext: {privileged: true}  # \\u{1b}[2J\\u{1b}[1;1H\\u{202e}ALL GOOD\n  |                                     ^^^^\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = common::run_in(&dir, &["test", ".", "--today", "2026-12-01", "-o", "tap"], None);
+    assert!(r.stdout.contains(r#"  file: "inject me%.yaml""#), "{}", r.stdout);
+    let r = common::run_in(&dir, &["exemptions", ".", "--today", "2026-12-01"], None);
+    assert_eq!(r.code, 0);
+    assert_eq!(unsafe_char(&r.stdout), None, "{}", r.stdout);
+    assert!(r.stdout.contains(r"| reason\u{1b}]0;title\u{7}\u{1b}[1A\u{202e}evil |"), "{}", r.stdout);
+    assert!(r.stdout.contains(r"Pod ns\u{d}forged\u{2028}\u{2029}end/web\u{1b}[2J"), "{}", r.stdout);
+    // JSON keeps the text as it is (JSON escapes it).
+    let (_, v) = json_in(&dir, &["exemptions", ".", "--today", "2026-12-01"]);
+    assert_eq!(v["exemptions"][0]["reason"], "reason\u{1b}]0;title\u{7}\u{1b}[1A\u{202e}evil");
+}
+
+#[test]
+fn sarif_artifact_uris_are_percent_encoded() {
+    let dir = data().join("inject");
+    let r = common::run_in(&dir, &["test", "inject me%.yaml", "--today", "2026-12-01", "-o", "sarif"], None);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let uris: std::collections::BTreeSet<&str> = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap())
+        .collect();
+    assert_eq!(uris.into_iter().collect::<Vec<_>>(), ["inject%20me%25.yaml"]);
+}
