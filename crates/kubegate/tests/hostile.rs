@@ -311,3 +311,25 @@ fn sarif_artifact_uris_are_percent_encoded() {
         .collect();
     assert_eq!(uris.into_iter().collect::<Vec<_>>(), ["inject%20me%25.yaml"]);
 }
+
+#[test]
+fn out_of_range_config_values_are_errors_at_their_line() {
+    // Issue 18, 16: a huge, infinite or NaN number was accepted (a `max_days` beyond
+    // 64 bits silently became the default).
+    let dir = data().join("config");
+    let (code, v) = json_in(&dir, &["test", "pod.yaml"]);
+    assert_eq!(code, 2);
+    // A discovered config is named by its full path.
+    let prefix = format!("{}/", dir.display());
+    let shown: Vec<String> = errors(&v).iter().map(|e| e.replace(&prefix, "")).collect();
+    assert_eq!(
+        shown,
+        [
+            "kubegate.yaml:4:14 `rules.run-as-user.minimum` must be at most 9000000000000000, found 1e300",
+            "kubegate.yaml:6:14 `rules.replicas.minimum` must be at least 1, found -2",
+            "kubegate.yaml:8:16 `rules.resource-limit-ratio.max_ratio` must be a finite number, found .nan",
+            "kubegate.yaml:10:13 `exemptions.max_days` must be at most 36500, found 99999999999999999999",
+            "kubegate.yaml:11:14 `exemptions.warn_days` must be a finite number, found .inf",
+        ]
+    );
+}
