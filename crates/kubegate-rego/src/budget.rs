@@ -47,9 +47,9 @@ pub(crate) fn add_bounded_builtins(engine: &mut Engine) {
         ("base64url.encode_no_pad", 1, Times(2)),
         ("urlquery.encode", 1, Times(3)),
         ("urlquery.encode_object", 1, Times(3)),
-        ("json.marshal", 1, Times(6)),
-        ("json.marshal_with_options", 2, Times(6)),
-        ("yaml.marshal", 1, Times(6)),
+        ("json.marshal", 1, Times(1)),
+        ("json.marshal_with_options", 2, Marshal),
+        ("yaml.marshal", 1, Marshal),
         ("format_int", 2, Times(1)),
         ("to_number", 1, ToNumber),
         ("split", 2, Split),
@@ -68,6 +68,10 @@ pub(crate) fn add_bounded_builtins(engine: &mut Engine) {
 enum Growth {
     /// A string at most this many times the size of the arguments' text.
     Times(usize),
+    /// A value written as indented text: each element on its own line, indented by its
+    /// depth (`yaml.marshal`; `json.marshal_with_options` with a `prefix` and an `indent`
+    /// string of its choosing).
+    Marshal,
     /// A number parsed from a string: at most [`MAX_NUMBER_BITS`] bits' worth of digits.
     ToNumber,
     Concat,
@@ -125,18 +129,33 @@ fn plain(e: &anyhow::Error) -> String {
 /// The size of a value, walked without recursion and abandoned once past the bounds.
 #[derive(Default)]
 struct Size {
-    /// Bytes of strings, numbers and punctuation as text (about what JSON would take).
+    /// Bytes of the value as JSON text: strings with their quotes and escapes, numbers,
+    /// punctuation.
     text: usize,
     elements: usize,
+    /// How deeply its collections nest.
+    depth: usize,
 }
 
 fn size(v: &Value) -> Result<Size, String> {
     let mut s = Size::default();
-    let mut stack = vec![v];
-    while let Some(v) = stack.pop() {
+    let mut stack = vec![(v, 0usize)];
+    while let Some((v, depth)) = stack.pop() {
         s.elements += 1;
+        s.depth = s.depth.max(depth);
         match v {
-            Value::String(t) => s.text += t.len() + 2,
+            Value::String(t) => {
+                // JSON writes a quote or a backslash as two bytes, a control character as six.
+                let escapes: usize = t
+                    .bytes()
+                    .map(|b| match b {
+                        b'"' | b'\\' => 1,
+                        0..0x20 => 5,
+                        _ => 0,
+                    })
+                    .sum();
+                s.text += t.len() + 2 + escapes;
+            }
             Value::Number(n) => {
                 s.text += match n.as_i64().or_else(|| n.as_u64().map(|_| 0)) {
                     Some(_) => 20,
@@ -151,17 +170,17 @@ fn size(v: &Value) -> Result<Size, String> {
             }
             Value::Array(a) => {
                 s.text += 2;
-                stack.extend(a.iter());
+                stack.extend(a.iter().map(|v| (v, depth + 1)));
             }
             Value::Set(set) => {
                 s.text += 2;
-                stack.extend(set.iter());
+                stack.extend(set.iter().map(|v| (v, depth + 1)));
             }
             Value::Object(o) => {
                 s.text += 2;
                 for (k, v) in o.iter() {
-                    stack.push(k);
-                    stack.push(v);
+                    stack.push((k, depth + 1));
+                    stack.push((v, depth + 1));
                 }
             }
             _ => s.text += 5,
@@ -212,6 +231,13 @@ fn within_budget(growth: Growth, args: &[Value]) -> Result<(), String> {
                 return Err(format!("a number written with {digits} characters (more than {MAX_NUMBER_DIGITS})"));
             }
             Ok(())
+        }
+        Growth::Marshal => {
+            // Every element on a line of its own: a newline, the prefix, and the indent
+            // once per level (YAML: two spaces and a `- ` or `: `).
+            let options = args.get(1).map(size).transpose()?.map(|o| o.text).unwrap_or(4);
+            let per_line = options.saturating_mul(sizes[0].depth + 1).saturating_add(4);
+            string_result(sizes[0].text.saturating_add(sizes[0].elements.saturating_mul(per_line)))
         }
         Growth::Concat => string_result(total.saturating_add(text(&args[0]).len().saturating_mul(sizes[1].elements))),
         Growth::Replace => {

@@ -103,6 +103,16 @@ pub(crate) fn shown(p: &Path) -> String {
 /// Reads every policy file into a fresh engine (with kubegate's bounded builtins) and the
 /// data files into `data`. Returns the engine and the policy files' shown names.
 pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>), Vec<InputError>> {
+    // The timer bounds every evaluation of every engine regorus creates (one per document
+    // for a compiled policy; `verify`'s tests too); it is read from this process-wide
+    // setting. It is checked at every expression: an operation regorus cannot interrupt
+    // (arithmetic on huge numbers: `x := x * x` forty times over) then overruns the limit
+    // by one operation, not by the 32 expressions (eight squarings: forever) of regorus'
+    // default interval. That costs about 10% of evaluation time (docs/limits.md).
+    set_fallback_execution_timer_config(Some(ExecutionTimerConfig {
+        limit: opts.time_limit,
+        check_interval: NonZeroU32::new(1).unwrap_or(NonZeroU32::MIN),
+    }));
     let mut errors = Vec::new();
     let mut engine = Engine::new();
     engine.set_rego_v0(opts.rego_v0);
@@ -292,16 +302,6 @@ pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
     let (module, slots) = entrypoint(&selected);
     let any_rule = selected.iter().any(|n| !n.rules.is_empty() || n.exception.is_some());
     let limit = opts.time_limit;
-    // The timer bounds every evaluation of every engine regorus creates for a compiled
-    // policy (one per document); it is read from this process-wide setting. It is checked
-    // at every expression: an operation regorus cannot interrupt (arithmetic on huge
-    // numbers: `x := x * x` forty times over) then overruns the limit by one operation,
-    // not by the 32 expressions (eight squarings: forever) of regorus' default interval.
-    // That costs about 10% of evaluation time (docs/limits.md).
-    set_fallback_execution_timer_config(Some(ExecutionTimerConfig {
-        limit,
-        check_interval: NonZeroU32::new(1).unwrap_or(NonZeroU32::MIN),
-    }));
     let diagnose = engine.clone();
     let compiled = if any_rule {
         let mut with_entry = engine;

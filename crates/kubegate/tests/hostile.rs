@@ -333,3 +333,22 @@ fn out_of_range_config_values_are_errors_at_their_line() {
         ]
     );
 }
+
+#[test]
+fn verify_is_bounded_by_the_rego_timeout_too() {
+    // The timer was only set for `test`: a runaway test rule hung `verify`.
+    let start = Instant::now();
+    let r = run(&["verify", "-p", "runaway_test.rego", "--rego-timeout", "0.5"]);
+    assert!(start.elapsed() < Duration::from_secs(20), "took {:?}", start.elapsed());
+    assert_eq!(r.code, 1);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", r.stdout);
+    assert!(
+        lines[0].starts_with(
+            "FAIL - runaway_test.rego:5 - data.main.test_forever: execution exceeded time limit (elapsed="
+        ),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(lines[2], "2 tests, 1 passed, 0 warnings, 1 failure, 0 exceptions");
+}
