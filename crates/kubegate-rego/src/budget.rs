@@ -26,6 +26,25 @@ pub const MAX_NUMBER_BITS: u64 = 4096;
 /// The longest string `to_number` parses (about [`MAX_NUMBER_BITS`] in decimal digits).
 const MAX_NUMBER_DIGITS: usize = 1300;
 
+/// The most bytes the bounded builtins may build in one evaluation (one document, one
+/// `verify` test), all calls together: each call is bounded, and so is a comprehension
+/// that makes a million of them.
+pub const MAX_EVALUATION_BYTES: usize = 256 << 20;
+
+/// What one element of a built array or set counts for against [`MAX_EVALUATION_BYTES`].
+const ELEMENT_BYTES: usize = 48;
+
+thread_local! {
+    /// Bytes built by the bounded builtins in the evaluation under way on this thread
+    /// (evaluations run on the thread that asks for them).
+    static BUILT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Starts an evaluation's budget on this thread.
+pub(crate) fn start_evaluation() {
+    BUILT.with(|b| b.set(0));
+}
+
 /// The most addresses `net.cidr_expand` may list (an IPv4 /16).
 pub const MAX_CIDR_ADDRESSES: u128 = 1 << 16;
 
@@ -47,7 +66,7 @@ pub(crate) fn add_bounded_builtins(engine: &mut Engine) {
         ("base64url.encode_no_pad", 1, Times(2)),
         ("urlquery.encode", 1, Times(3)),
         ("urlquery.encode_object", 1, Times(3)),
-        ("json.marshal", 1, Times(1)),
+        ("json.marshal", 1, Json),
         ("json.marshal_with_options", 2, Marshal),
         ("yaml.marshal", 1, Marshal),
         ("format_int", 2, Times(1)),
@@ -68,6 +87,8 @@ pub(crate) fn add_bounded_builtins(engine: &mut Engine) {
 enum Growth {
     /// A string at most this many times the size of the arguments' text.
     Times(usize),
+    /// A value written as JSON text.
+    Json,
     /// A value written as indented text: each element on its own line, indented by its
     /// depth (`yaml.marshal`; `json.marshal_with_options` with a `prefix` and an `indent`
     /// string of its choosing).
@@ -91,8 +112,20 @@ fn guard(engine: &mut Engine, name: &'static str, nargs: u8, growth: Growth) {
         if args.contains(&Value::Undefined) {
             return Ok(Value::Undefined);
         }
-        if let Err(why) = within_budget(growth, &args) {
-            bail!("{name}: {why}, beyond kubegate's evaluation budget");
+        let bytes = match within_budget(growth, &args) {
+            Ok(bytes) => bytes,
+            Err(why) => bail!("{name}: {why}, beyond kubegate's evaluation budget"),
+        };
+        let built = BUILT.with(|b| {
+            let total = b.get().saturating_add(bytes);
+            b.set(total);
+            total
+        });
+        if built > MAX_EVALUATION_BYTES {
+            bail!(
+                "{name}: the bounded builtins have built {built} bytes in this evaluation (more than \
+                 {MAX_EVALUATION_BYTES}), beyond kubegate's evaluation budget"
+            );
         }
         match CALL.with(|c| builtin(&c.span, &c.params[..args.len().min(c.params.len())], &args, true)) {
             Ok(v) => Ok(v),
@@ -137,13 +170,16 @@ struct Size {
     depth: usize,
 }
 
-fn size(v: &Value) -> Result<Size, String> {
+/// `escapes`: count the bytes JSON escapes (a scan of every string, only for the
+/// builtins that write JSON).
+fn size(v: &Value, escapes: bool) -> Result<Size, String> {
     let mut s = Size::default();
     let mut stack = vec![(v, 0usize)];
     while let Some((v, depth)) = stack.pop() {
         s.elements += 1;
         s.depth = s.depth.max(depth);
         match v {
+            Value::String(t) if !escapes => s.text += t.len() + 2,
             Value::String(t) => {
                 // JSON writes a quote or a backslash as two bytes, a control character as six.
                 let escapes: usize = t
@@ -199,18 +235,18 @@ fn text(v: &Value) -> &str {
     }
 }
 
-fn string_result(bytes: usize) -> Result<(), String> {
+fn string_result(bytes: usize) -> Result<usize, String> {
     if bytes > MAX_STRING_BYTES {
         return Err(format!("a result of {bytes} bytes (more than {MAX_STRING_BYTES})"));
     }
-    Ok(())
+    Ok(bytes)
 }
 
-fn elements_result(n: u128) -> Result<(), String> {
+fn elements_result(n: u128) -> Result<usize, String> {
     if n > MAX_ELEMENTS as u128 {
         return Err(format!("a result of {n} elements (more than {MAX_ELEMENTS})"));
     }
-    Ok(())
+    Ok(n as usize * ELEMENT_BYTES)
 }
 
 /// Occurrences of `old` in `s` as `replace` counts them (an empty `old` matches between
@@ -219,23 +255,27 @@ fn occurrences(s: &str, old: &str) -> usize {
     if old.is_empty() { s.chars().count() + 1 } else { s.matches(old).count() }
 }
 
-fn within_budget(growth: Growth, args: &[Value]) -> Result<(), String> {
-    let sizes = args.iter().map(size).collect::<Result<Vec<_>, _>>()?;
+/// Checks what a call would produce against the bounds; returns about how many bytes it
+/// will allocate.
+fn within_budget(growth: Growth, args: &[Value]) -> Result<usize, String> {
+    let json = matches!(growth, Growth::Json | Growth::Marshal);
+    let sizes = args.iter().map(|a| size(a, json)).collect::<Result<Vec<_>, _>>()?;
     let total: usize = sizes.iter().map(|s| s.text).sum();
     match growth {
         Growth::Times(k) => string_result(total.saturating_mul(k)),
+        Growth::Json => string_result(total),
         Growth::ToNumber => {
             // 4096 bits are 1234 decimal digits; leave room for a sign, a fraction, an exponent.
             let digits = text(&args[0]).len();
             if digits > MAX_NUMBER_DIGITS {
                 return Err(format!("a number written with {digits} characters (more than {MAX_NUMBER_DIGITS})"));
             }
-            Ok(())
+            Ok(digits)
         }
         Growth::Marshal => {
             // Every element on a line of its own: a newline, the prefix, and the indent
             // once per level (YAML: two spaces and a `- ` or `: `).
-            let options = args.get(1).map(size).transpose()?.map(|o| o.text).unwrap_or(4);
+            let options = args.get(1).map(|o| size(o, false)).transpose()?.map(|o| o.text).unwrap_or(4);
             let per_line = options.saturating_mul(sizes[0].depth + 1).saturating_add(4);
             string_result(sizes[0].text.saturating_add(sizes[0].elements.saturating_mul(per_line)))
         }
@@ -279,15 +319,15 @@ fn within_budget(growth: Growth, args: &[Value]) -> Result<(), String> {
         Growth::ArrayConcat => elements_result(sizes.iter().map(|s| s.elements as u128).sum()),
         Growth::Cidr => {
             let cidr = text(&args[0]);
-            let Some((addr, prefix)) = cidr.split_once('/') else { return Ok(()) };
+            let Some((addr, prefix)) = cidr.split_once('/') else { return Ok(0) };
             let bits: u32 = if addr.contains(':') { 128 } else { 32 };
-            let Ok(prefix) = prefix.parse::<u32>() else { return Ok(()) };
+            let Ok(prefix) = prefix.parse::<u32>() else { return Ok(0) };
             let host_bits = bits.saturating_sub(prefix);
             let addresses = 1u128.checked_shl(host_bits).unwrap_or(u128::MAX);
             if addresses > MAX_CIDR_ADDRESSES {
                 return Err(format!("{cidr} has more than {MAX_CIDR_ADDRESSES} addresses to list"));
             }
-            Ok(())
+            Ok(addresses as usize * ELEMENT_BYTES)
         }
         Growth::ShiftLeft => {
             let bits = |v: &Value| match v {
@@ -305,7 +345,7 @@ fn within_budget(growth: Growth, args: &[Value]) -> Result<(), String> {
             if bits(&args[0]) > 0 && result > MAX_NUMBER_BITS {
                 return Err(format!("a number of {result} bits (more than {MAX_NUMBER_BITS})"));
             }
-            Ok(())
+            Ok(result as usize / 8)
         }
     }
 }

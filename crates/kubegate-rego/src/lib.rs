@@ -23,7 +23,9 @@ mod load;
 mod recursion;
 pub mod verify;
 
-pub use budget::{MAX_CIDR_ADDRESSES, MAX_ELEMENTS, MAX_FORMAT_WIDTH, MAX_NUMBER_BITS, MAX_STRING_BYTES};
+pub use budget::{
+    MAX_CIDR_ADDRESSES, MAX_ELEMENTS, MAX_EVALUATION_BYTES, MAX_FORMAT_WIDTH, MAX_NUMBER_BITS, MAX_STRING_BYTES,
+};
 pub use convert::convert;
 pub use load::{MAX_TIME_LIMIT, Namespaces, Options, load, parse_time_limit};
 
@@ -108,6 +110,7 @@ impl Policies {
             return Ok(Verdict::default());
         }
         let started = Instant::now();
+        budget::start_evaluation();
         match compiled.eval_with_input(input.clone()) {
             Ok(v) => conftest::verdict(&self.namespaces, &self.slots, &v),
             // Only the first evaluation to run out reports (documents run in parallel).
@@ -142,6 +145,7 @@ impl Policies {
             for rule in &ns.rules {
                 let path = format!("data.{}.{}", ns.name, rule.name);
                 let Ok(one) = engine.compile_with_entrypoint(&path.as_str().into()) else { continue };
+                budget::start_evaluation();
                 if let Err(e) = one.eval_with_input(input.clone())
                     && is_time_limit(&e)
                 {

@@ -193,6 +193,10 @@ fn builtins_that_would_escape_the_time_limit_are_refused_before_they_run() {
             "budget/concat.rego:5:16 concat: a result of 9919803004 bytes (more than 16777216), beyond kubegate's evaluation budget",
         ),
         (
+            "many",
+            "budget/many.rego:6:64 concat: the bounded builtins have built 272201183 bytes in this evaluation (more than 268435456), beyond kubegate's evaluation budget",
+        ),
+        (
             "sprintf",
             "budget/sprintf.rego:27:19 sprintf: a result of 16777228 bytes (more than 16777216), beyond kubegate's evaluation budget",
         ),
