@@ -12,9 +12,12 @@
 //! - [`verify()`](verify::verify) runs the `test_` rules (`kubegate verify`).
 //!
 //! Policies are sandboxed: regorus is built without `http` (no `http.send`), and no
-//! builtin reads files or the environment. Every evaluation is bounded: regorus' execution
-//! timer stops a runaway policy, and `numbers.range`/`numbers.range_step` are replaced by
-//! bounded versions, since a builtin call is not interrupted by the timer (ADR 9).
+//! builtin reads files or the environment. Every evaluation is bounded (docs/limits.md):
+//! regorus' execution timer, checked at every expression, stops a runaway policy (which
+//! is then not evaluated again in the run); the builtins that can build large values are
+//! replaced by versions that check the size first (`budget`), since a builtin call is
+//! not interrupted by the timer; recursive functions and NUL bytes are refused at load
+//! (`recursion`, `load`) (ADR 9).
 
 mod budget;
 pub mod conftest;
