@@ -28,24 +28,27 @@ struct Function {
 pub(crate) fn check(engine: &mut Engine) -> Vec<InputError> {
     let mut functions: Vec<Function> = Vec::new();
     let mut by_path: HashMap<String, usize> = HashMap::new();
+    // `with f as g` anywhere (in a rule or a function): while it holds, a call of f runs g.
+    let mut replaced: Vec<(String, String)> = Vec::new();
     for module in engine.get_modules().iter() {
         let Ok(pkg) = get_path_string(&module.package.refr, None) else { continue };
         let imports = imports(module);
+        let path_of = |e: &Expr| get_path_string(e, None).ok().map(|p| resolve(&p, &pkg, &imports));
         for rule in &module.policy {
-            let Rule::Spec { head: RuleHead::Func { refr, assign, .. }, bodies, span } = rule.as_ref() else {
-                continue;
-            };
-            let Ok(name) = get_path_string(refr, None) else { continue };
-            let path = format!("data.{pkg}.{name}");
+            let Rule::Spec { head, bodies, span } = rule.as_ref() else { continue };
             let mut calls = Vec::new();
-            let mut collect = |e: &Expr| {
-                if let Expr::Call { fcn, .. } = e
-                    && let Ok(called) = get_path_string(fcn, None)
-                {
-                    calls.push(resolve(&called, &pkg, &imports));
+            let mut collect = |seen: Seen<'_>| match seen {
+                Seen::Expr(Expr::Call { fcn, .. }) => calls.extend(path_of(fcn)),
+                Seen::Expr(_) => {}
+                Seen::With(what, with) => {
+                    if let (Some(what), Some(with)) = (path_of(what), path_of(with)) {
+                        // The function that writes the `with` calls the replacement too.
+                        calls.push(with.clone());
+                        replaced.push((what, with));
+                    }
                 }
             };
-            if let Some(a) = assign {
+            if let RuleHead::Compr { assign: Some(a), .. } | RuleHead::Func { assign: Some(a), .. } = head {
                 walk_expr(&a.value, &mut collect);
             }
             for body in bodies {
@@ -54,6 +57,9 @@ pub(crate) fn check(engine: &mut Engine) -> Vec<InputError> {
                 }
                 walk_query(&body.query, &mut collect);
             }
+            let RuleHead::Func { refr, .. } = head else { continue };
+            let Ok(name) = get_path_string(refr, None) else { continue };
+            let path = format!("data.{pkg}.{name}");
             match by_path.get(&path) {
                 Some(&i) => functions[i].calls.append(&mut calls),
                 None => {
@@ -66,6 +72,11 @@ pub(crate) fn check(engine: &mut Engine) -> Vec<InputError> {
                     });
                 }
             }
+        }
+    }
+    for (what, with) in replaced {
+        if let Some(&i) = by_path.get(&what) {
+            functions[i].calls.push(with);
         }
     }
     let edges: Vec<Vec<usize>> =
@@ -161,7 +172,13 @@ fn resolve(called: &str, pkg: &str, imports: &HashMap<String, String>) -> String
     }
 }
 
-fn walk_query(q: &Query, f: &mut dyn FnMut(&Expr)) {
+/// What the walk meets: an expression, or a `with what as with` modifier.
+enum Seen<'e> {
+    Expr(&'e Expr),
+    With(&'e Expr, &'e Expr),
+}
+
+fn walk_query<'e>(q: &'e Query, f: &mut dyn FnMut(Seen<'e>)) {
     for stmt in &q.stmts {
         match &stmt.literal {
             Literal::SomeVars { .. } => {}
@@ -179,6 +196,7 @@ fn walk_query(q: &Query, f: &mut dyn FnMut(&Expr)) {
             }
         }
         for m in &stmt.with_mods {
+            f(Seen::With(&m.refr, &m.r#as));
             walk_expr(&m.refr, f);
             walk_expr(&m.r#as, f);
         }
@@ -187,8 +205,8 @@ fn walk_query(q: &Query, f: &mut dyn FnMut(&Expr)) {
 
 /// Calls `f` on `e` and every expression inside it. The parser bounds how deeply
 /// expressions nest, so this recursion is bounded too.
-fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
-    f(e);
+fn walk_expr<'e>(e: &'e Expr, f: &mut dyn FnMut(Seen<'e>)) {
+    f(Seen::Expr(e));
     match e {
         Expr::Array { items, .. } | Expr::Set { items, .. } => items.iter().for_each(|i| walk_expr(i, f)),
         Expr::Object { fields, .. } => {

@@ -102,6 +102,18 @@ fn a_recursive_function_is_refused_when_the_policies_load() {
         r.stdout,
         "error: recursive.rego:3:1: function main.f calls itself: recursion is not allowed in Rego (OPA refuses it too: rego_recursion_error)\n"
     );
+    // Through a `with g as f` that puts f in place of the function g that f calls, in f
+    // itself or in the rule that calls f.
+    for policy in ["with-recursion", "with-in-rule"] {
+        let (code, v) = json_out(&["test", "pod.yaml", "-p", &format!("{policy}.rego")]);
+        assert_eq!(code, 2);
+        assert_eq!(
+            errors(&v),
+            [format!(
+                "{policy}.rego:3:1 function main.g calls itself through main.f: recursion is not allowed in Rego (OPA refuses it too: rego_recursion_error)"
+            )]
+        );
+    }
     // Through another package, by an import alias and a full `data.` path.
     let (code, v) = json_out(&["test", "pod.yaml", "-p", "mutual"]);
     assert_eq!(code, 2);
