@@ -12,24 +12,33 @@
 //! - [`verify()`](verify::verify) runs the `test_` rules (`kubegate verify`).
 //!
 //! Policies are sandboxed: regorus is built without `http` (no `http.send`), and no
-//! builtin reads files or the environment. Every evaluation is bounded: regorus' execution
-//! timer stops a runaway policy, and `numbers.range`/`numbers.range_step` are replaced by
-//! bounded versions, since a builtin call is not interrupted by the timer (ADR 9).
+//! builtin reads files or the environment. Every evaluation is bounded (docs/limits.md):
+//! regorus' execution timer, checked at every expression, stops a runaway policy (which
+//! is then not evaluated again in the run); the builtins that can build large values are
+//! replaced by versions that check the size first (`budget`), since a builtin call is
+//! not interrupted by the timer; recursive functions and NUL bytes are refused at load
+//! (`recursion`, `load`) (ADR 9).
 
+mod budget;
 pub mod conftest;
 mod convert;
 mod load;
+mod recursion;
 pub mod verify;
 
+pub use budget::{
+    MAX_CIDR_ADDRESSES, MAX_ELEMENTS, MAX_EVALUATION_BYTES, MAX_FORMAT_WIDTH, MAX_NUMBER_BITS, MAX_STRING_BYTES,
+};
 pub use convert::convert;
-pub use load::{Namespaces, Options, load};
+pub use load::{MAX_TIME_LIMIT, Namespaces, Options, load, parse_time_limit};
 
 use kubegate_engine::policy::{Kept, Verdict};
 use kubegate_engine::{InputError, policy};
 use kubegate_yaml::Node;
 use regorus::{CompiledPolicy, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The rule every evaluation asks for: the generated module collects the values of every
 /// Conftest rule of the selected namespaces as `[namespace, rule, value]` triples, so one
@@ -77,6 +86,10 @@ pub struct Policies {
     /// An engine ready to compile one rule at a time: only used to find which rule ran
     /// away after an evaluation hit the time limit.
     diagnose: Mutex<regorus::Engine>,
+    /// Set once an evaluation exhausted its budget: the policies are then reported (by
+    /// that evaluation) and not evaluated again in this run, so that a runaway policy
+    /// costs the limit once, not once per document.
+    exhausted: AtomicBool,
 }
 
 impl std::fmt::Debug for Policies {
@@ -96,9 +109,29 @@ impl Policies {
         let Some(compiled) = &self.compiled else {
             return Ok(Verdict::default());
         };
+        if self.exhausted.load(Ordering::Relaxed) {
+            return Ok(Verdict::default());
+        }
+        let started = Instant::now();
+        budget::start_evaluation();
         match compiled.eval_with_input(input.clone()) {
             Ok(v) => conftest::verdict(&self.namespaces, &self.slots, &v),
-            Err(e) if is_time_limit(&e) => Err(self.runaway(input)),
+            // Only the first evaluation to run out reports (documents run in parallel).
+            Err(e) if is_time_limit(&e) => match self.exhausted.swap(true, Ordering::Relaxed) {
+                false => {
+                    let mut e = if started.elapsed() > self.time_limit + self.time_limit / 2 {
+                        // Far past the limit: one operation regorus cannot interrupt (the
+                        // timer is checked between expressions). Evaluating the rules one by
+                        // one to name it would cost as much again.
+                        self.stuck()
+                    } else {
+                        self.runaway(input)
+                    };
+                    e.message.push_str(AFTER_RUNAWAY);
+                    Err(e)
+                }
+                true => Ok(Verdict::default()),
+            },
             Err(e) => Err(error(&e, &self.files)),
         }
     }
@@ -115,6 +148,7 @@ impl Policies {
             for rule in &ns.rules {
                 let path = format!("data.{}.{}", ns.name, rule.name);
                 let Ok(one) = engine.compile_with_entrypoint(&path.as_str().into()) else { continue };
+                budget::start_evaluation();
                 if let Err(e) = one.eval_with_input(input.clone())
                     && is_time_limit(&e)
                 {
@@ -139,7 +173,23 @@ impl Policies {
             format!("policy evaluation did not finish within {} (a runaway policy)", seconds(limit)),
         )
     }
+
+    /// After an evaluation ran far past the limit.
+    fn stuck(&self) -> InputError {
+        InputError::new(
+            self.files.join(", "),
+            0,
+            0,
+            format!(
+                "policy evaluation ran far past its limit of {} (a runaway policy: one operation that cannot be \
+                 interrupted, such as arithmetic on huge numbers?)",
+                seconds(self.time_limit)
+            ),
+        )
+    }
 }
+
+const AFTER_RUNAWAY: &str = "; the policies are not evaluated again in this run";
 
 fn seconds(d: Duration) -> String {
     let s = d.as_secs_f64();

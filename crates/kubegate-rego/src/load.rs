@@ -57,6 +57,21 @@ impl Default for Options {
 /// microseconds), short enough that a runaway policy fails a CI job quickly.
 pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(5);
 
+/// The longest `--rego-timeout` accepted: one hour.
+pub const MAX_TIME_LIMIT: Duration = Duration::from_secs(3600);
+
+/// `--rego-timeout SECONDS`: a finite number of seconds from 0.001 to [`MAX_TIME_LIMIT`]
+/// (`nan`, `inf`, zero and negative values are refused, not clamped).
+pub fn parse_time_limit(s: &str) -> Result<Duration, String> {
+    let refuse =
+        || format!("`{s}` is not a time limit: give a number of seconds from 0.001 to {}", MAX_TIME_LIMIT.as_secs());
+    let secs: f64 = s.trim().parse().map_err(|_| refuse())?;
+    if !secs.is_finite() || !(0.001..=MAX_TIME_LIMIT.as_secs_f64()).contains(&secs) {
+        return Err(refuse());
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
 /// The most elements `numbers.range` and `numbers.range_step` may return. The builtins
 /// build their array in one call, which regorus' execution timer does not interrupt, so
 /// an unbounded range would run (and allocate) for minutes before the timer sees it.
@@ -88,10 +103,20 @@ pub(crate) fn shown(p: &Path) -> String {
 /// Reads every policy file into a fresh engine (with kubegate's bounded builtins) and the
 /// data files into `data`. Returns the engine and the policy files' shown names.
 pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>), Vec<InputError>> {
+    // The timer bounds every evaluation of every engine regorus creates (one per document
+    // for a compiled policy; `verify`'s tests too); it is read from this process-wide
+    // setting. It is checked at every expression: an operation regorus cannot interrupt
+    // (arithmetic on huge numbers: `x := x * x` forty times over) then overruns the limit
+    // by one operation, not by the 32 expressions (eight squarings: forever) of regorus'
+    // default interval. That costs about 10% of evaluation time (docs/limits.md).
+    set_fallback_execution_timer_config(Some(ExecutionTimerConfig {
+        limit: opts.time_limit,
+        check_interval: NonZeroU32::new(1).unwrap_or(NonZeroU32::MIN),
+    }));
     let mut errors = Vec::new();
     let mut engine = Engine::new();
     engine.set_rego_v0(opts.rego_v0);
-    add_bounded_builtins(&mut engine);
+    crate::budget::add_bounded_builtins(&mut engine);
     let mut paths = Vec::new();
     for p in &opts.policies {
         if let Err(e) = files(p, &["rego"], &mut paths) {
@@ -107,7 +132,19 @@ pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>), Vec<InputE
         let name = shown(p);
         match std::fs::read_to_string(p) {
             Ok(text) => {
-                if let Err(e) = engine.add_policy(name.clone(), text) {
+                if let Some(at) = text.find('\0') {
+                    // regorus' lexer takes a NUL for the end of the file: every rule after
+                    // it (even after one in a comment) would silently not exist.
+                    let before = &text[..at];
+                    let line = before.matches('\n').count() + 1;
+                    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+                    errors.push(InputError::new(
+                        &name,
+                        u32::try_from(line).unwrap_or(u32::MAX),
+                        u32::try_from(col).unwrap_or(u32::MAX),
+                        "the policy contains a NUL byte; everything after it would be ignored, so the file is refused",
+                    ));
+                } else if let Err(e) = engine.add_policy(name.clone(), text) {
                     errors.push(error(&e, std::slice::from_ref(&name)));
                 }
             }
@@ -115,6 +152,7 @@ pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>), Vec<InputE
         }
         names.push(name);
     }
+    errors.extend(crate::recursion::check(&mut engine));
     for p in &opts.data {
         let mut found = Vec::new();
         if let Err(e) = files(p, &["yaml", "yml", "json"], &mut found) {
@@ -157,29 +195,6 @@ fn add_data(engine: &mut Engine, path: &Path) -> Result<(), InputError> {
             .map_err(|e| InputError::new(&name, at.line, at.col, format!("cannot merge data: {e}")))?;
     }
     Ok(())
-}
-
-/// `numbers.range` and `numbers.range_step` that refuse more than [`MAX_RANGE`] elements
-/// (extensions are looked up before builtins). Same results otherwise: integers only
-/// (else undefined), ascending or descending, `range_step`'s step a positive integer.
-fn add_bounded_builtins(engine: &mut Engine) {
-    fn range(name: &str, args: &[Value], step: i64) -> anyhow::Result<Value> {
-        let (Ok(a), Ok(b)) = (args[0].as_i64(), args[1].as_i64()) else { return Ok(Value::Undefined) };
-        let count = (i128::from(b) - i128::from(a)).abs() / i128::from(step) + 1;
-        if count > i128::from(MAX_RANGE) {
-            anyhow::bail!("{name}: {count} elements is more than kubegate allows ({MAX_RANGE})");
-        }
-        let dir = if b >= a { step } else { -step };
-        Ok(Value::from((0..count as i64).map(|i| Value::from(a + i * dir)).collect::<Vec<_>>()))
-    }
-    let plain = |args: Vec<Value>| range("numbers.range", &args, 1);
-    let stepped = |args: Vec<Value>| match args[2].as_i64() {
-        Ok(step) if step > 0 => range("numbers.range_step", &args, step),
-        _ => anyhow::bail!("numbers.range_step: step must be a positive integer"),
-    };
-    // Neither name is taken yet in a fresh engine: adding cannot fail.
-    let _ = engine.add_extension("numbers.range".into(), 2, Box::new(plain));
-    let _ = engine.add_extension("numbers.range_step".into(), 3, Box::new(stepped));
 }
 
 /// The leading name of a rule head (`deny` of `deny contains msg`, `deny[msg]`), whether
@@ -287,12 +302,6 @@ pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
     let (module, slots) = entrypoint(&selected);
     let any_rule = selected.iter().any(|n| !n.rules.is_empty() || n.exception.is_some());
     let limit = opts.time_limit;
-    // The timer bounds every evaluation of every engine regorus creates for a compiled
-    // policy (one per document); it is read from this process-wide setting.
-    set_fallback_execution_timer_config(Some(ExecutionTimerConfig {
-        limit,
-        check_interval: NonZeroU32::new(32).unwrap_or(NonZeroU32::MIN),
-    }));
     let diagnose = engine.clone();
     let compiled = if any_rule {
         let mut with_entry = engine;
@@ -310,5 +319,6 @@ pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
         time_limit: limit,
         files,
         diagnose: Mutex::new(diagnose),
+        exhausted: Default::default(),
     })
 }

@@ -30,7 +30,7 @@ fn per_environment(outcome: &Outcome) -> BTreeMap<&str, usize> {
 /// One row per resource: where it is, what it is, its environment and the reason.
 pub fn table(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
     for e in &outcome.errors {
-        writeln!(out, "error: {}", escape(&e.to_string()))?;
+        writeln!(out, "error: {}", crate::clean(&e.to_string()))?;
     }
     if !outcome.resources.is_empty() {
         let mut t = Table::new();
@@ -43,16 +43,16 @@ pub fn table(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
                 None => format!("{} {name}", r.id.kind),
             };
             t.add_row([
-                escape(&format!("{}:{}", r.file, r.line)),
-                escape(&resource),
-                escape(&r.environment),
-                escape(&r.environment_reason),
+                crate::clean(&format!("{}:{}", r.file, r.line)).into_owned(),
+                crate::clean(&resource).into_owned(),
+                crate::clean(&r.environment).into_owned(),
+                crate::clean(&r.environment_reason).into_owned(),
             ]);
         }
         writeln!(out, "{t}")?;
     }
     for n in &outcome.notices {
-        writeln!(out, "warning: {}", escape(&n.to_string()))?;
+        writeln!(out, "warning: {}", crate::clean(&n.to_string()))?;
     }
     let counts: Vec<String> = per_environment(outcome).iter().map(|(e, n)| format!("{e} {n}")).collect();
     writeln!(
@@ -78,18 +78,4 @@ pub fn json(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
-}
-
-/// Control characters (terminal escapes, carriage returns, line separators) shown as
-/// `\u{…}`, so that a name cannot rewrite the terminal.
-fn escape(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }

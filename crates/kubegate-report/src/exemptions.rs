@@ -1,6 +1,7 @@
 //! `kubegate exemptions`: every exemption met, where it is written, what it covers and
 //! what it amounts to today, as a table or as JSON (documented in `docs/exemptions.md`).
 
+use crate::clean;
 use comfy_table::{Table, presets};
 use kubegate_engine::exemptions::State;
 use kubegate_engine::{ExemptionRecord, InputError, Outcome, ResourceId};
@@ -73,7 +74,7 @@ fn resource(id: Option<&ResourceId>) -> String {
 /// Errors (unreadable inputs or config) are listed above it.
 pub fn table(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
     for e in &outcome.errors {
-        writeln!(out, "error: {e}")?;
+        writeln!(out, "error: {}", clean(&e.to_string()))?;
     }
     if !outcome.exemptions.is_empty() {
         let mut t = Table::new();
@@ -91,8 +92,8 @@ pub fn table(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             "PROBLEMS",
         ]);
         for e in &outcome.exemptions {
-            let text = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".into());
-            t.add_row([
+            let text = |s: &Option<String>| s.as_deref().map(|s| clean(s).into_owned()).unwrap_or_else(|| "-".into());
+            let row = [
                 e.state.as_str().to_string(),
                 format!("{}:{}", e.file, e.line),
                 resource(e.resource.as_deref()),
@@ -103,7 +104,8 @@ pub fn table(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
                 text(&e.issue),
                 text(&e.reason),
                 e.problems.join("; "),
-            ]);
+            ];
+            t.add_row(row.map(|cell| clean(&cell).into_owned()));
         }
         writeln!(out, "{t}")?;
     }

@@ -5,9 +5,9 @@
 use kubegate_engine::{Level, Outcome};
 use std::io::{self, Write};
 
-/// Escaping for a command's message.
+/// Escaping for a command's message (control characters first, as in every human format).
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    crate::clean(s).replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escaping for a command's properties.

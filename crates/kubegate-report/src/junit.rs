@@ -7,9 +7,10 @@ use kubegate_engine::{Finding, Level, Outcome};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+/// XML text, control characters shown as in every human format (`crate::clean`).
 fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in crate::clean(s).chars() {
         match c {
             '&' => o.push_str("&amp;"),
             '<' => o.push_str("&lt;"),

@@ -22,7 +22,36 @@ pub use tap::render as tap;
 
 use kubegate_engine::exemptions::Origin;
 use kubegate_engine::{Exemption, Level, Outcome};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Text from inputs (names, namespaces, messages, exemption reasons, file names) as every
+/// human format shows it: control characters other than newline and tab (C0, DEL, C1:
+/// terminal escape sequences, carriage returns), the Unicode line and paragraph separators
+/// and the bidirectional overrides are written as `\u{1b}`, so that a manifest cannot
+/// clear the screen, rewrite a line, or forge a verdict in a terminal or a CI log.
+pub fn clean(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{61c}')
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
 
 /// What an exempted finding says about its exemption:
 /// `exempted until 2026-12-15 (30 days left; it would deny): <reason> (<issue>)`, naming
@@ -98,4 +127,22 @@ pub fn summary_line(outcome: &Outcome) -> String {
         if exempted > 0 { format!(", {exempted} exempted") } else { String::new() },
         plural(outcome.errors.len(), "error", "errors"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_escapes_what_a_terminal_would_act_on_and_nothing_else() {
+        assert!(matches!(clean("plain text, tabs\tand\nnewlines: été ✓"), Cow::Borrowed(_)));
+        assert_eq!(clean("a\u{1b}[2Jb\rc\u{7f}d\u{85}e"), r"a\u{1b}[2Jb\u{d}c\u{7f}d\u{85}e");
+        assert_eq!(clean("x\u{2028}y\u{2029}z\u{202e}w\u{2066}v"), r"x\u{2028}y\u{2029}z\u{202e}w\u{2066}v");
+    }
+
+    #[test]
+    fn sarif_uris_encode_everything_but_unreserved_characters_and_slashes() {
+        assert_eq!(sarif::uri(r"k8s\prod/a b%#?:é.yaml"), "k8s/prod/a%20b%25%23%3F%3A%C3%A9.yaml");
+        assert_eq!(sarif::uri("deploy/app-1_v2.~.yaml"), "deploy/app-1_v2.~.yaml");
+    }
 }

@@ -2,6 +2,7 @@
 //! as help, and the environment the resource was bound for, with the reason. An exempted
 //! finding is titled `exempted[rule]` and says which exemption covers it, until when.
 
+use crate::clean;
 use annotate_snippets::{AnnotationKind, Group, Level as ALevel, Renderer, Snippet, renderer::DecorStyle};
 use kubegate_engine::{Level, Outcome};
 use std::io::{self, Write};
@@ -48,8 +49,15 @@ fn snippet<'a>(
     if end <= start {
         end = text[start..].chars().next().map(|c| start + c.len_utf8()).unwrap_or(start);
     }
+    // The quoted line is shown with its control characters escaped; the span moves with
+    // the text before it.
+    let shown = |i: usize| crate::clean(&text[..i]).len();
+    let (start, end) = (shown(start), shown(end));
     Some(
-        Snippet::source(text).line_start(line as usize).path(file).annotation(AnnotationKind::Primary.span(start..end)),
+        Snippet::source(crate::clean(text))
+            .line_start(line as usize)
+            .path(crate::clean(file).into_owned())
+            .annotation(AnnotationKind::Primary.span(start..end)),
     )
 }
 
@@ -73,13 +81,13 @@ pub fn render(
     for e in &outcome.errors {
         switch_to(&mut current, &e.file);
         let lines = current.1.as_ref();
-        let title = ALevel::ERROR.primary_title(e.message.as_str());
+        let title = ALevel::ERROR.primary_title(clean(&e.message));
         let group = match snippet(lines, &e.file, e.line, e.column, e.line, e.column) {
             Some(s) => Group::with_title(title).element(s),
             None if e.line > 0 => Group::with_title(title).element(
-                annotate_snippets::Origin::path(e.file.as_str()).line(e.line as usize).char_column(e.column as usize),
+                annotate_snippets::Origin::path(clean(&e.file)).line(e.line as usize).char_column(e.column as usize),
             ),
-            None => Group::with_title(title).element(annotate_snippets::Origin::path(e.file.as_str())),
+            None => Group::with_title(title).element(annotate_snippets::Origin::path(clean(&e.file))),
         };
         writeln!(out, "{}\n", renderer.render(&[group]))?;
     }
@@ -101,12 +109,9 @@ pub fn render(
                 (None, Level::Deny) => ALevel::ERROR,
                 (None, _) => ALevel::WARNING,
             };
-            let title = if k == 0 {
-                level.primary_title(g.message.as_str())
-            } else {
-                level.secondary_title(g.message.as_str())
-            };
-            let mut group = Group::with_title(title.id(&*g.rule));
+            let title =
+                if k == 0 { level.primary_title(clean(&g.message)) } else { level.secondary_title(clean(&g.message)) };
+            let mut group = Group::with_title(title.id(clean(&g.rule)));
             if k == 0
                 && let Some(s) = snippet(lines, &g.file, g.line, g.column, g.end_line, g.end_column)
             {
@@ -119,18 +124,20 @@ pub fn render(
                 group = group.element(ALevel::HELP.message(h));
             }
             if let Some(e) = &g.exemption {
-                group = group.element(ALevel::NOTE.message(super::exempted_note(g.level, e)));
+                group = group.element(ALevel::NOTE.message(clean(&super::exempted_note(g.level, e)).into_owned()));
             }
             if let Some(n) = &g.note {
-                group = group.element(ALevel::NOTE.message(n.as_str()));
+                group = group.element(ALevel::NOTE.message(clean(n).into_owned()));
             }
             // The environment is the resource's: said once for the place.
             if k + 1 == same {
                 let reason =
                     outcome.resources.get(g.resource_index as usize).map(|r| &*r.environment_reason).unwrap_or("");
-                group = group.element(ALevel::NOTE.message(format!("environment {}: {reason}", g.environment)));
+                let note = format!("environment {}: {reason}", g.environment);
+                group = group.element(ALevel::NOTE.message(clean(&note).into_owned()));
                 if let Some(template) = &g.source {
-                    group = group.element(ALevel::NOTE.message(format!("rendered from {template}")));
+                    let rendered = format!("rendered from {template}");
+                    group = group.element(ALevel::NOTE.message(clean(&rendered).into_owned()));
                 }
             }
             groups.push(group);

@@ -54,6 +54,21 @@ fn rule_descriptor(id: &str) -> Value {
     }
 }
 
+/// A file's path as a relative URI reference (RFC 3986): `\\` becomes `/`, and every byte
+/// of the UTF-8 path other than an unreserved character or `/` is percent-encoded (a
+/// space, `%`, `#`, `?`, `:` and control characters among them).
+pub fn uri(file: &str) -> String {
+    let mut out = String::with_capacity(file.len());
+    for b in file.replace('\\', "/").bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn location(file: &str, line: u32, column: u32, end_line: u32, end_column: u32) -> Value {
     let mut region = serde_json::Map::new();
     if line > 0 {
@@ -64,7 +79,7 @@ fn location(file: &str, line: u32, column: u32, end_line: u32, end_column: u32) 
             region.insert("endColumn".into(), json!(end_column.max(1)));
         }
     }
-    let mut physical = json!({"artifactLocation": {"uri": file.replace('\\', "/")}});
+    let mut physical = json!({"artifactLocation": {"uri": uri(file)}});
     if !region.is_empty() {
         physical["region"] = Value::Object(region);
     }

@@ -1,5 +1,6 @@
 //! A Conftest-like table: one row per finding or error.
 
+use crate::clean;
 use comfy_table::{Table, presets};
 use kubegate_engine::{Level, Outcome};
 use std::io::{self, Write};
@@ -14,7 +15,7 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             location(&e.file, e.line, e.column),
             String::new(),
             String::new(),
-            e.message.clone(),
+            clean(&e.message).into_owned(),
         ]);
     }
     for f in &outcome.findings {
@@ -26,11 +27,11 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
         t.add_row([
             result.to_string(),
             location(&f.file, f.line, f.column),
-            f.environment.to_string(),
-            f.rule.to_string(),
+            clean(&f.environment).into_owned(),
+            clean(&f.rule).into_owned(),
             match &f.exemption {
-                Some(e) => format!("{} [{}]", f.message, super::exempted_note(f.level, e)),
-                None => f.message.clone(),
+                Some(e) => clean(&format!("{} [{}]", f.message, super::exempted_note(f.level, e))).into_owned(),
+                None => clean(&f.message).into_owned(),
             },
         ]);
     }
@@ -41,5 +42,6 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn location(file: &str, line: u32, col: u32) -> String {
-    if line == 0 { file.to_string() } else { format!("{file}:{line}:{col}") }
+    let file = clean(file);
+    if line == 0 { file.into_owned() } else { format!("{file}:{line}:{col}") }
 }

@@ -6,13 +6,16 @@
 use kubegate_engine::{Level, Outcome};
 use std::io::{self, Write};
 
-/// A description must not contain `#` (it would start a directive) or a newline.
+/// A description must not contain `#` (it would start a directive), a newline, or any
+/// other line break or control character (`crate::clean`).
 fn desc(s: &str) -> String {
-    s.replace('#', "\\#").replace('\n', " ")
+    crate::clean(s).replace('#', "\\#").replace('\n', " ")
 }
 
+/// A YAML double-quoted scalar (JSON's escapes; U+2028 and U+2029, which JSON leaves as
+/// they are and YAML reads as line breaks, escaped by `crate::clean`).
 fn yaml_str(s: &str) -> String {
-    serde_json::to_string(s).expect("strings serialise")
+    serde_json::to_string(&crate::clean(s)).expect("strings serialise")
 }
 
 pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {

@@ -44,9 +44,20 @@ fn span(s: PSpan) -> Span {
     Span { start: pos(s.start), end: pos(s.end) }
 }
 
-/// How many nodes alias expansion may create in one file before the file is rejected
-/// (protection against "billion laughs" documents).
+/// How many nodes alias expansion may create in one file (all its documents together)
+/// before the file is rejected (protection against "billion laughs" documents).
 pub const ALIAS_EXPANSION_BUDGET: usize = 100_000;
+
+/// How deeply collections may nest, block and flow alike (`- - - x` is three levels, so is
+/// `[[[x]]]`), counting what aliases bring in. Deeper input is an error at the collection
+/// that crosses the limit: every later stage (the rules, the Rego input, regorus' own
+/// walks) may then recurse over a tree without risking the stack. Real manifests nest
+/// about 10 levels, CRD schemas under 100.
+pub const MAX_NESTING: usize = 256;
+
+/// From this many keys on, a mapping being built keeps a hash index of its keys, so that
+/// duplicate-key detection stays linear in the size of the mapping.
+const INDEX_FROM: usize = 8;
 
 /// One YAML document of a stream.
 #[derive(Debug, Clone)]
@@ -89,7 +100,7 @@ pub struct Loaded<'a> {
 pub fn load<'a>(text: &'a str, arena: &'a Bump) -> Loaded<'a> {
     let mut out = Loaded::default();
     let mut parser = Parser::new_from_str(text);
-    let mut builder = Builder::new(arena, text);
+    let mut builder = Builder::new(arena, text, text.is_ascii());
     loop {
         match builder.next_document(&mut parser) {
             Step::Document(doc) => {
@@ -110,32 +121,8 @@ pub fn load<'a>(text: &'a str, arena: &'a Bump) -> Loaded<'a> {
 /// is reset once `f` returns, so only one document is in memory at a time and freeing a
 /// tree costs nothing. Returns the error that stopped the parse; documents before it
 /// were delivered.
-pub fn load_each(text: &str, mut f: impl FnMut(Document<'_>, Vec<DuplicateKey>)) -> Option<LoadError> {
-    let mut arena = Bump::new();
-    let mut parser = Parser::new_from_str(text);
-    let mut doc_index = 0;
-    loop {
-        // One builder (and its scratch stacks) serves documents until the arena holds
-        // ARENA_RESET_BYTES; then the arena is reset and a new builder starts.
-        let mut builder = Builder::new(&arena, text);
-        builder.doc_index = doc_index;
-        loop {
-            match builder.next_document(&mut parser) {
-                Step::Document(doc) => {
-                    let duplicates = std::mem::take(&mut builder.duplicates);
-                    f(doc, duplicates);
-                    if arena.allocated_bytes() > ARENA_RESET_BYTES {
-                        break;
-                    }
-                }
-                Step::End => return None,
-                Step::Error(e) => return Some(e),
-            }
-        }
-        doc_index = builder.doc_index;
-        drop(builder);
-        arena.reset();
-    }
+pub fn load_each(text: &str, f: impl FnMut(Document<'_>, Vec<DuplicateKey>)) -> Option<LoadError> {
+    load_each_from(text, &mut Cursor { ascii: text.is_ascii(), ..Cursor::default() }, f)
 }
 
 /// Like [`load_each`], but a document that cannot be parsed does not stop the stream:
@@ -144,19 +131,17 @@ pub fn load_each(text: &str, mut f: impl FnMut(Document<'_>, Vec<DuplicateKey>))
 /// in order; positions (of errors and of nodes) are those of the whole stream.
 pub fn load_each_recovering(text: &str, mut f: impl FnMut(Document<'_>, Vec<DuplicateKey>)) -> Vec<LoadError> {
     let mut errors = Vec::new();
-    // The part of the stream still to parse: its byte offset and the line it starts on.
-    let (mut from, mut line0, mut doc_index) = (0usize, 0u32, 0usize);
+    // The stream is scanned once for being ASCII; the alias budget and document count run
+    // on across resumptions.
+    let mut cursor = Cursor { ascii: text.is_ascii(), ..Cursor::default() };
+    // The byte offset of the part of the stream still to parse.
+    let mut from = 0usize;
     loop {
         let rest = &text[from..];
-        let mut delivered = 0;
-        let error = load_each_from(rest, line0, doc_index, |doc, dups| {
-            delivered += 1;
-            f(doc, dups)
-        });
-        let Some(error) = error else { return errors };
-        doc_index += delivered + 1;
+        let Some(error) = load_each_from(rest, &mut cursor, &mut f) else { return errors };
+        cursor.doc_index += 1;
         // Resume after the failed line, at the next document start.
-        let failed_line = error.pos.line.saturating_sub(line0).max(1) as usize;
+        let failed_line = error.pos.line.saturating_sub(cursor.line0).max(1) as usize;
         errors.push(error);
         let mut offset = 0usize;
         let mut lines = rest.split_inclusive('\n');
@@ -175,39 +160,57 @@ pub fn load_each_recovering(text: &str, mut f: impl FnMut(Document<'_>, Vec<Dupl
         }
         let Some(resume) = resume else { return errors };
         from += resume;
-        line0 += skipped as u32;
+        cursor.line0 += skipped as u32;
     }
 }
 
-/// [`load_each`] over a part of a stream that starts on line `line0 + 1` of the whole.
+/// Where parsing of a stream stands between the parts it is parsed in.
+#[derive(Default)]
+struct Cursor {
+    /// Lines before the part being parsed.
+    line0: u32,
+    /// Documents delivered (or failed) so far.
+    doc_index: usize,
+    /// Nodes alias expansion has created so far: the budget is the file's.
+    expanded: usize,
+    /// Whether the whole stream is ASCII (scanned once, not once per arena reset).
+    ascii: bool,
+}
+
+/// Parses `text` (a part of a stream, at `cursor`) one document at a time. One builder
+/// (and its scratch stacks) serves documents until the arena holds ARENA_RESET_BYTES;
+/// then the arena is reset and a new builder starts.
 fn load_each_from(
     text: &str,
-    line0: u32,
-    first_doc: usize,
+    cursor: &mut Cursor,
     mut f: impl FnMut(Document<'_>, Vec<DuplicateKey>),
 ) -> Option<LoadError> {
     let mut arena = Bump::new();
     let mut parser = Parser::new_from_str(text);
-    let mut doc_index = first_doc;
     loop {
-        let mut builder = Builder::new(&arena, text);
-        builder.doc_index = doc_index;
-        builder.line0 = line0;
-        loop {
+        let mut builder = Builder::new(&arena, text, cursor.ascii);
+        builder.doc_index = cursor.doc_index;
+        builder.line0 = cursor.line0;
+        builder.expanded = cursor.expanded;
+        let step = loop {
             match builder.next_document(&mut parser) {
                 Step::Document(doc) => {
                     let duplicates = std::mem::take(&mut builder.duplicates);
                     f(doc, duplicates);
                     if arena.allocated_bytes() > ARENA_RESET_BYTES {
-                        break;
+                        break None;
                     }
                 }
-                Step::End => return None,
-                Step::Error(e) => return Some(e),
+                Step::End => break Some(None),
+                Step::Error(e) => break Some(Some(e)),
             }
-        }
-        doc_index = builder.doc_index;
+        };
+        cursor.doc_index = builder.doc_index;
+        cursor.expanded = builder.expanded;
         drop(builder);
+        if let Some(result) = step {
+            return result;
+        }
         arena.reset();
     }
 }
@@ -245,6 +248,48 @@ struct Frame<'a> {
     scratch: usize,
     pending_key: Option<Key<'a>>,
     merges: Vec<Node<'a>>,
+    /// Nodes in the collection so far, itself included (what an alias of it expands to).
+    nodes: usize,
+    /// Levels of collections below this one (0 while it holds only scalars).
+    below: usize,
+    /// A mapping's keys and their positions in the entries, once it has [`INDEX_FROM`] keys.
+    index: Option<HashMap<&'a str, usize>>,
+}
+
+impl<'a> Frame<'a> {
+    /// Where `key` stands among the entries `entries[self.scratch..]`, if it is there.
+    fn find(&self, entries: &[(Key<'a>, Node<'a>)], key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => entries[self.scratch..].iter().position(|(k, _)| k.text == key).map(|i| self.scratch + i),
+        }
+    }
+
+    /// Records that `entries` gained its last element (builds the index when it is due).
+    fn added(&mut self, entries: &[(Key<'a>, Node<'a>)]) {
+        let count = entries.len() - self.scratch;
+        match &mut self.index {
+            Some(index) => {
+                if let Some((k, _)) = entries.last() {
+                    index.insert(k.text, entries.len() - 1);
+                }
+            }
+            None if count >= INDEX_FROM => {
+                let index =
+                    entries[self.scratch..].iter().enumerate().map(|(i, (k, _))| (k.text, self.scratch + i)).collect();
+                self.index = Some(index);
+            }
+            None => {}
+        }
+    }
+}
+
+/// An anchored node, with its size and height for the alias budget and the nesting limit.
+#[derive(Clone, Copy)]
+struct Anchored<'a> {
+    node: Node<'a>,
+    nodes: usize,
+    height: usize,
 }
 
 struct Builder<'a> {
@@ -256,7 +301,7 @@ struct Builder<'a> {
     frames: Vec<Frame<'a>>,
     items: Vec<Node<'a>>,
     entries: Vec<(Key<'a>, Node<'a>)>,
-    anchors: HashMap<usize, (Node<'a>, usize)>,
+    anchors: HashMap<usize, Anchored<'a>>,
     finished: Option<Document<'a>>,
     duplicates: Vec<DuplicateKey>,
     error: Option<LoadError>,
@@ -266,20 +311,12 @@ struct Builder<'a> {
     line0: u32,
 }
 
-fn count_nodes(n: &Node<'_>) -> usize {
-    match &n.data {
-        Data::Scalar { .. } => 1,
-        Data::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        Data::Map(entries) => 1 + entries.iter().map(|(_, v)| count_nodes(v)).sum::<usize>(),
-    }
-}
-
 impl<'a> Builder<'a> {
-    fn new(arena: &'a Bump, source: &'a str) -> Self {
+    fn new(arena: &'a Bump, source: &'a str, ascii: bool) -> Self {
         Builder {
             arena,
             source,
-            ascii: source.is_ascii(),
+            ascii,
             frames: Vec::new(),
             items: Vec::new(),
             entries: Vec::new(),
@@ -338,6 +375,10 @@ impl<'a> Builder<'a> {
         self.arena.alloc_str(&owned)
     }
 
+    fn too_deep(&mut self, at: Pos) {
+        self.fail(at, format!("collections nest more than {MAX_NESTING} levels deep (kubegate's limit)"));
+    }
+
     fn fail(&mut self, at: Pos, message: String) {
         if self.error.is_none() {
             self.error = Some(LoadError { pos: at, message });
@@ -366,18 +407,22 @@ impl<'a> Builder<'a> {
         path
     }
 
-    /// Places a finished node into its parent (or finishes the document).
-    fn push_node(&mut self, node: Node<'a>, anchor: usize) {
+    /// Places a finished node into its parent (or finishes the document). `nodes` is the
+    /// number of nodes it holds (itself included) and `height` the levels of collections
+    /// it is (0 for a scalar).
+    fn push_node(&mut self, node: Node<'a>, anchor: usize, nodes: usize, height: usize) {
         if self.error.is_some() {
             return;
         }
         if anchor > 0 {
-            self.anchors.insert(anchor, (node, count_nodes(&node)));
+            self.anchors.insert(anchor, Anchored { node, nodes, height });
         }
         let Some(frame) = self.frames.last_mut() else {
             self.finished = Some(Document { index: self.doc_index, root: node });
             return;
         };
+        frame.nodes += nodes;
+        frame.below = frame.below.max(height);
         if !frame.map {
             self.items.push(node);
             return;
@@ -393,9 +438,8 @@ impl<'a> Builder<'a> {
             frame.merges.push(node);
             return;
         }
-        let from = frame.scratch;
-        if let Some(i) = self.entries[from..].iter().position(|(k, _)| k.text == key.text) {
-            let first = self.entries[from + i].0.span;
+        if let Some(i) = frame.find(&self.entries, key.text) {
+            let first = self.entries[i].0.span;
             let path = self.path_to(key.text);
             self.duplicates.push(DuplicateKey {
                 document: self.doc_index,
@@ -404,14 +448,16 @@ impl<'a> Builder<'a> {
                 span: key.span,
                 first,
             });
-            self.entries[from + i] = (key, node);
+            self.entries[i] = (key, node);
         } else {
             self.entries.push((key, node));
+            frame.added(&self.entries);
         }
     }
 
-    fn end_map(&mut self, frame: Frame<'a>, end: Pos) {
-        for m in &frame.merges {
+    fn end_map(&mut self, mut frame: Frame<'a>, end: Pos) {
+        let merges = std::mem::take(&mut frame.merges);
+        for m in &merges {
             let sources: &[Node<'a>] = match m.data {
                 Data::Map(_) => std::slice::from_ref(m),
                 Data::Seq(items) => items,
@@ -424,8 +470,9 @@ impl<'a> Builder<'a> {
                     return self.fail(src.span.start, "a `<<` merge key needs a mapping or a list of mappings".into());
                 };
                 for &(k, v) in src_entries {
-                    if !self.entries[frame.scratch..].iter().any(|(e, _)| e.text == k.text) {
+                    if frame.find(&self.entries, k.text).is_none() {
                         self.entries.push((k, v));
+                        frame.added(&self.entries);
                     }
                 }
             }
@@ -433,7 +480,7 @@ impl<'a> Builder<'a> {
         let entries = self.arena.alloc_slice_copy(&self.entries[frame.scratch..]);
         self.entries.truncate(frame.scratch);
         let node = Node { span: Span { start: frame.start, end }, data: Data::Map(entries) };
-        self.push_node(node, frame.anchor);
+        self.push_node(node, frame.anchor, frame.nodes, frame.below + 1);
     }
 
     fn on_event(&mut self, ev: Event<'a>, raw: PSpan) {
@@ -445,12 +492,12 @@ impl<'a> Builder<'a> {
         sp.end.line += self.line0;
         match ev {
             Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => {}
+            // The alias budget is the file's: `expanded` runs on across documents.
             Event::DocumentStart(_) => {
                 self.anchors.clear();
                 self.frames.clear();
                 self.items.clear();
                 self.entries.clear();
-                self.expanded = 0;
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let kind = match (&tag, style) {
@@ -463,12 +510,15 @@ impl<'a> Builder<'a> {
                 };
                 let plain = style == ScalarStyle::Plain;
                 let text = self.text(text, style, raw);
-                self.push_node(Node { span: sp, data: Data::Scalar { text, kind, plain } }, anchor);
+                self.push_node(Node { span: sp, data: Data::Scalar { text, kind, plain } }, anchor, 1, 0);
             }
             Event::Alias(id) => match self.anchors.get(&id) {
                 None => self.fail(sp.start, "unknown alias".into()),
-                Some(&(mut node, size)) => {
-                    self.expanded += size;
+                Some(&Anchored { mut node, nodes, height }) => {
+                    if self.frames.len() + height > MAX_NESTING {
+                        return self.too_deep(sp.start);
+                    }
+                    self.expanded += nodes;
                     if self.expanded > ALIAS_EXPANSION_BUDGET {
                         self.fail(
                             sp.start,
@@ -481,10 +531,13 @@ impl<'a> Builder<'a> {
                     if let Data::Scalar { plain, .. } = &mut node.data {
                         *plain = false;
                     }
-                    self.push_node(node, 0);
+                    self.push_node(node, 0, nodes, height);
                 }
             },
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if self.frames.len() >= MAX_NESTING {
+                    return self.too_deep(sp.start);
+                }
                 let map = matches!(ev, Event::MappingStart(..));
                 let scratch = if map { self.entries.len() } else { self.items.len() };
                 self.frames.push(Frame {
@@ -494,6 +547,9 @@ impl<'a> Builder<'a> {
                     scratch,
                     pending_key: None,
                     merges: Vec::new(),
+                    nodes: 1,
+                    below: 0,
+                    index: None,
                 });
             }
             Event::SequenceEnd => {
@@ -501,7 +557,7 @@ impl<'a> Builder<'a> {
                     let items = self.arena.alloc_slice_copy(&self.items[frame.scratch..]);
                     self.items.truncate(frame.scratch);
                     let node = Node { span: Span { start: frame.start, end: sp.end }, data: Data::Seq(items) };
-                    self.push_node(node, frame.anchor);
+                    self.push_node(node, frame.anchor, frame.nodes, frame.below + 1);
                 }
             }
             Event::MappingEnd => {

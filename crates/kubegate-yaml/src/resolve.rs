@@ -36,6 +36,9 @@ fn without_underscores(s: &str) -> Cow<'_, str> {
 }
 
 /// A YAML 1.1 integer: decimal, `0x` hex, `0b` binary, leading-zero octal, `_` allowed.
+/// The digits after the prefix are digits of that base only (no second sign, as in
+/// `-0x-8000000000000000`, which is therefore a string); a value beyond 64 bits is not an
+/// integer here (the caller reads it as a float).
 pub fn parse_int(s: &str) -> Option<i64> {
     let (neg, body) = match s.as_bytes().first()? {
         b'-' => (true, &s[1..]),
@@ -44,21 +47,21 @@ pub fn parse_int(s: &str) -> Option<i64> {
     };
     let cleaned = without_underscores(body);
     let c: &str = &cleaned;
-    if c.is_empty() {
+    let (digits, radix) = if let Some(hex) = c.strip_prefix("0x") {
+        (hex, 16)
+    } else if let Some(bin) = c.strip_prefix("0b") {
+        (bin, 2)
+    } else if c.len() > 1 && c.starts_with('0') && c.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        (&c[1..], 8)
+    } else {
+        (c, 10)
+    };
+    if digits.is_empty() || !digits.chars().all(|d| d.is_digit(radix)) {
         return None;
     }
-    let value = if let Some(hex) = c.strip_prefix("0x") {
-        i64::from_str_radix(hex, 16).ok()?
-    } else if let Some(bin) = c.strip_prefix("0b") {
-        i64::from_str_radix(bin, 2).ok()?
-    } else if c.len() > 1 && c.starts_with('0') && c.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-        i64::from_str_radix(&c[1..], 8).ok()?
-    } else if c.bytes().all(|b| b.is_ascii_digit()) {
-        c.parse::<i64>().ok()?
-    } else {
-        return None;
-    };
-    Some(if neg { -value } else { value })
+    // The magnitude, then the sign: `-9223372036854775808` is i64::MIN, one more is not.
+    let magnitude = i128::from(u64::from_str_radix(digits, radix).ok()?);
+    i64::try_from(if neg { -magnitude } else { magnitude }).ok()
 }
 
 /// A YAML 1.1 float (`1.5`, `-.5e3`, `.inf`, `.nan`, `1_000.5`).

@@ -159,3 +159,136 @@ fn scalars_borrow_from_the_source_where_they_can() {
     assert!(text("c") == "dq\tescape" && !in_source(text("c")));
     assert_eq!(text("d"), "folded text\n");
 }
+
+/// The error of a stream that must fail, from `load` and `load_each` alike.
+fn failure(text: &str) -> LoadError {
+    let from_each = load_each(text, |_, _| {}).expect("an error from load_each");
+    let from_load = load(text, arena()).error.expect("an error from load");
+    assert_eq!(from_each, from_load);
+    from_load
+}
+
+const TOO_DEEP: &str = "collections nest more than 256 levels deep (kubegate's limit)";
+
+#[test]
+fn deep_block_sequences_are_an_error_at_the_level_that_crosses_the_limit() {
+    // Issue 18, 1: `- - - … x`, 100,000 levels; the 257th sequence starts at column 513.
+    let text = format!("{}x\n", "- ".repeat(100_000));
+    let e = failure(&text);
+    assert_eq!(e, LoadError { pos: Pos { line: 1, col: 513 }, message: TOO_DEEP.into() });
+    // 256 levels are fine.
+    let ok = format!("{}x\n", "- ".repeat(256));
+    assert!(load(&ok, arena()).error.is_none());
+}
+
+#[test]
+fn deep_mappings_and_mixed_nesting_count_alike() {
+    let mut text = String::new();
+    for i in 0..300 {
+        text.push_str(&format!("{}k:\n", " ".repeat(i)));
+    }
+    text.push_str(&format!("{}[[x]]\n", " ".repeat(300)));
+    assert_eq!(failure(&text), LoadError { pos: Pos { line: 257, col: 257 }, message: TOO_DEEP.into() });
+    // 254 mappings and two flow sequences: exactly 256.
+    let keys: String = (0..254).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+    let text = format!("{keys}{}[[x]]\n", " ".repeat(254));
+    assert!(load(&text, arena()).error.is_none(), "{:?}", load(&text, arena()).error);
+}
+
+#[test]
+fn an_anchor_on_a_deep_node_is_an_error_not_a_stack_overflow() {
+    // Issue 18, 2: `a: &x [[[[…]]]]` under block nesting, 300,000 levels.
+    let text = format!("a: &x\n{}x\nb: *x\n", "- ".repeat(300_000));
+    assert_eq!(failure(&text), LoadError { pos: Pos { line: 2, col: 511 }, message: TOO_DEEP.into() });
+}
+
+#[test]
+fn an_alias_that_would_nest_too_deep_is_an_error_at_the_alias() {
+    // Each half is within the limit; the alias puts 200 levels under 100.
+    let text = format!("a: &x {}x{}\nb:\n{}*x\n", "[".repeat(200), "]".repeat(200), "- ".repeat(100));
+    // `b` is a mapping value: 1 (root) + 100 sequences + 200 = 301.
+    assert_eq!(failure(&text), LoadError { pos: Pos { line: 3, col: 201 }, message: TOO_DEEP.into() });
+    let fits = format!("a: &x {}x{}\nb:\n{}*x\n", "[".repeat(200), "]".repeat(200), "- ".repeat(55));
+    let n = one(&fits);
+    let mut depth = 0;
+    let mut cur = n.get("b").unwrap();
+    while let Some(first) = cur.items().first() {
+        depth += 1;
+        cur = first;
+    }
+    assert_eq!(depth, 255);
+}
+
+#[test]
+fn the_alias_budget_is_per_file_not_per_document() {
+    // 61 aliases of a 1,001-node list per document: 61,061 nodes, within the budget
+    // alone, over it with the document before.
+    let doc = format!("a: &a [{}]\nb: [{}]\n", vec!["x"; 1000].join(", "), vec!["*a"; 61].join(", "));
+    let one_doc = load(&doc, arena());
+    assert!(one_doc.error.is_none());
+    let two = format!("{doc}---\n{doc}");
+    let e = failure(&two);
+    assert!(e.message.starts_with("alias expansion exceeds the budget of 100000 nodes"), "{}", e.message);
+    assert_eq!(e.pos.line, 5);
+    // The budget runs on when `load_each` starts a new arena (after 1 MiB of documents):
+    // the first document copies 1.5 MB of escaped text into the arena.
+    let big = format!("big: \"{}\"\n{doc}---\n{doc}", "\\t".repeat(750_000));
+    let e = load_each(&big, |_, _| {}).expect("budget error");
+    assert!(e.message.starts_with("alias expansion exceeds"), "{}", e.message);
+    assert_eq!(e.pos.line, 6);
+}
+
+#[test]
+fn duplicate_keys_in_a_huge_mapping_are_found_in_linear_time() {
+    // Issue 18, 7: a mapping of 200,000 keys took minutes with a linear search per key.
+    let mut text = String::new();
+    for i in 0..200_000 {
+        text.push_str(&format!("k{i}: {i}\n"));
+    }
+    text.push_str("k7: again\nk199999: again\n");
+    let started = std::time::Instant::now();
+    let l = load(&text, arena());
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+    assert!(l.error.is_none());
+    let found: Vec<_> = l.duplicates.iter().map(|d| (d.key.as_str(), d.span.start.line, d.first.start.line)).collect();
+    assert_eq!(found, [("k7", 200_001, 8), ("k199999", 200_002, 200_000)]);
+    let root = l.documents[0].root;
+    assert_eq!(root.entries().len(), 200_000);
+    assert_eq!(root.get("k7").unwrap().as_str(), Some("again"));
+    assert_eq!(root.get("k8").unwrap().as_i64(), Some(8));
+}
+
+#[test]
+fn merge_keys_keep_their_order_and_precedence_in_large_mappings() {
+    let base: String = (0..20).map(|i| format!("  m{i}: base\n")).collect();
+    let own: String = (0..20).step_by(2).map(|i| format!("  m{i}: own\n")).collect();
+    let text = format!("base: &b\n{base}use:\n  <<: *b\n{own}");
+    let n = one(&text);
+    let u = n.get("use").unwrap();
+    assert_eq!(u.entries().len(), 20);
+    for i in 0..20 {
+        let want = if i % 2 == 0 { "own" } else { "base" };
+        assert_eq!(u.get(&format!("m{i}")).unwrap().as_str(), Some(want), "m{i}");
+    }
+    // The mapping's own keys first, then the merged ones, in the source's order.
+    assert_eq!(u.entries()[10].0.text, "m1");
+}
+
+#[test]
+fn integers_with_a_second_sign_are_strings_not_an_overflow() {
+    // Issue 18, 4: `-0x-8000000000000000` overflowed negating i64::MIN.
+    assert_eq!(parse_int("-0x-8000000000000000"), None);
+    assert_eq!(resolve_plain("-0x-8000000000000000"), ScalarKind::Str);
+    assert_eq!(parse_int("0x-1"), None);
+    assert_eq!(parse_int("0b+1"), None);
+    assert_eq!(parse_int("-0x8000000000000000"), Some(i64::MIN));
+    assert_eq!(parse_int("-9223372036854775808"), Some(i64::MIN));
+    assert_eq!(parse_int("9223372036854775808"), None);
+    assert_eq!(parse_int("0x8000000000000000"), None);
+    assert_eq!(parse_int("+0x1F"), Some(31));
+    assert_eq!(parse_int("-0_17"), Some(-15));
+    assert_eq!(parse_int("1_000"), Some(1000));
+    assert_eq!(parse_int("09"), Some(9));
+    let n = one("a: -0x-8000000000000000\n");
+    assert_eq!(n.get("a").unwrap().as_str(), Some("-0x-8000000000000000"));
+}

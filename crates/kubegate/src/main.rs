@@ -103,8 +103,8 @@ struct RegoArgs {
     rego_version: RegoVersion,
     /// How long one document's evaluation may take, in seconds, before it is stopped as a
     /// runaway policy
-    #[arg(long, value_name = "SECONDS", default_value = "5")]
-    rego_timeout: f64,
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = kubegate_rego::parse_time_limit)]
+    rego_timeout: std::time::Duration,
 }
 
 impl RegoArgs {
@@ -121,7 +121,7 @@ impl RegoArgs {
             },
             rego_v0: self.rego_version == RegoVersion::V0,
             combine,
-            time_limit: std::time::Duration::from_secs_f64(self.rego_timeout.clamp(0.001, 86_400.0)),
+            time_limit: self.rego_timeout,
         }
     }
 }

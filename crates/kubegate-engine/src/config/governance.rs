@@ -9,6 +9,9 @@ use globset::{Glob, GlobMatcher};
 use kubegate_yaml::{Node, Span};
 use std::sync::Arc;
 
+/// The most days `max_days` and `warn_days` may be set to: a century.
+pub const MAX_SETTING_DAYS: i64 = 36_500;
+
 /// The default of `max_days`.
 pub const MAX_DAYS: i64 = 90;
 /// The default of `warn_days`.
@@ -126,14 +129,14 @@ pub fn shape() -> Field {
                 Field::new(
                     "max_days",
                     format!("An exemption may expire at most this many days after today (default {MAX_DAYS})."),
-                    Shape::Number { min: 0.0, integer: true },
+                    Shape::Number { min: 0.0, max: MAX_SETTING_DAYS as f64, integer: true },
                 ),
                 Field::new(
                     "warn_days",
                     format!(
                         "exemption-expiring warns this many days before an exemption expires (default {WARN_DAYS})."
                     ),
-                    Shape::Number { min: 0.0, integer: true },
+                    Shape::Number { min: 0.0, max: MAX_SETTING_DAYS as f64, integer: true },
                 ),
                 Field::new(
                     "not_exemptible",

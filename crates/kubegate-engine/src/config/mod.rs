@@ -485,7 +485,7 @@ pub fn schema_shape() -> Shape {
                 fields.push(Field::new(
                     p.name,
                     format!("{} (default {}).", p.doc, p.default),
-                    Shape::Number { min: p.min, integer: p.integer },
+                    Shape::Number { min: p.min, max: shape::MAX_PARAM, integer: p.integer },
                 ));
             }
             Field::new(r.id, r.summary, Shape::object("", fields))

@@ -7,13 +7,26 @@ use kubegate_yaml::{Data, Node};
 use serde_json::{Map, Value, json};
 
 pub enum Shape {
-    Object { doc: String, fields: Vec<Field>, extra: Option<(Box<Shape>, &'static str)> },
+    Object {
+        doc: String,
+        fields: Vec<Field>,
+        extra: Option<(Box<Shape>, &'static str)>,
+    },
     Array(Box<Shape>),
     Str,
     Bool,
     Enum(Vec<&'static str>),
-    Number { min: f64, integer: bool },
+    /// A finite number from `min` to `max`, whole when `integer`.
+    Number {
+        min: f64,
+        max: f64,
+        integer: bool,
+    },
 }
+
+/// The largest whole number a config may give a rule parameter: beyond it an `f64` no
+/// longer holds every integer, and the value would be read back as another.
+pub const MAX_PARAM: f64 = 9e15;
 
 pub struct Field {
     pub name: String,
@@ -103,9 +116,14 @@ impl Shape {
                     err(errors, format!("`{at}` must be one of {}, found `{text}`", values.join(", ")));
                 }
             }
-            Shape::Number { min, integer } => match node.as_f64() {
+            // Values are quoted as written (`1e300`, not its 301 digits).
+            Shape::Number { min, max, integer } => match node.as_f64() {
+                Some(v) if !v.is_finite() => {
+                    err(errors, format!("`{at}` must be a finite number, found {}", node.shown()))
+                }
                 Some(v) if *integer && v.fract() != 0.0 => err(errors, format!("`{at}` must be a whole number")),
-                Some(v) if v < *min => err(errors, format!("`{at}` must be at least {min}, found {v}")),
+                Some(v) if v < *min => err(errors, format!("`{at}` must be at least {min}, found {}", node.shown())),
+                Some(v) if v > *max => err(errors, format!("`{at}` must be at most {max}, found {}", node.shown())),
                 Some(_) => {}
                 None => err(errors, format!("`{at}` must be a number, found {}", node.type_name())),
             },
@@ -149,9 +167,12 @@ impl Shape {
             Shape::Str => json!({"type": "string"}),
             Shape::Bool => json!({"type": "boolean"}),
             Shape::Enum(values) => json!({"enum": values}),
-            Shape::Number { min, integer } => {
-                let ty = if *integer { "integer" } else { "number" };
-                if *integer { json!({"type": ty, "minimum": *min as i64}) } else { json!({"type": ty, "minimum": min}) }
+            Shape::Number { min, max, integer } => {
+                if *integer {
+                    json!({"type": "integer", "minimum": *min as i64, "maximum": *max as i64})
+                } else {
+                    json!({"type": "number", "minimum": min, "maximum": max})
+                }
             }
         }
     }

@@ -1,0 +1,7 @@
+package lib.util
+
+h(x) := y if {
+	y := data.main.g(x)
+}
+
+ok(x) := x + 1
