@@ -144,6 +144,18 @@ pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>), Vec<InputE
                         u32::try_from(col).unwrap_or(u32::MAX),
                         "the policy contains a NUL byte; everything after it would be ignored, so the file is refused",
                     ));
+                } else if let Some((line, col)) = deep_literal(&text) {
+                    // regorus' parser backtracks over nested `[` and `{`: its time doubles
+                    // with each level (24 levels take minutes), so a policy cannot hang
+                    // the gate at load.
+                    errors.push(InputError::new(
+                        &name,
+                        line,
+                        col,
+                        format!(
+                            "arrays, sets and objects nest more than {MAX_LITERAL_NESTING} levels deep here (kubegate's limit: the Rego parser's time grows exponentially with this nesting)"
+                        ),
+                    ));
                 } else if let Err(e) = engine.add_policy(name.clone(), text) {
                     errors.push(error(&e, std::slice::from_ref(&name)));
                 }
@@ -321,4 +333,64 @@ pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
         diagnose: Mutex::new(diagnose),
         exhausted: Default::default(),
     })
+}
+
+/// How deeply `[` and `{` may nest in a policy's text.
+pub const MAX_LITERAL_NESTING: usize = 12;
+
+/// Where `[` and `{` first nest deeper than [`MAX_LITERAL_NESTING`] (1-based line and
+/// column), outside strings and comments.
+fn deep_literal(text: &str) -> Option<(u32, u32)> {
+    let (mut depth, mut line, mut col) = (0usize, 1u32, 0u32);
+    let mut chars = text.chars();
+    // Inside a "…" string, a `…` raw string, or a # comment.
+    let (mut quoted, mut raw, mut comment) = (false, false, false);
+    while let Some(c) = chars.next() {
+        col += 1;
+        if c == '\n' {
+            (line, col, comment) = (line + 1, 0, false);
+            continue;
+        }
+        match c {
+            _ if comment => {}
+            '\\' if quoted => {
+                // The escaped character is part of the string.
+                if chars.next().is_some() {
+                    col += 1;
+                }
+            }
+            '"' if !raw => quoted = !quoted,
+            '`' if !quoted => raw = !raw,
+            _ if quoted || raw => {}
+            '#' => comment = true,
+            '[' | '{' => {
+                depth += 1;
+                if depth > MAX_LITERAL_NESTING {
+                    return Some((line, col));
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod nesting_tests {
+    use super::deep_literal;
+
+    #[test]
+    fn nesting_is_counted_outside_strings_and_comments() {
+        let deep = format!("package p\n\nx := {}1{}\n", "[".repeat(13), "]".repeat(13));
+        assert_eq!(deep_literal(&deep), Some((3, 18)));
+        let ok = format!("package p\n\nx := {}1{}\n", "[".repeat(12), "]".repeat(12));
+        assert_eq!(deep_literal(&ok), None);
+        let hidden =
+            format!("package p\n# {}\nx := \"{}\\\"\"\ny := `{}`\n", "[".repeat(40), "{".repeat(40), "[".repeat(40));
+        assert_eq!(deep_literal(&hidden), None);
+        // Unclosed brackets count too: they are what made the parser backtrack.
+        let unclosed = format!("package p\n\ndeny contains m if {{ f(\"%s\", [input.a{}b, input }}\n", "[".repeat(20));
+        assert!(deep_literal(&unclosed).is_some());
+    }
 }

@@ -163,6 +163,22 @@ fn a_runaway_policy_is_reported_once_and_not_evaluated_again() {
 }
 
 #[test]
+fn deeply_nested_literals_in_a_policy_are_refused_before_the_parser_sees_them() {
+    // Found by the rego_policy fuzz target: the parser's time doubles with each `[`
+    // (this one, 40 deep, would take hours to load).
+    let started = std::time::Instant::now();
+    let (code, v) = json_out(&["test", "pod.yaml", "-p", "deep-literal.rego"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        errors(&v),
+        [
+            "deep-literal.rego:3:62 arrays, sets and objects nest more than 12 levels deep here (kubegate's limit: the Rego parser's time grows exponentially with this nesting)"
+        ]
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
 fn a_nul_byte_in_a_policy_refuses_the_file() {
     // Issue 18, 12: a NUL, even in a comment, silently dropped every rule after it.
     let (code, v) = json_out(&["test", "pod.yaml", "-p", "nul.rego"]);
