@@ -353,12 +353,9 @@ fn deep_literal(text: &str) -> Option<(u32, u32)> {
         }
         match c {
             _ if comment => {}
-            '\\' if quoted => {
-                // The escaped character is part of the string.
-                if chars.next().is_some() {
-                    col += 1;
-                }
-            }
+            // The escaped character is part of the string.
+            '\\' if quoted && chars.next().is_some() => col += 1,
+            '\\' if quoted => {}
             '"' if !raw => quoted = !quoted,
             '`' if !quoted => raw = !raw,
             _ if quoted || raw => {}
