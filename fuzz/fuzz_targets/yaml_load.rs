@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let lines = text.lines().count() as u32 + 1;
+    let lines = kubegate_yaml::yaml_lines(text).count() as u32 + 1;
     let arena = kubegate_yaml::Bump::new();
     let loaded = kubegate_yaml::load(text, &arena);
     for d in &loaded.documents {

@@ -310,7 +310,7 @@ fn template_in_document(text: &str, line: u32) -> Option<(u32, u32)> {
     if !text.contains("{{") {
         return None;
     }
-    let lines: Vec<&str> = text.lines().collect();
+    let lines: Vec<&str> = kubegate_yaml::yaml_lines(text).map(|l| l.trim_end_matches(['\r', '\n'])).collect();
     let at = (line as usize).saturating_sub(1).min(lines.len().saturating_sub(1));
     let is_marker = |l: &str| l.starts_with("---") && l[3..].chars().next().is_none_or(char::is_whitespace);
     let start = (0..=at).rev().find(|&i| is_marker(lines[i])).unwrap_or(0);

@@ -143,15 +143,18 @@ pub fn load_each_recovering(text: &str, mut f: impl FnMut(Document<'_>, Vec<Dupl
         // Resume after the failed line, at the next document start.
         let failed_line = error.pos.line.saturating_sub(cursor.line0).max(1) as usize;
         errors.push(error);
+        let is_marker = |l: &str| l.starts_with("---") && l[3..].chars().next().is_none_or(char::is_whitespace);
         let mut offset = 0usize;
-        let mut lines = rest.split_inclusive('\n');
-        for l in lines.by_ref().take(failed_line) {
+        let mut lines = yaml_lines(rest);
+        for l in lines.by_ref().take(failed_line - 1) {
             offset += l.len();
         }
-        let mut skipped = failed_line;
+        // The failing line itself may start the next document (an unclosed `[` runs into
+        // the `---` after it): resume there, unless nothing would be gained.
+        let mut skipped = failed_line - 1;
         let mut resume = None;
         for l in lines {
-            if l.starts_with("---") && l[3..].chars().next().is_none_or(|c| c.is_whitespace()) {
+            if is_marker(l) && offset > 0 {
                 resume = Some(offset);
                 break;
             }
@@ -162,6 +165,25 @@ pub fn load_each_recovering(text: &str, mut f: impl FnMut(Document<'_>, Vec<Dupl
         from += resume;
         cursor.line0 += skipped as u32;
     }
+}
+
+/// The lines of a text with their line breaks, as YAML counts them: `\r\n`, `\n` and a
+/// lone `\r` each end a line (positions from the parser count the same way).
+pub fn yaml_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = match rest.find(['\n', '\r']) {
+            Some(i) if rest[i..].starts_with("\r\n") => i + 2,
+            Some(i) => i + 1,
+            None => rest.len(),
+        };
+        let (line, after) = rest.split_at(end);
+        rest = after;
+        Some(line)
+    })
 }
 
 /// Where parsing of a stream stands between the parts it is parsed in.

@@ -292,3 +292,19 @@ fn integers_with_a_second_sign_are_strings_not_an_overflow() {
     let n = one("a: -0x-8000000000000000\n");
     assert_eq!(n.get("a").unwrap().as_str(), Some("-0x-8000000000000000"));
 }
+
+#[test]
+fn recovery_counts_lines_as_yaml_does_lone_carriage_returns_included() {
+    // Old Mac line ends: each lone CR ends a line for the parser, so the resumed part's
+    // positions must count them too; the same stream with LF gives the same positions.
+    // The unclosed `[` runs into the `---` after it: parsing resumes at that marker.
+    for eol in ["\r", "\n", "\r\n"] {
+        let text = "a: 1\n---\nb: \"x\n  y\n---\nc: [\n---\nd: 4\n".replace('\n', eol);
+        let mut lines = Vec::new();
+        let errors = crate::load_each_recovering(&text, |d, _| lines.push(d.root.span.start.line));
+        assert_eq!(lines, [1, 8], "{eol:?}");
+        let at: Vec<(u32, u32)> = errors.iter().map(|e| (e.pos.line, e.pos.col)).collect();
+        assert_eq!(at, [(3, 4), (7, 1)], "{eol:?}");
+    }
+    assert_eq!(crate::yaml_lines("a\r\nb\rc\n\nd").collect::<Vec<_>>(), ["a\r\n", "b\r", "c\n", "\n", "d"]);
+}
