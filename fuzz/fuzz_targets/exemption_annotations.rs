@@ -6,6 +6,15 @@
 use kubegate_engine::{CheckOptions, Config, Source, check, exemptions::parse_date};
 use libfuzzer_sys::fuzz_target;
 
+static CONFIG: std::sync::LazyLock<Config> = std::sync::LazyLock::new(|| {
+    Config::parse(
+        "exemptions:\n  max_days: 90\n  issue_pattern: 'https://github\\.com/org/[^/]+/issues/[0-9]+'\n  not_exemptible:\n    prod: [privileged]\n",
+        std::path::Path::new("kubegate.yaml"),
+        None,
+    )
+    .expect("the fixed config parses")
+});
+
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let mut parts = text.splitn(4, '\n');
@@ -14,15 +23,10 @@ fuzz_target!(|data: &[u8]| {
     let manifest = format!(
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  annotations:\n    policy-exemption: {reason}\n    exemption-expires: {expires}\n    exemption-issue: {issue}\n    exemption-rules: {rules}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: app\n          image: registry.example.com/app:latest\n"
     );
-    let config = Config::parse(
-        "exemptions:\n  max_days: 90\n  issue_pattern: 'https://github\\.com/org/[^/]+/issues/[0-9]+'\n  not_exemptible:\n    prod: [privileged]\n",
-        std::path::Path::new("kubegate.yaml"),
-        None,
-    )
-    .expect("the fixed config parses");
+    let config = &*CONFIG;
     let source = Source { path: "prod/app.yaml".into(), text: manifest, walked: false };
     let opts = CheckOptions { today: parse_date("2026-06-01"), ..CheckOptions::default() };
-    let out = check(std::slice::from_ref(&source), &config, &opts);
+    let out = check(std::slice::from_ref(&source), config, &opts);
     let invalid = out.findings.iter().any(|f| f.rule == "invalid-exemption");
     if invalid {
         assert!(out.findings.iter().all(|f| f.exemption.is_none()), "an invalid exemption exempted something");
