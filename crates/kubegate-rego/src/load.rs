@@ -160,11 +160,15 @@ fn add_data(engine: &mut Engine, path: &Path) -> Result<(), InputError> {
 }
 
 /// `numbers.range` and `numbers.range_step` that refuse more than [`MAX_RANGE`] elements
-/// (extensions are looked up before builtins). Same results otherwise: integers only
-/// (else undefined), ascending or descending, `range_step`'s step a positive integer.
+/// (extensions are looked up before builtins). Same results otherwise: ascending or
+/// descending, `range_step`'s step a positive integer; a bound that is not an integer is
+/// an error, as in OPA.
 fn add_bounded_builtins(engine: &mut Engine) {
+    fn int(name: &str, args: &[Value], i: usize) -> anyhow::Result<i64> {
+        args[i].as_i64().map_err(|_| anyhow::anyhow!("{name}: operand {} must be an integer number", i + 1))
+    }
     fn range(name: &str, args: &[Value], step: i64) -> anyhow::Result<Value> {
-        let (Ok(a), Ok(b)) = (args[0].as_i64(), args[1].as_i64()) else { return Ok(Value::Undefined) };
+        let (a, b) = (int(name, args, 0)?, int(name, args, 1)?);
         let count = (i128::from(b) - i128::from(a)).abs() / i128::from(step) + 1;
         if count > i128::from(MAX_RANGE) {
             anyhow::bail!("{name}: {count} elements is more than kubegate allows ({MAX_RANGE})");
