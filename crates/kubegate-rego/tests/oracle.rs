@@ -424,8 +424,24 @@ fn opa_eval(oracle: &str, case: &Case, extra: &[&str], stdin: Option<String>) ->
     for p in &case.policies {
         cmd.arg("--policy").arg(p);
     }
-    for d in &case.data {
-        cmd.arg("--data").arg(d);
+    // YAML data goes to OPA as the JSON kubegate reads it (YAML 1.1 booleans resolved as
+    // kubegate resolves them; and no YAML library needed beside OPA).
+    let mut temporary = Vec::new();
+    for (i, d) in case.data.iter().enumerate() {
+        if d.extension().is_some_and(|e| e == "json") {
+            cmd.arg("--data").arg(d);
+            continue;
+        }
+        for (j, doc) in yaml_documents(std::slice::from_ref(d)).iter().enumerate() {
+            let path = std::env::temp_dir().join(format!(
+                "kubegate-oracle-{}-{}-data{i}-{j}.json",
+                std::process::id(),
+                case.name.replace(['/', '.'], "_")
+            ));
+            std::fs::write(&path, doc.to_json_str().unwrap()).unwrap();
+            cmd.arg("--data").arg(&path);
+            temporary.push(path);
+        }
     }
     match &case.namespaces {
         Namespaces::Main => {}
@@ -454,7 +470,7 @@ fn opa_eval(oracle: &str, case: &Case, extra: &[&str], stdin: Option<String>) ->
         None => cmd.stdin(Stdio::null()),
     };
     let out = cmd.output().unwrap();
-    if let Some(p) = input {
+    for p in input.into_iter().chain(temporary) {
         let _ = std::fs::remove_file(p);
     }
     let stdout = String::from_utf8(out.stdout).unwrap();
