@@ -17,6 +17,16 @@ env_word := "Production"
 # How it is written: helpers are rules, which are evaluated once per document, not
 # functions, which run again on every call; and no regular expression runs for every
 # container. Functions remain where a finding's message is built.
+#
+# Written so that OPA (what Conftest runs) and kubegate give the same verdicts:
+# - a field that may be missing is read with object.get(…, null) before it is negated or
+#   passed to a function. OPA moves the references and nested calls of a negated
+#   expression out of the `not`, so `not c.readinessProbe != null` and
+#   `not type_name(c.resources.limits.cpu) in types` are undefined, not true, when the
+#   field is missing, and such a rule never fires under OPA;
+# - what is iterated is checked to be an array first (OPA iterates nothing in a null or
+#   a string, kubegate's engine stops with an error), and containers to be objects;
+# - names are formatted with %v: %s of a number is `%!s(int64=12)` in OPA.
 
 # Where each workload kind keeps its pod spec.
 pod_spec := input.spec if input.kind == "Pod"
@@ -33,17 +43,20 @@ windows if pod_spec.os.name == "windows"
 
 long_running if not input.kind in {"Job", "CronJob"}
 
-subject := sprintf("%s %s '%s'", [env_word, lower(input.kind), object.get(input, ["metadata", "name"], "<unnamed>")])
+subject := sprintf("%s %s '%v'", [env_word, lower(input.kind), object.get(input, ["metadata", "name"], "<unnamed>")])
 
 # [word, container, regular]: every container, init and ephemeral ones too. (An array
 # comprehension, not a set: a set would compare whole container objects.)
 containers := [[t[0], c, t[1]] |
 	has_pod
 	some list, t in {"initContainers": ["init container", false], "containers": ["container", true], "ephemeralContainers": ["ephemeral container", false]}
-	some c in object.get(pod_spec, list, [])
+	cs := object.get(pod_spec, list, [])
+	is_array(cs)
+	some c in cs
+	is_object(c)
 ]
 
-container_subject(word, c) := sprintf("%s %s '%s'", [subject, word, object.get(c, "name", "<unnamed>")])
+container_subject(word, c) := sprintf("%s %s '%v'", [subject, word, object.get(c, "name", "<unnamed>")])
 
 # A value as a reader should see it: a string that reads as another type keeps its quotes.
 shown(v) := sprintf("\"%s\"", [v]) if {
@@ -51,14 +64,21 @@ shown(v) := sprintf("\"%s\"", [v]) if {
 	regex.match(`^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~|[-+]?[0-9.].*)$`, v)
 } else := sprintf("%v", [v])
 
+# The pod-level securityContext fields the pod sets (null counts as unset).
+pod_set contains f if {
+	has_pod
+	some f in ["runAsNonRoot", "runAsUser", "seccompProfile", "fsGroup"]
+	object.get(pod_spec, ["securityContext", f], null) != null
+}
+
 # The securityContext fields that neither the pod nor any of its containers sets (null
 # counts as unset): reported once, for the pod.
 unset_everywhere contains f if {
 	count(containers) > 0
 	some f in ["runAsNonRoot", "runAsUser", "seccompProfile"]
-	not pod_spec.securityContext[f] != null
+	not pod_set[f]
 	every t in containers {
-		not t[1].securityContext[f] != null
+		object.get(t[1], ["securityContext", f], null) == null
 	}
 }
 
@@ -146,10 +166,10 @@ deny_run_as_non_root contains msg if {
 
 # Some container sets it, the pod does not: every other container must.
 deny_run_as_non_root contains msg if {
-	not pod_spec.securityContext.runAsNonRoot != null
+	not pod_set.runAsNonRoot
 	not unset_everywhere.runAsNonRoot
 	some [word, c, _] in containers
-	not c.securityContext.runAsNonRoot != null
+	object.get(c, ["securityContext", "runAsNonRoot"], null) == null
 	msg := sprintf("%s must set securityContext.runAsNonRoot: true", [container_subject(word, c)])
 }
 
@@ -182,10 +202,10 @@ deny_run_as_user contains msg if {
 }
 
 deny_run_as_user contains msg if {
-	not pod_spec.securityContext.runAsUser != null
+	not pod_set.runAsUser
 	not unset_everywhere.runAsUser
 	some [word, c, _] in containers
-	not c.securityContext.runAsUser != null
+	object.get(c, ["securityContext", "runAsUser"], null) == null
 	not windows
 	msg := sprintf("%s must set securityContext.runAsUser >= 1000", [container_subject(word, c)])
 }
@@ -198,10 +218,10 @@ deny_seccomp_profile contains msg if {
 }
 
 deny_seccomp_profile contains msg if {
-	not pod_spec.securityContext.seccompProfile != null
+	not pod_set.seccompProfile
 	not unset_everywhere.seccompProfile
 	some [word, c, _] in containers
-	not c.securityContext.seccompProfile != null
+	object.get(c, ["securityContext", "seccompProfile"], null) == null
 	not windows
 	msg := sprintf("%s must set securityContext.seccompProfile.type", [container_subject(word, c)])
 }
@@ -238,7 +258,8 @@ deny_resource_requests contains msg if {
 	some [word, c, _] in containers
 	word != "ephemeral container"
 	some field in ["cpu", "memory"]
-	not type_name(c.resources.requests[field]) in quantity_types
+	v := object.get(c, ["resources", "requests", field], null)
+	not type_name(v) in quantity_types
 	msg := sprintf("%s must define resources.requests.%s", [container_subject(word, c), field])
 }
 
@@ -246,21 +267,22 @@ deny_resource_limits contains msg if {
 	some [word, c, _] in containers
 	word != "ephemeral container"
 	some field in ["cpu", "memory"]
-	not type_name(c.resources.limits[field]) in quantity_types
+	v := object.get(c, ["resources", "limits", field], null)
+	not type_name(v) in quantity_types
 	msg := sprintf("%s must define resources.limits.%s", [container_subject(word, c), field])
 }
 
 # A probe written as null is no probe.
 deny_liveness_probe contains msg if {
 	some [word, c, true] in containers
-	not c.livenessProbe != null
+	object.get(c, "livenessProbe", null) == null
 	long_running
 	msg := sprintf("%s must define livenessProbe", [container_subject(word, c)])
 }
 
 deny_readiness_probe contains msg if {
 	some [word, c, true] in containers
-	not c.readinessProbe != null
+	object.get(c, "readinessProbe", null) == null
 	long_running
 	msg := sprintf("%s must define readinessProbe", [container_subject(word, c)])
 }
@@ -305,7 +327,9 @@ deny_environment_label contains msg if {
 unowned_volume_types := {"hostPath", "nfs", "iscsi", "glusterfs", "cephfs"}
 
 owned_volumes contains v if {
-	some v in object.get(pod_spec, "volumes", [])
+	volumes := object.get(pod_spec, "volumes", [])
+	is_array(volumes)
+	some v in volumes
 	is_object(v)
 	count({k | some k, _ in v; k in unowned_volume_types}) == 0
 }
@@ -313,7 +337,7 @@ owned_volumes contains v if {
 warn_fs_group contains msg if {
 	has_pod
 	count(owned_volumes) > 0
-	not pod_spec.securityContext.fsGroup != null
+	not pod_set.fsGroup
 	not windows
 	msg := sprintf("%s must set securityContext.fsGroup because it mounts volumes", [subject])
 }

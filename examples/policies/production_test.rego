@@ -39,3 +39,42 @@ test_allow_single_replica_label if {
 test_version_tag_is_denied if {
 	deny_image_digest["Production deployment 'backend' container 'app' must use SHA256 digest (image@sha256:...), not version tags"] with input as json.patch(deployment, [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "ghcr.io/sdottatum/backend:v1.2.3"}])
 }
+
+# A field that is missing, not only one written as null, is a finding: these rules read
+# missing fields with object.get, which OPA (Conftest) and kubegate agree on.
+without(paths) := json.patch(deployment, [{"op": "remove", "path": p} | some p in paths])
+
+test_missing_probes_are_denied if {
+	deny_liveness_probe["Production deployment 'backend' container 'app' must define livenessProbe"] with input as without(["/spec/template/spec/containers/0/livenessProbe"])
+	deny_readiness_probe["Production deployment 'backend' container 'app' must define readinessProbe"] with input as without(["/spec/template/spec/containers/0/readinessProbe"])
+}
+
+test_missing_resources_are_denied if {
+	denied := deny_resource_requests | deny_resource_limits with input as without(["/spec/template/spec/containers/0/resources"])
+	denied == {
+		"Production deployment 'backend' container 'app' must define resources.requests.cpu",
+		"Production deployment 'backend' container 'app' must define resources.requests.memory",
+		"Production deployment 'backend' container 'app' must define resources.limits.cpu",
+		"Production deployment 'backend' container 'app' must define resources.limits.memory",
+	}
+}
+
+test_pod_security_context_unset_everywhere_is_denied_once_for_the_pod if {
+	unset := without(["/spec/template/spec/securityContext"])
+	deny_run_as_non_root == {"Production deployment 'backend' must set securityContext.runAsNonRoot: true"} with input as unset
+	deny_run_as_user == {"Production deployment 'backend' must set securityContext.runAsUser >= 1000"} with input as unset
+	deny_seccomp_profile == {"Production deployment 'backend' must set securityContext.seccompProfile.type"} with input as unset
+}
+
+test_a_container_without_what_its_sibling_sets_is_denied if {
+	sibling := json.patch(deployment, [
+		{"op": "remove", "path": "/spec/template/spec/securityContext/runAsNonRoot"},
+		{"op": "add", "path": "/spec/template/spec/containers/0/securityContext/runAsNonRoot", "value": true},
+		{"op": "add", "path": "/spec/template/spec/containers/-", "value": {"name": "sidecar"}},
+	])
+	deny_run_as_non_root == {"Production deployment 'backend' container 'sidecar' must set securityContext.runAsNonRoot: true"} with input as sibling
+}
+
+test_volumes_without_fs_group_are_warned if {
+	warn_fs_group == {"Production deployment 'backend' must set securityContext.fsGroup because it mounts volumes"} with input as json.patch(deployment, [{"op": "add", "path": "/spec/template/spec/volumes", "value": [{"name": "data", "emptyDir": {}}]}])
+}

@@ -16,16 +16,28 @@ base_pod_spec := input.spec.template.spec if input.kind in {"Deployment", "State
 
 base_pod_spec := input.spec.jobTemplate.spec.template.spec if input.kind == "CronJob"
 
-base_subject := sprintf("%s '%s'", [lower(input.kind), object.get(input, ["metadata", "name"], "<unnamed>")])
+base_has_pod if is_object(base_pod_spec)
+
+# Whether the pod sets runAsNonRoot (null counts as unset).
+base_pod_sets_non_root if {
+	base_has_pod
+	object.get(base_pod_spec, ["securityContext", "runAsNonRoot"], null) != null
+}
+
+base_subject := sprintf("%s '%v'", [lower(input.kind), object.get(input, ["metadata", "name"], "<unnamed>")])
 
 # [word, container]: every container, init and ephemeral ones too. (An array
 # comprehension, not a set: a set would compare whole container objects.)
 base_containers := [[word, c] |
+	base_has_pod
 	some list, word in {"initContainers": "init container", "containers": "container", "ephemeralContainers": "ephemeral container"}
-	some c in base_pod_spec[list]
+	cs := object.get(base_pod_spec, list, [])
+	is_array(cs)
+	some c in cs
+	is_object(c)
 ]
 
-base_container_subject(word, c) := sprintf("%s %s '%s'", [base_subject, word, object.get(c, "name", "<unnamed>")])
+base_container_subject(word, c) := sprintf("%s %s '%v'", [base_subject, word, object.get(c, "name", "<unnamed>")])
 
 base_shown(v) := sprintf("\"%s\"", [v]) if {
 	is_string(v)
@@ -33,12 +45,15 @@ base_shown(v) := sprintf("\"%s\"", [v]) if {
 } else := sprintf("%v", [v])
 
 # As in production.rego, helpers are rules (computed once per document), not functions
-# (run again on every call). Null counts as unset.
+# (run again on every call). Null counts as unset. A field that may be missing is read
+# with object.get(…, null) rather than negated (`not x.f != null`): OPA moves the
+# reference out of the `not`, which makes the expression undefined when the field is
+# missing (see production.rego).
 base_missing_everywhere if {
 	count(base_containers) > 0
-	not base_pod_spec.securityContext.runAsNonRoot != null
+	not base_pod_sets_non_root
 	every t in base_containers {
-		not t[1].securityContext.runAsNonRoot != null
+		object.get(t[1], ["securityContext", "runAsNonRoot"], null) == null
 	}
 }
 
@@ -63,10 +78,10 @@ deny_base_run_as_non_root contains msg if {
 }
 
 deny_base_run_as_non_root contains msg if {
-	not base_pod_spec.securityContext.runAsNonRoot != null
+	not base_pod_sets_non_root
 	not base_missing_everywhere
 	some [word, c] in base_containers
-	not c.securityContext.runAsNonRoot != null
+	object.get(c, ["securityContext", "runAsNonRoot"], null) == null
 	msg := sprintf("%s must set securityContext.runAsNonRoot: true", [base_container_subject(word, c)])
 }
 
@@ -120,6 +135,7 @@ warn_base_resource_limits contains msg if {
 	some [word, c] in base_containers
 	word != "ephemeral container"
 	some field in ["cpu", "memory"]
-	not type_name(c.resources.limits[field]) in base_quantity_types
+	v := object.get(c, ["resources", "limits", field], null)
+	not type_name(v) in base_quantity_types
 	msg := sprintf("%s must define resources.limits.%s", [base_container_subject(word, c), field])
 }

@@ -384,12 +384,15 @@ fn widest_field(format: &str) -> usize {
 }
 
 /// `numbers.range` and `numbers.range_step` that refuse more than [`crate::load::MAX_RANGE`]
-/// elements. Same results otherwise: integers only (else undefined), ascending or
-/// descending, `range_step`'s step a positive integer.
+/// elements. Same results otherwise: ascending or descending, `range_step`'s step a
+/// positive integer; a bound that is not an integer is an error, as in OPA.
 fn add_ranges(engine: &mut Engine) {
     use crate::load::MAX_RANGE;
     fn range(name: &str, args: &[Value], step: i64) -> anyhow::Result<Value> {
-        let (Ok(a), Ok(b)) = (args[0].as_i64(), args[1].as_i64()) else { return Ok(Value::Undefined) };
+        let int = |i: usize| {
+            args[i].as_i64().map_err(|_| anyhow::anyhow!("{name}: operand {} must be an integer number", i + 1))
+        };
+        let (a, b) = (int(0)?, int(1)?);
         let count = (i128::from(b) - i128::from(a)).abs() / i128::from(step) + 1;
         if count > i128::from(MAX_RANGE) {
             anyhow::bail!("{name}: {count} elements is more than kubegate allows ({MAX_RANGE})");

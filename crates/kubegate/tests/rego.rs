@@ -290,7 +290,7 @@ fn a_runaway_policy_ends_with_an_error_naming_it() {
 fn verify_runs_the_test_rules() {
     let r = run_in(&root(), &["verify", "-p", "examples/policies"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
-    assert_eq!(r.stdout, "4 tests, 4 passed, 0 warnings, 0 failures, 0 exceptions\n");
+    assert_eq!(r.stdout, "9 tests, 9 passed, 0 warnings, 0 failures, 0 exceptions\n");
     let r = run(&["verify", "-p", "verify-fail"]);
     assert_eq!(r.code, 1);
     assert_eq!(
