@@ -242,16 +242,24 @@ impl policy::Policies for Policies {
     /// Conftest's combined input: `[{"path": file, "contents": document}]`, the contents
     /// being the array of the file's documents when it holds more than one.
     fn evaluate_combined(&self, files: Vec<(String, Vec<Kept>)>) -> Result<Verdict, InputError> {
-        let mut combined = Vec::with_capacity(files.len());
+        // Conftest's shape: one `{path, contents}` entry per document (a file of three
+        // documents gives three entries with the same path), ordered by path, stably.
+        let mut entries: Vec<(String, Value)> = Vec::new();
         for (path, docs) in files {
-            let mut docs: Vec<Value> =
-                docs.into_iter().filter_map(|d| d.downcast::<Value>().ok()).map(|d| *d).collect();
-            let contents = if docs.len() == 1 { docs.pop().unwrap_or(Value::Null) } else { Value::from(docs) };
-            let mut entry = std::collections::BTreeMap::new();
-            entry.insert(Value::from("path"), Value::from(path));
-            entry.insert(Value::from("contents"), contents);
-            combined.push(Value::from(entry));
+            for doc in docs.into_iter().filter_map(|d| d.downcast::<Value>().ok()) {
+                entries.push((path.clone(), *doc));
+            }
         }
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let combined: Vec<Value> = entries
+            .into_iter()
+            .map(|(path, contents)| {
+                let mut entry = std::collections::BTreeMap::new();
+                entry.insert(Value::from("path"), Value::from(path));
+                entry.insert(Value::from("contents"), contents);
+                Value::from(entry)
+            })
+            .collect();
         self.evaluate_value(Value::from(combined))
     }
 }

@@ -723,6 +723,10 @@ fn rego_fixtures_give_opas_verdicts() {
         "{ours:?}"
     );
     compare(&combine, "combined input", &combined, ours, opa(&oracle, &combine, &combined), &mut problems);
+    let shape = Case::new("combine-shape", rego("combine-shape"));
+    let ours = kubegate(&shape, &combined);
+    compare(&shape, "combined input", &combined, ours, opa(&oracle, &shape, &combined), &mut problems);
+    cases.push(shape);
     // v0: OPA's results by hand (the wheel loads only v1): the Service is denied.
     let v0 = Case { rego_v0: true, ..Case::new("v0", rego("v0")) };
     let app = yaml_documents(&[dir.join("app.yaml")]);

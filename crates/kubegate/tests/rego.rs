@@ -192,12 +192,26 @@ fn combine_evaluates_once_with_every_document() {
     assert_eq!(
         brief(&v),
         [
-            "main.deny deny 0:0 deployment 'backend' has no Service (2 files)",
+            "main.deny deny 0:0 deployment 'backend' has no Service (3 documents)",
             "main.warn warn 0:0 app.yaml holds 2 documents"
         ]
     );
     assert_eq!(v["findings"][0]["file"], "Combined");
     assert_eq!(v["summary"]["rego"], json!({"tests": 2, "passed": 0, "warnings": 1, "failures": 1, "exceptions": 0}));
+    // Conftest's shape exactly: one entry per document, ordered by path.
+    let (_, v) = json_out(&["test", "app.yaml", broken, "-p", "combine-shape", "--combine"]);
+    let mut got: Vec<String> =
+        v["findings"].as_array().unwrap().iter().map(|f| f["message"].as_str().unwrap().to_string()).collect();
+    got.sort();
+    let first = format!("{broken}/prod/deployment.yaml");
+    let (a, b) = if first.as_str() < "app.yaml" { (first.as_str(), "app.yaml") } else { ("app.yaml", first.as_str()) };
+    let mut want = if a == "app.yaml" {
+        vec![format!("0 {a} Deployment"), format!("1 {a} Service"), format!("2 {b} Deployment")]
+    } else {
+        vec![format!("0 {a} Deployment"), format!("1 {b} Deployment"), format!("2 {b} Service")]
+    };
+    want.sort();
+    assert_eq!(got, want);
     // Without --combine each document is its own input: `input` is not a list of files.
     let (code, v) = json_out(&["test", "app.yaml", broken, "-p", "combine"]);
     assert_eq!((code, brief(&v).len()), (0, 0));
