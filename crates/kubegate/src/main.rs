@@ -369,12 +369,26 @@ fn load_policies(args: &PolicyArgs, config: &Config, opts: &mut CheckOptions) ->
         (args.rego.policies.clone(), !args.builtin)
     };
     if paths.is_empty() {
+        conftest_habit_hint();
         return Ok(());
     }
     let policies = kubegate_rego::load(&args.rego.options(paths, args.combine))?;
     opts.policies = Some(std::sync::Arc::new(policies));
     opts.policies_only = only;
     Ok(())
+}
+
+/// Conftest reads `./policy` when no policy is named; kubegate runs its built-in rules
+/// instead. When that folder holds Rego, say so on stderr (the verdict is not changed).
+fn conftest_habit_hint() {
+    let has_rego = std::fs::read_dir("policy")
+        .map(|d| d.flatten().any(|e| e.path().extension().is_some_and(|x| x == "rego")))
+        .unwrap_or(false);
+    if has_rego {
+        eprintln!(
+            "kubegate: ./policy holds Rego policies, which Conftest runs by default; kubegate runs its built-in rules unless told: `-p policy` runs them instead (as Conftest does), `-p policy --builtin` runs both, or list them under `policies:` in kubegate.yaml"
+        );
+    }
 }
 
 /// `kubegate verify`: 2 when a policy cannot be read; else 1 when a test fails; else 0.

@@ -494,3 +494,25 @@ fn the_seed_policies_deny_exactly_what_the_built_in_rules_deny() {
         }
     }
 }
+
+#[test]
+fn a_policy_folder_left_from_conftest_is_pointed_out_on_stderr() {
+    let dir = std::env::temp_dir().join(format!("kubegate-conftest-habit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("policy")).unwrap();
+    std::fs::write(dir.join("policy/deny.rego"), "package main\n\ndeny contains \"no\" if true\n").unwrap();
+    std::fs::copy(root().join("examples/k8s/prod/deployment.yaml"), dir.join("deployment.yaml")).unwrap();
+    let r = common::run_in(&dir, &["test", "deployment.yaml", "-o", "json"], None);
+    assert!(
+        r.stderr.contains("kubegate: ./policy holds Rego policies, which Conftest runs by default; kubegate runs its built-in rules unless told: `-p policy` runs them instead"),
+        "{}",
+        r.stderr
+    );
+    // The verdict is the built-in rules', unchanged by the hint.
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["summary"]["rego"], serde_json::Value::Null);
+    // Named, the policies run and nothing is hinted.
+    let r = common::run_in(&dir, &["test", "deployment.yaml", "-p", "policy", "-o", "json"], None);
+    assert_eq!(r.code, 1);
+    assert!(!r.stderr.contains("Conftest runs by default"), "{}", r.stderr);
+}
