@@ -117,6 +117,7 @@ pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>), Vec<InputE
     let mut engine = Engine::new();
     engine.set_rego_v0(opts.rego_v0);
     crate::budget::add_bounded_builtins(&mut engine);
+    crate::config_builtins::add(&mut engine);
     let mut paths = Vec::new();
     for p in &opts.policies {
         if let Err(e) = files(p, &["rego"], &mut paths) {

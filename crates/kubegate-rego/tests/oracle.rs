@@ -220,6 +220,8 @@ const NOT_UNDER_OPA: &[(&str, &str)] = &[
     ("bad/env.rego", "reads opa.runtime().env: OPA shows the environment (kubegate shows none)"),
     ("bad/runaway.rego", "iterates ten billion times: OPA has no time limit (kubegate stops it)"),
     ("bad/huge-range.rego", "builds a 10^12-element range: OPA would exhaust memory (kubegate refuses it)"),
+    ("conftest-builtins/policy.rego", "tested with Conftest's builtins, which are Conftest's, not OPA's"),
+    ("conftest-builtins/policy_test.rego", "calls parse_combined_config_files, a Conftest builtin OPA lacks"),
 ];
 
 fn root() -> PathBuf {

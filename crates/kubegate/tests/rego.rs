@@ -516,3 +516,32 @@ fn a_policy_folder_left_from_conftest_is_pointed_out_on_stderr() {
     assert_eq!(r.code, 1);
     assert!(!r.stderr.contains("Conftest runs by default"), "{}", r.stderr);
 }
+
+#[test]
+fn conftests_builtins_parse_yaml_and_json_files_below_the_working_directory_only() {
+    let dir = data().join("conftest-builtins");
+    // Conftest's combine example: the unit tests build the combined input themselves.
+    let r = common::run_in(&dir, &["verify", "-p", "policy.rego", "-p", "policy_test.rego"], None);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "5 tests, 5 passed, 0 warnings, 0 failures, 0 exceptions\n"));
+    // A policy cannot read outside the working directory, even through `..`.
+    let escape = std::env::temp_dir().join(format!("kubegate-parse-config-{}", std::process::id()));
+    std::fs::create_dir_all(&escape).unwrap();
+    for (path, why) in [
+        ("/etc/passwd", "is outside the working directory; only files below it can be read"),
+        ("../policy.rego", "is outside the working directory; only files below it can be read"),
+        ("notes.txt", "is not a YAML or JSON file (kubegate parses .yaml, .yml, .json)"),
+    ] {
+        std::fs::write(escape.join("notes.txt"), "hello").unwrap();
+        std::fs::write(
+            escape.join("p.rego"),
+            format!("package main\n\ndeny contains \"read\" if {{\n\tparse_config_file({path:?})\n}}\n"),
+        )
+        .unwrap();
+        std::fs::write(escape.join("m.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\n").unwrap();
+        let r = common::run_in(&escape, &["test", "m.yaml", "-p", "p.rego", "-o", "json"], None);
+        assert_eq!(r.code, 2, "{path}: {}", r.stdout);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let message = v["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(&format!("parse_config_file: `{path}` {why}")), "{path}: {message}");
+    }
+}
