@@ -24,6 +24,7 @@ mod config_builtins;
 pub mod conftest;
 mod convert;
 mod load;
+mod negation;
 mod recursion;
 pub mod verify;
 
@@ -84,6 +85,9 @@ pub struct Policies {
     time_limit: Duration,
     /// The policy files loaded (for messages).
     files: Vec<String>,
+    /// Constructs found at load whose verdict differs from OPA's (see `negation`): said,
+    /// not refused.
+    pub warnings: Vec<InputError>,
     /// An engine ready to compile one rule at a time: only used to find which rule ran
     /// away after an evaluation hit the time limit.
     diagnose: Mutex<regorus::Engine>,

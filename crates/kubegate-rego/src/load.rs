@@ -315,6 +315,7 @@ pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
     let (module, slots) = entrypoint(&selected);
     let any_rule = selected.iter().any(|n| !n.rules.is_empty() || n.exception.is_some());
     let limit = opts.time_limit;
+    let warnings = crate::negation::warnings(&mut engine);
     let diagnose = engine.clone();
     let compiled = if any_rule {
         let mut with_entry = engine;
@@ -331,6 +332,7 @@ pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
         combine: opts.combine,
         time_limit: limit,
         files,
+        warnings,
         diagnose: Mutex::new(diagnose),
         exhausted: Default::default(),
     })

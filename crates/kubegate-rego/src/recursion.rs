@@ -173,7 +173,7 @@ fn resolve(called: &str, pkg: &str, imports: &HashMap<String, String>) -> String
 }
 
 /// What the walk meets: an expression, or a `with what as with` modifier.
-enum Seen<'e> {
+pub(crate) enum Seen<'e> {
     Expr(&'e Expr),
     With(&'e Expr, &'e Expr),
 }
@@ -205,7 +205,7 @@ fn walk_query<'e>(q: &'e Query, f: &mut dyn FnMut(Seen<'e>)) {
 
 /// Calls `f` on `e` and every expression inside it. The parser bounds how deeply
 /// expressions nest, so this recursion is bounded too.
-fn walk_expr<'e>(e: &'e Expr, f: &mut dyn FnMut(Seen<'e>)) {
+pub(crate) fn walk_expr<'e>(e: &'e Expr, f: &mut dyn FnMut(Seen<'e>)) {
     f(Seen::Expr(e));
     match e {
         Expr::Array { items, .. } | Expr::Set { items, .. } => items.iter().for_each(|i| walk_expr(i, f)),

@@ -362,7 +362,12 @@ struct PolicyArgs {
 /// The policies a run loads: `-p`, else the config's `policies` (none: the built-in pack
 /// alone). With `-p`, only the policies run unless `--builtin` is given; the config's
 /// policies run beside the built-in pack.
-fn load_policies(args: &PolicyArgs, config: &Config, opts: &mut CheckOptions) -> Result<(), Vec<InputError>> {
+/// Returns the policies' load-time warnings (constructs whose verdict differs from OPA's).
+fn load_policies(
+    args: &PolicyArgs,
+    config: &Config,
+    opts: &mut CheckOptions,
+) -> Result<Vec<InputError>, Vec<InputError>> {
     let (paths, only) = if args.rego.policies.is_empty() {
         (config.policies.clone(), false)
     } else {
@@ -370,12 +375,13 @@ fn load_policies(args: &PolicyArgs, config: &Config, opts: &mut CheckOptions) ->
     };
     if paths.is_empty() {
         conftest_habit_hint();
-        return Ok(());
+        return Ok(Vec::new());
     }
-    let policies = kubegate_rego::load(&args.rego.options(paths, args.combine))?;
+    let mut policies = kubegate_rego::load(&args.rego.options(paths, args.combine))?;
+    let warnings = std::mem::take(&mut policies.warnings);
     opts.policies = Some(std::sync::Arc::new(policies));
     opts.policies_only = only;
-    Ok(())
+    Ok(warnings)
 }
 
 /// Conftest reads `./policy` when no policy is named; kubegate runs its built-in rules
@@ -502,9 +508,10 @@ fn check(run: Run) -> Result<Checked, Box<Outcome>> {
     let failed = |errors| Box::new(Outcome { errors, today, ..Outcome::default() });
     let config = load_config(config, &cwd).map_err(failed)?;
     let mut opts = CheckOptions { today: Some(today), ..opts.clone() };
-    if let Some(policy) = &policy {
-        load_policies(policy, &config, &mut opts).map_err(failed)?;
-    }
+    let policy_warnings = match &policy {
+        Some(policy) => load_policies(policy, &config, &mut opts).map_err(failed)?,
+        None => Vec::new(),
+    };
     let project_root = config.project_root();
     let (inputs, ignored) =
         inputs::collect(&paths, &mut std::io::stdin().lock(), kustomize_bin.as_deref(), &project_root);
@@ -541,6 +548,7 @@ fn check(run: Run) -> Result<Checked, Box<Outcome>> {
             .findings
             .sort_by(|a, b| (a.file_index, &a.file, a.line, a.column).cmp(&(b.file_index, &b.file, b.line, b.column)));
     }
+    outcome.notices.extend(policy_warnings);
     if opts.env.is_none() {
         outcome.notices.extend(unmatched_path_globs(&config, &inputs, &outcome));
     }

@@ -545,3 +545,29 @@ fn conftests_builtins_parse_yaml_and_json_files_below_the_working_directory_only
         assert!(message.contains(&format!("parse_config_file: `{path}` {why}")), "{path}: {message}");
     }
 }
+
+#[test]
+fn a_negation_whose_verdict_differs_from_opa_is_a_warning_at_its_line() {
+    let dir = std::env::temp_dir().join(format!("kubegate-negation-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("p.rego"),
+        "package main\n\ndeny contains \"unpinned\" if {\n\tsome c in input.spec.containers\n\tnot contains(c.image, \"@sha256:\")\n}\n\n# Not a divergence: the reference alone, object.get, a function's dotted name, input.kind.\nwarn contains \"w\" if {\n\tnot input.metadata.labels.team\n\tnot object.get(input, [\"metadata\", \"name\"], \"\") == \"x\"\n\tnot strings.any_prefix_match(\"abc\", [\"z\"])\n\tnot input.kind == \"Job\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: a\n",
+    )
+    .unwrap();
+    let r = common::run_in(&dir, &["test", "pod.yaml", "-p", "p.rego", "-o", "json"], None);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    // The container has no image: kubegate fires the rule, OPA would leave it undefined.
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        v["notices"],
+        json!([{"file": "p.rego", "line": 5, "column": 5,
+            "message": "`not contains(c.image, \"@sha256:\")` reads a reference inside a call or comparison: when the field is missing, OPA (and so Conftest) leaves the rule undefined, where kubegate fires it; read the field with object.get(…, default) so both agree"}])
+    );
+}
