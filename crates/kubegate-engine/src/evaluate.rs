@@ -306,11 +306,10 @@ fn helm_sources(text: &str) -> Vec<(u32, Arc<str>)> {
 /// (`---`) before and after that line. Valid YAML holding `{{ … }}` in its strings (an
 /// alerting rule's `{{ $labels.instance }}`) is a manifest, not a template: only text
 /// that fails to parse is looked at here.
-fn template_in_document(text: &str, line: u32) -> Option<(u32, u32)> {
-    if !text.contains("{{") {
+fn template_in_document(lines: &[&str], line: u32) -> Option<(u32, u32)> {
+    if lines.is_empty() {
         return None;
     }
-    let lines: Vec<&str> = kubegate_yaml::yaml_lines(text).map(|l| l.trim_end_matches(['\r', '\n'])).collect();
     let at = (line as usize).saturating_sub(1).min(lines.len().saturating_sub(1));
     let is_marker = |l: &str| l.starts_with("---") && l[3..].chars().next().is_none_or(char::is_whitespace);
     let start = (0..=at).rev().find(|&i| is_marker(lines[i])).unwrap_or(0);
@@ -621,10 +620,17 @@ fn check_file(
     if !out.kept.is_empty() {
         out.kept.shrink_to_fit();
     }
+    // The file's lines, split once for every error (only a file holding `{{` can hold a
+    // template).
+    let lines: Vec<&str> = if errors.is_empty() || !src.text.contains("{{") {
+        Vec::new()
+    } else {
+        kubegate_yaml::yaml_lines(&src.text).map(|l| l.trim_end_matches(['\r', '\n'])).collect()
+    };
     for e in &errors {
         // One document that cannot be parsed is an error in its place; the documents
         // around it were checked.
-        out.errors.push(match template_in_document(&src.text, e.pos.line) {
+        out.errors.push(match template_in_document(&lines, e.pos.line) {
             Some((line, col)) => InputError::new(
                 &src.path,
                 line,
