@@ -189,4 +189,51 @@ fn main() {
         "  target: Rego stage <= {target} µs/doc on {threads} cores: {} ({rego_all:.2} µs/doc)",
         if rego_all <= target { "met" } else { "NOT met" }
     );
+    opa_beside(&policy, &texts, rego_one);
+}
+
+/// With `KUBEGATE_OPA_PYTHONPATH` set (`.ci/opa` prints it), real OPA evaluates the same
+/// policy on the same documents (the first 1,000), one thread as kubegate's single-thread
+/// figure, through the test suite's oracle script; reported beside kubegate's Rego stage
+/// with the wheel's per-call overhead stated, and as a ratio.
+fn opa_beside(policy: &Path, texts: &[String], rego_one: f64) {
+    let Some(pythonpath) = std::env::var_os("KUBEGATE_OPA_PYTHONPATH") else {
+        println!("  OPA: not measured (set KUBEGATE_OPA_PYTHONPATH=$(.ci/opa) to compare)");
+        return;
+    };
+    let mut docs = Vec::new();
+    for t in texts.iter().take(1000) {
+        kubegate_yaml::load_each(t, |doc, _| docs.push(convert(&doc.root)));
+    }
+    let json = format!("[{}]", docs.iter().map(|d| d.to_json_str().expect("JSON")).collect::<Vec<_>>().join(","));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/opa_eval.py");
+    let mut child = std::process::Command::new("python3")
+        .arg(&script)
+        .arg("--policy")
+        .arg(policy)
+        .args(["--time", "3"])
+        .env("PYTHONPATH", pythonpath)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    use std::io::Write as _;
+    child.stdin.take().expect("stdin").write_all(json.as_bytes()).expect("documents written");
+    let out = child.wait_with_output().expect("OPA timing");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("timing JSON");
+    let (per_doc, per_call, calls) = (
+        v["per_document_us"].as_f64().unwrap_or(f64::NAN),
+        v["per_call_us"].as_f64().unwrap_or(f64::NAN),
+        v["calls_per_document"].as_f64().unwrap_or(f64::NAN),
+    );
+    let net = per_doc - per_call * calls;
+    println!(
+        "  OPA (wheel, 1 thread)                  {per_doc:>10.2} µs/doc  ({calls} rule queries of {per_call:.2} µs overhead each; {net:.2} µs/doc without it)"
+    );
+    println!(
+        "  kubegate's Rego stage vs OPA, 1 thread: {:.1}x faster ({:.1}x against OPA without the wheel's overhead); target 3x: {}",
+        per_doc / rego_one,
+        net / rego_one,
+        if net / rego_one >= 3.0 { "met" } else { "NOT met" }
+    );
 }
