@@ -4,7 +4,7 @@
 //! `tests/data/hostile/`; the large inputs are generated into a temporary folder.
 
 mod common;
-use common::brief;
+use common::{brief, errors};
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -27,17 +27,6 @@ fn json_in(dir: &Path, args: &[&str]) -> (i32, Value) {
 
 fn json_out(args: &[&str]) -> (i32, Value) {
     json_in(&data(), args)
-}
-
-fn errors(v: &Value) -> Vec<String> {
-    v["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            format!("{}:{}:{} {}", e["file"].as_str().unwrap(), e["line"], e["column"], e["message"].as_str().unwrap())
-        })
-        .collect()
 }
 
 /// A fresh temporary folder holding `files` (name, content).

@@ -4,7 +4,7 @@
 //! the built-in rules. Fixtures live in `tests/data/rego/`.
 
 mod common;
-use common::{Run, brief, root};
+use common::{Run, brief, errors, root};
 
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -229,18 +229,6 @@ fn rego_v0_needs_the_flag() {
     let (code, v) = json_out(&["test", "app.yaml", "-p", "v0", "--rego-version", "v0"]);
     assert_eq!(code, 1);
     assert_eq!(brief(&v), ["main.deny deny 14:1 v0 says no"]);
-}
-
-/// The `errors` of a JSON run as `file:line:col message`.
-fn errors(v: &Value) -> Vec<String> {
-    v["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            format!("{}:{}:{} {}", e["file"].as_str().unwrap(), e["line"], e["column"], e["message"].as_str().unwrap())
-        })
-        .collect()
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{root, run_in};
+use common::{errors, root, run_in};
 use serde_json::Value;
 use std::path::Path;
 
@@ -21,18 +21,6 @@ fn json_in(dir: &Path, args: &[&str]) -> (i32, Value) {
 
 fn json(args: &[&str]) -> (i32, Value) {
     json_in(&root(), args)
-}
-
-/// `file:line:column message` of each error.
-fn errors(v: &Value) -> Vec<String> {
-    v["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            format!("{}:{}:{} {}", e["file"].as_str().unwrap(), e["line"], e["column"], e["message"].as_str().unwrap())
-        })
-        .collect()
 }
 
 /// `rule line name` of each denial.

@@ -88,3 +88,15 @@ pub fn brief(v: &serde_json::Value) -> Vec<String> {
         })
         .collect()
 }
+
+/// The `errors` of a JSON report as `file:line:column message`.
+pub fn errors(v: &serde_json::Value) -> Vec<String> {
+    v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!("{}:{}:{} {}", e["file"].as_str().unwrap(), e["line"], e["column"], e["message"].as_str().unwrap())
+        })
+        .collect()
+}
