@@ -365,6 +365,20 @@ impl<'a> RbacRule<'a> {
             .find(|(_, n)| n.scalar_text().is_some_and(|t| names.iter().any(|w| w.eq_ignore_ascii_case(t))))
     }
 
+    /// The resource (of `resources`, by name) this rule grants one of `verbs` on, in
+    /// `group`: what the RBAC rules report, at the resource's position.
+    pub fn grant(
+        &self,
+        group: &str,
+        verbs: &[&str],
+        resources: &[&str],
+    ) -> Option<(usize, &'a kubegate_yaml::Node<'a>)> {
+        if !self.in_group(group) || !self.grants("verbs", verbs) {
+            return None;
+        }
+        self.first_named("resources", resources)
+    }
+
     /// Whether the rule covers an API group (`""` is the core group).
     pub fn in_group(&self, group: &str) -> bool {
         self.items("apiGroups").iter().any(|(_, n)| n.scalar_text().is_some_and(|t| t == "*" || t == group))

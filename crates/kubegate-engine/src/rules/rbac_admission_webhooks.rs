@@ -22,10 +22,7 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &mut Ctx<'_, '_>) {
     for rule in RbacRule::of(ctx) {
-        if !rule.in_group("admissionregistration.k8s.io") || !rule.grants("verbs", &WRITE) {
-            continue;
-        }
-        let Some((j, res)) = rule.first_named("resources", &RESOURCES) else { continue };
+        let Some((j, res)) = rule.grant("admissionregistration.k8s.io", &WRITE, &RESOURCES) else { continue };
         let message = format!(
             "{} rule {} can modify admission webhook configurations ({}); grant read access only",
             ctx.subject(),

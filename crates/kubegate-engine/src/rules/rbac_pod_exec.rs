@@ -22,10 +22,7 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &mut Ctx<'_, '_>) {
     for rule in RbacRule::of(ctx) {
-        if !rule.in_group("") || !rule.grants("verbs", &["create", "get"]) {
-            continue;
-        }
-        let Some((j, res)) = rule.first_named("resources", &SUBRESOURCES) else { continue };
+        let Some((j, res)) = rule.grant("", &["create", "get"], &SUBRESOURCES) else { continue };
         let message = format!(
             "{} rule {} can open a shell in running pods ({}); remove it",
             ctx.subject(),

@@ -22,13 +22,10 @@ fn check(ctx: &mut Ctx<'_, '_>) {
         return;
     }
     for rule in RbacRule::of(ctx) {
-        if !rule.in_group("") || rule.node.get("resourceNames").is_some_and(|n| !n.items().is_empty()) {
+        if rule.node.get("resourceNames").is_some_and(|n| !n.items().is_empty()) {
             continue;
         }
-        let Some((j, secrets)) = rule.first_named("resources", &["secrets"]) else { continue };
-        if !rule.grants("verbs", &["get", "list", "watch"]) {
-            continue;
-        }
+        let Some((j, secrets)) = rule.grant("", &["get", "list", "watch"], &["secrets"]) else { continue };
         let message = format!(
             "{} rule {} can read Secrets in every namespace; grant it in a namespaced Role instead",
             ctx.subject(),
