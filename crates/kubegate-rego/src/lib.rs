@@ -26,6 +26,7 @@ mod convert;
 mod load;
 mod negation;
 mod recursion;
+mod rewrite;
 pub mod verify;
 
 pub use budget::{
@@ -75,9 +76,35 @@ pub struct Namespace {
     pub maybe_undefined: Vec<String>,
 }
 
+/// How the policies are evaluated on one input.
+enum Evaluator {
+    /// Compiled once for the entrypoint: the fast path.
+    Compiled(CompiledPolicy),
+    /// Policies that replace the input with `with input…` (regorus' compiled evaluation
+    /// fails them with `previous value is not an object`, where OPA evaluates the rule
+    /// against the replaced input): a copy of the loaded engine per evaluation.
+    Engine(Box<Mutex<regorus::Engine>>),
+}
+
+impl Evaluator {
+    fn eval(&self, input: Value) -> anyhow::Result<Value> {
+        match self {
+            Evaluator::Compiled(c) => c.eval_with_input(input),
+            Evaluator::Engine(engine) => {
+                let mut engine = match engine.lock() {
+                    Ok(g) => g.clone(),
+                    Err(poisoned) => poisoned.into_inner().clone(),
+                };
+                engine.set_input(input);
+                engine.eval_rule(ENTRYPOINT.into())
+            }
+        }
+    }
+}
+
 /// Policies loaded, compiled once, shared by every thread.
 pub struct Policies {
-    compiled: Option<CompiledPolicy>,
+    compiled: Option<Evaluator>,
     namespaces: Vec<Namespace>,
     /// `(namespace, rule)` of the leading elements of the entrypoint's value.
     slots: Vec<(String, String)>,
@@ -119,7 +146,7 @@ impl Policies {
         }
         let started = Instant::now();
         budget::start_evaluation();
-        match compiled.eval_with_input(input.clone()) {
+        match compiled.eval(input.clone()) {
             Ok(v) => conftest::verdict(&self.namespaces, &self.slots, &v),
             // Only the first evaluation to run out reports (documents run in parallel).
             Err(e) if is_time_limit(&e) => match self.exhausted.swap(true, Ordering::Relaxed) {
@@ -225,6 +252,7 @@ pub(crate) fn error(e: &anyhow::Error, files: &[String]) -> InputError {
                 .unwrap_or_else(|| text.trim().to_string());
             let before = text[..at].trim().trim_end_matches(':').trim();
             let message = if before.is_empty() { message } else { format!("{before}: {message}") };
+            let col = rewrite::original_column(file, line, col);
             return InputError::new(file, line, col, message);
         }
     }

@@ -2,7 +2,7 @@
 //! entrypoint, compilation, and the bounds every evaluation runs under.
 
 use crate::conftest::{is_failure, is_warning};
-use crate::{ENTRYPOINT, Namespace, Policies, RuleInfo, error};
+use crate::{ENTRYPOINT, Evaluator, Namespace, Policies, RuleInfo, error};
 use kubegate_engine::InputError;
 use regorus::unstable::{Rule, RuleHead};
 use regorus::utils::limits::{ExecutionTimerConfig, set_fallback_execution_timer_config};
@@ -118,6 +118,7 @@ pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>), Vec<InputE
     engine.set_rego_v0(opts.rego_v0);
     crate::budget::add_bounded_builtins(&mut engine);
     crate::config_builtins::add(&mut engine);
+    crate::rewrite::add(&mut engine);
     let mut paths = Vec::new();
     for p in &opts.policies {
         if let Err(e) = files(p, &["rego"], &mut paths) {
@@ -157,7 +158,9 @@ pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>), Vec<InputE
                             "arrays, sets and objects nest more than {MAX_LITERAL_NESTING} levels deep here (kubegate's limit: the Rego parser's time grows exponentially with this nesting)"
                         ),
                     ));
-                } else if let Err(e) = engine.add_policy(name.clone(), text) {
+                } else if let Err(e) =
+                    engine.add_policy(name.clone(), crate::rewrite::rewrite(&name, &text, opts.rego_v0))
+                {
                     errors.push(error(&e, std::slice::from_ref(&name)));
                 }
             }
@@ -166,6 +169,7 @@ pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>), Vec<InputE
         names.push(name);
     }
     errors.extend(crate::recursion::check(&mut engine));
+    errors.extend(crate::negation::unsafe_wildcards(&mut engine));
     for p in &opts.data {
         let mut found = Vec::new();
         if let Err(e) = files(p, &["yaml", "yml", "json"], &mut found) {
@@ -321,7 +325,13 @@ pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
         let mut with_entry = engine;
         with_entry.set_rego_v0(false);
         with_entry.add_policy("<kubegate>".into(), module).map_err(|e| vec![error(&e, &files)])?;
-        Some(with_entry.compile_with_entrypoint(&ENTRYPOINT.into()).map_err(|e| vec![error(&e, &files)])?)
+        if replaces_input(&mut with_entry) {
+            Some(Evaluator::Engine(Box::new(Mutex::new(with_entry))))
+        } else {
+            Some(Evaluator::Compiled(
+                with_entry.compile_with_entrypoint(&ENTRYPOINT.into()).map_err(|e| vec![error(&e, &files)])?,
+            ))
+        }
     } else {
         None
     };
@@ -336,6 +346,32 @@ pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
         diagnose: Mutex::new(diagnose),
         exhausted: Default::default(),
     })
+}
+
+/// Whether a rule replaces the input, or a part of it, with `with input… as`.
+fn replaces_input(engine: &mut Engine) -> bool {
+    use crate::recursion::{Seen, walk_expr, walk_query};
+    let mut found = false;
+    let mut look = |seen: Seen<'_>| {
+        if let Seen::With(what, _) = seen {
+            found |= regorus::utils::get_path_string(what, None).is_ok_and(|p| p == "input" || p.starts_with("input."));
+        }
+    };
+    for module in engine.get_modules().iter() {
+        for rule in &module.policy {
+            let Rule::Spec { head, bodies, .. } = rule.as_ref() else { continue };
+            if let RuleHead::Compr { assign: Some(a), .. } | RuleHead::Func { assign: Some(a), .. } = head {
+                walk_expr(&a.value, &mut look);
+            }
+            for body in bodies {
+                if let Some(a) = &body.assign {
+                    walk_expr(&a.value, &mut look);
+                }
+                walk_query(&body.query, &mut look);
+            }
+        }
+    }
+    found
 }
 
 /// How deeply `[` and `{` may nest in a policy's text.

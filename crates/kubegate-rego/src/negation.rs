@@ -38,7 +38,7 @@ fn query(q: &Query, out: &mut Vec<InputError>) {
             Literal::NotExpr { span, expr } if diverges(expr) => out.push(InputError::new(
                 span.source.get_path().as_str(),
                 span.line,
-                span.col,
+                crate::rewrite::original_column(span.source.get_path(), span.line, span.col),
                 format!(
                     "`not {}` reads a reference inside a call or comparison: when the field is missing, OPA (and so Conftest) leaves the rule undefined, where kubegate fires it; read the field with object.get(…, default) so both agree",
                     span.text().trim_start_matches("not").trim()
@@ -85,4 +85,98 @@ fn diverges(e: &Expr) -> bool {
 /// without is an input error), so reading them never leaves a rule undefined.
 fn always_defined(e: &Expr) -> bool {
     regorus::utils::get_path_string(e, None).is_ok_and(|p| p == "input.kind" || p == "input.apiVersion")
+}
+
+/// A wildcard (`_`) inside a negation (`not startswith(x, prefixes[_])`): OPA refuses the
+/// policy (`rego_unsafe_var_error`: a variable of a negated expression must be bound
+/// outside it, and a wildcard never is); regorus evaluated it. kubegate refuses it too,
+/// with an error at the wildcard (`some p in prefixes; not startswith(x, p)`, or a helper
+/// rule, says what was meant).
+pub(crate) fn unsafe_wildcards(engine: &mut Engine) -> Vec<InputError> {
+    let mut out = Vec::new();
+    for module in engine.get_modules().iter() {
+        for rule in &module.policy {
+            let Rule::Spec { head, bodies, .. } = rule.as_ref() else { continue };
+            if let RuleHead::Compr { assign: Some(a), .. } | RuleHead::Func { assign: Some(a), .. } = head {
+                wildcards(&a.value, false, &mut out);
+            }
+            for body in bodies {
+                if let Some(a) = &body.assign {
+                    wildcards(&a.value, false, &mut out);
+                }
+                negations(&body.query, &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn negations(q: &Query, out: &mut Vec<InputError>) {
+    for stmt in &q.stmts {
+        match &stmt.literal {
+            Literal::NotExpr { expr, .. } => wildcards(expr, true, out),
+            Literal::Expr { expr, .. } => wildcards(expr, false, out),
+            Literal::SomeIn { key, value, collection, .. } => {
+                for e in key.iter().chain([value, collection]) {
+                    wildcards(e, false, out);
+                }
+            }
+            Literal::Every { domain, query, .. } => {
+                wildcards(domain, false, out);
+                negations(query, out);
+            }
+            Literal::SomeVars { .. } => {}
+        }
+    }
+}
+
+/// Wildcards of a negated expression (`negated`), outside the comprehensions in it (a
+/// comprehension is a query of its own), and the negations inside those comprehensions.
+fn wildcards(e: &Expr, negated: bool, out: &mut Vec<InputError>) {
+    let mut go = |e: &Expr| wildcards(e, negated, out);
+    match e {
+        Expr::Var { span, .. } if negated && span.text() == "_" => out.push(InputError::new(
+            span.source.get_path().as_str(),
+            span.line,
+            crate::rewrite::original_column(span.source.get_path(), span.line, span.col),
+            "var _ is unsafe: a wildcard inside `not` is never bound, so OPA (and Conftest) refuse the policy; \
+             bind it first (`some p in prefixes` then `not startswith(x, p)`) or move the test into a helper rule",
+        )),
+        Expr::Array { items, .. } | Expr::Set { items, .. } => items.iter().for_each(|i| go(i)),
+        Expr::Object { fields, .. } => {
+            for (_, k, v) in fields {
+                go(k);
+                go(v);
+            }
+        }
+        Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
+            wildcards(term, false, out);
+            negations(query, out);
+        }
+        Expr::ObjectCompr { key, value, query, .. } => {
+            wildcards(key, false, out);
+            wildcards(value, false, out);
+            negations(query, out);
+        }
+        Expr::Call { params, .. } => params.iter().for_each(|p| go(p)),
+        Expr::UnaryExpr { expr, .. } => go(expr),
+        Expr::RefDot { refr, .. } => go(refr),
+        Expr::RefBrack { refr, index, .. } => {
+            go(refr);
+            go(index);
+        }
+        Expr::BinExpr { lhs, rhs, .. }
+        | Expr::BoolExpr { lhs, rhs, .. }
+        | Expr::ArithExpr { lhs, rhs, .. }
+        | Expr::AssignExpr { lhs, rhs, .. } => {
+            go(lhs);
+            go(rhs);
+        }
+        Expr::Membership { key, value, collection, .. } => {
+            for e in key.iter().chain([value, collection]) {
+                go(e);
+            }
+        }
+        _ => {}
+    }
 }

@@ -178,7 +178,7 @@ pub(crate) enum Seen<'e> {
     With(&'e Expr, &'e Expr),
 }
 
-fn walk_query<'e>(q: &'e Query, f: &mut dyn FnMut(Seen<'e>)) {
+pub(crate) fn walk_query<'e>(q: &'e Query, f: &mut dyn FnMut(Seen<'e>)) {
     for stmt in &q.stmts {
         match &stmt.literal {
             Literal::SomeVars { .. } => {}

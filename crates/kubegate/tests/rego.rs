@@ -559,3 +559,51 @@ fn a_negation_whose_verdict_differs_from_opa_is_a_warning_at_its_line() {
             "message": "`not contains(c.image, \"@sha256:\")` reads a reference inside a call or comparison: when the field is missing, OPA (and so Conftest) leaves the rule undefined, where kubegate fires it; read the field with object.get(…, default) so both agree"}])
     );
 }
+
+#[test]
+fn constructs_regorus_read_otherwise_are_read_as_opa_reads_them() {
+    let dir = std::env::temp_dir().join(format!("kubegate-opa-reading-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // A line starting with `(` after a reference is a new expression; `some … in` over
+    // null iterates nothing; `with input` replaces the input of the rule it calls.
+    std::fs::write(
+        dir.join("p.rego"),
+        "package main\n\nbig if input.spec.replicas > 2\n\ndeny_spread contains \"spread\" if {\n\tspread := input.spec.replicas\n\t(spread > 2)\n}\n\ndeny_containers contains c.name if {\n\tsome c in input.spec.containers\n}\n\ndeny_replaced contains \"replaced\" if big with input as {\"spec\": {\"replicas\": 9}}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("app.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  replicas: 3\n  containers: null\n",
+    )
+    .unwrap();
+    let r = common::run_in(&dir, &["test", "app.yaml", "-p", "p.rego", "-o", "json"], None);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let found: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["message"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        found,
+        [("main.deny_spread".to_string(), "spread".to_string()), ("main.deny_replaced".into(), "replaced".into())]
+    );
+    assert_eq!(v["errors"], json!([]));
+
+    // A wildcard inside `not` is refused at load, as OPA refuses it.
+    std::fs::write(
+        dir.join("w.rego"),
+        "package main\n\ndeny contains \"registry\" if {\n  some c in input.spec.containers\n  not startswith(c.image, [\"docker.io/\", \"nginx\"][_])\n}\n",
+    )
+    .unwrap();
+    let r = common::run_in(&dir, &["test", "app.yaml", "-p", "w.rego", "-o", "json"], None);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        v["errors"],
+        json!([{"file": "w.rego", "line": 5, "column": 51,
+            "message": "var _ is unsafe: a wildcard inside `not` is never bound, so OPA (and Conftest) refuse the policy; bind it first (`some p in prefixes` then `not startswith(x, p)`) or move the test into a helper rule"}])
+    );
+}
