@@ -1,11 +1,13 @@
-//! Rego policy loading and evaluation on small arbitrary policies: a policy that loads is
-//! evaluated on a small document within the time limit; nothing panics or aborts.
+//! Rego policy loading and evaluation on small arbitrary policies (Rego v1, or v0 when the
+//! first byte is odd): a policy that loads is evaluated on a small document within the
+//! time limit; nothing panics or aborts.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use std::time::Duration;
 
 fuzz_target!(|data: &[u8]| {
+    let Some((&mode, data)) = data.split_first() else { return };
     if data.len() > 4096 {
         return;
     }
@@ -19,6 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let opts = kubegate_rego::Options {
         policies: vec![file],
         time_limit: Duration::from_millis(200),
+        rego_v0: mode % 2 == 1,
         ..kubegate_rego::Options::default()
     };
     let Ok(policies) = kubegate_rego::load(&opts) else { return };
