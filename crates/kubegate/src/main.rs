@@ -1,9 +1,8 @@
 //! The `kubegate` command: a thin layer that reads inputs and the config, runs the engine
 //! and hands the outcome to a renderer.
 
-mod inputs;
-mod kustomize;
-mod walk;
+use kubegate_inputs as inputs;
+use kubegate_inputs::{kustomize, walk};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use kubegate_engine::config::{self, Config};

@@ -126,48 +126,93 @@ fn path_fields<'n>(root: &'n Node<'n>) -> Vec<&'n Node<'n>> {
     refs
 }
 
+/// The kustomization of a folder, read from its file.
 pub fn read_kustomization(dir: &Path) -> Option<Kustomization> {
     let file = kustomization_file(dir)?;
     let text = std::fs::read_to_string(&file).ok()?;
+    Kustomization::parse(&text, dir)
+}
+
+impl Kustomization {
+    /// What a kustomization's text says, its local paths resolved against its folder
+    /// `dir`; `None` when the text holds no document.
+    pub fn parse(text: &str, dir: &Path) -> Option<Kustomization> {
+        let arena = Bump::new();
+        let loaded = kubegate_yaml::load(text, &arena);
+        let root = &loaded.documents.first()?.root;
+        let strs = |n: Option<&Node<'_>>| -> Vec<String> {
+            n.map(|n| n.items()).unwrap_or_default().iter().filter_map(|i| i.as_str()).map(str::to_string).collect()
+        };
+        let local = |v: Vec<String>| -> Vec<PathBuf> {
+            v.into_iter().filter(|s| !is_remote(s)).map(|s| normalize(&dir.join(s))).collect()
+        };
+        let mut builds = Vec::new();
+        for k in ["resources", "bases", "components", "crds"] {
+            builds.extend(strs(root.get(k)));
+        }
+        let mut patches = strs(root.get("patchesStrategicMerge"));
+        for k in ["patches", "patchesJson6902"] {
+            for p in root.get(k).map(|n| n.items()).unwrap_or_default() {
+                if let Some(path) = p.get("path").and_then(|n| n.as_str()) {
+                    patches.push(path.to_string());
+                }
+            }
+        }
+        let mut generated = Vec::new();
+        for g in ["configMapGenerator", "secretGenerator"] {
+            for item in root.get(g).map(|n| n.items()).unwrap_or_default() {
+                for f in ["files", "envs"] {
+                    // `files: [key=path]` names the key before `=`.
+                    generated
+                        .extend(strs(item.get(f)).into_iter().map(|s| s.rsplit('=').next().unwrap_or("").to_string()));
+                }
+                if let Some(env) = item.get("env").and_then(|n| n.as_str()) {
+                    generated.push(env.to_string());
+                }
+            }
+        }
+        Some(Kustomization {
+            component: root.get("kind").and_then(|n| n.as_str()) == Some("Component"),
+            builds_from: local(builds),
+            patches: local(patches),
+            generator_files: local(generated),
+        })
+    }
+}
+
+/// A path a kustomization names, where it names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reference {
+    /// As written (a generator's `key=path` whole).
+    pub written: String,
+    /// The path itself (`path` of `key=path`).
+    pub path: String,
+    pub line: u32,
+    pub col: u32,
+    /// A URL or a Git repository: outside the tree.
+    pub remote: bool,
+}
+
+/// Every path a kustomization's text names, in every field that takes one, in order.
+pub fn references(text: &str) -> Vec<Reference> {
     let arena = Bump::new();
-    let loaded = kubegate_yaml::load(&text, &arena);
-    let root = &loaded.documents.first()?.root;
-    let strs = |n: Option<&Node<'_>>| -> Vec<String> {
-        n.map(|n| n.items()).unwrap_or_default().iter().filter_map(|i| i.as_str()).map(str::to_string).collect()
-    };
-    let local = |v: Vec<String>| -> Vec<PathBuf> {
-        v.into_iter().filter(|s| !is_remote(s)).map(|s| normalize(&dir.join(s))).collect()
-    };
-    let mut builds = Vec::new();
-    for k in ["resources", "bases", "components", "crds"] {
-        builds.extend(strs(root.get(k)));
-    }
-    let mut patches = strs(root.get("patchesStrategicMerge"));
-    for k in ["patches", "patchesJson6902"] {
-        for p in root.get(k).map(|n| n.items()).unwrap_or_default() {
-            if let Some(path) = p.get("path").and_then(|n| n.as_str()) {
-                patches.push(path.to_string());
-            }
-        }
-    }
-    let mut generated = Vec::new();
-    for g in ["configMapGenerator", "secretGenerator"] {
-        for item in root.get(g).map(|n| n.items()).unwrap_or_default() {
-            for f in ["files", "envs"] {
-                // `files: [key=path]` names the key before `=`.
-                generated.extend(strs(item.get(f)).into_iter().map(|s| s.rsplit('=').next().unwrap_or("").to_string()));
-            }
-            if let Some(env) = item.get("env").and_then(|n| n.as_str()) {
-                generated.push(env.to_string());
-            }
-        }
-    }
-    Some(Kustomization {
-        component: root.get("kind").and_then(|n| n.as_str()) == Some("Component"),
-        builds_from: local(builds),
-        patches: local(patches),
-        generator_files: local(generated),
-    })
+    let loaded = kubegate_yaml::load(text, &arena);
+    let Some(root) = loaded.documents.first().map(|doc| &doc.root) else { return Vec::new() };
+    path_fields(root)
+        .into_iter()
+        .filter_map(|r| {
+            let written = r.as_str()?;
+            // A generator's `files` entry may name its key first: `key=path`.
+            let path = written.rsplit_once('=').map_or(written, |(_, p)| p);
+            Some(Reference {
+                written: written.to_string(),
+                path: path.to_string(),
+                line: r.span.start.line,
+                col: r.span.start.col,
+                remote: is_remote(path) || is_remote(written),
+            })
+        })
+        .collect()
 }
 
 /// The first remote reference (a URL or a git repository) in a kustomization or the local
@@ -182,19 +227,11 @@ pub fn remote_reference(dir: &Path) -> Option<(PathBuf, u32, u32, String)> {
         seen.push(d.clone());
         let Some(file) = kustomization_file(&d) else { continue };
         let Ok(text) = std::fs::read_to_string(&file) else { continue };
-        let arena = Bump::new();
-        let loaded = kubegate_yaml::load(&text, &arena);
-        let Some(root) = loaded.documents.first().map(|doc| &doc.root) else { continue };
-        for r in path_fields(root) {
-            // A generator's `files` entry may name its key first: `key=path`.
-            match r.as_str().map(|s| s.rsplit_once('=').map_or(s, |(_, p)| p)) {
-                Some(s) if is_remote(s) || r.as_str().is_some_and(is_remote) => {
-                    let shown = r.as_str().unwrap_or(s).to_string();
-                    return Some((file, r.span.start.line, r.span.start.col, shown));
-                }
-                Some(s) => stack.push(normalize(&d.join(s))),
-                None => {}
+        for r in references(&text) {
+            if r.remote {
+                return Some((file, r.line, r.col, r.written));
             }
+            stack.push(normalize(&d.join(&r.path)));
         }
     }
     None
@@ -900,4 +937,61 @@ fn cycles(dirs: &[PathBuf], parsed: &[Option<Kustomization>]) -> Vec<Vec<PathBuf
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_references_are_recognised_in_every_form() {
+        for remote in [
+            "https://github.com/org/repo//base?ref=v1",
+            "ssh://git@example.com/org/repo.git",
+            "file:///etc/passwd",
+            "git::https://example.com/repo",
+            "github.com/org/repo/base",
+            "GITHUB.COM/org/repo",
+            "deploy@host.example.com:org/repo.git",
+            "git@localhost:repo",
+            "../base?ref=main",
+        ] {
+            assert!(is_remote(remote), "{remote}");
+        }
+        for local in ["../base", "deployment.yaml", "overlays/prod", "name@v1/file.yaml", "a:b.yaml"] {
+            assert!(!is_remote(local), "{local}");
+        }
+    }
+
+    #[test]
+    fn references_are_found_in_every_path_field_with_their_place() {
+        let text = "resources:\n  - ../base\n  - https://example.com/x.yaml\npatches:\n  - path: patch.yaml\nconfigMapGenerator:\n  - name: c\n    files:\n      - key=conf/app.properties\n    env: app.env\nopenapi:\n  path: schema.json\nreplacements:\n  - path: r.yaml\n";
+        let found: Vec<(String, u32, u32, bool)> =
+            references(text).into_iter().map(|r| (r.path, r.line, r.col, r.remote)).collect();
+        assert_eq!(
+            found,
+            [
+                ("../base".to_string(), 2, 5, false),
+                ("https://example.com/x.yaml".into(), 3, 5, true),
+                ("patch.yaml".into(), 5, 11, false),
+                ("r.yaml".into(), 14, 11, false),
+                ("schema.json".into(), 12, 9, false),
+                ("conf/app.properties".into(), 9, 9, false),
+                ("app.env".into(), 10, 10, false),
+            ]
+        );
+        assert_eq!(references("").len(), 0);
+        assert_eq!(references("resources: 3\npatches: {path: 1}\n").len(), 0);
+    }
+
+    #[test]
+    fn a_kustomization_resolves_its_local_paths_against_its_folder() {
+        let text = "kind: Component\nresources: [../base, https://example.com/x.yaml, svc.yaml]\npatchesStrategicMerge: [p.yaml]\nsecretGenerator:\n  - name: s\n    envs: [s.env]\n";
+        let k = Kustomization::parse(text, Path::new("k8s/overlays/prod")).unwrap();
+        assert!(k.component);
+        assert_eq!(k.builds_from, [PathBuf::from("k8s/overlays/base"), PathBuf::from("k8s/overlays/prod/svc.yaml")]);
+        assert_eq!(k.patches, [PathBuf::from("k8s/overlays/prod/p.yaml")]);
+        assert_eq!(k.generator_files, [PathBuf::from("k8s/overlays/prod/s.env")]);
+        assert!(Kustomization::parse("", Path::new(".")).is_none());
+    }
 }

@@ -3,7 +3,10 @@
 //! that output is deterministic. Files are read when the engine gets to them, so only
 //! the files being checked are in memory at once.
 
-use crate::kustomize::{self, Rendered};
+pub mod kustomize;
+pub mod walk;
+
+use crate::kustomize::Rendered;
 use kubegate_engine::evaluate::Skipped;
 use kubegate_engine::{InputError, Source};
 use std::io::Read;
