@@ -381,7 +381,21 @@ fn build_error(stderr: &str, dir: &Path, wrapper_target: &str, shown_dir: &str) 
     if let Some(at) = why.find(&recursed) {
         why = why[at + recursed.len()..].to_string();
     }
-    why.replace(&format!("{dir}/"), &format!("{shown_dir}/")).replace(wrapper_target, shown_dir)
+    let why = why.replace(&format!("{dir}/"), &format!("{shown_dir}/")).replace(wrapper_target, shown_dir);
+    git_failure(why)
+}
+
+/// A Git command run by kustomize that failed says only `exit status 128` (its own reason,
+/// when it gave one, is a `fatal:` line before): say that it was Git, and why it cannot
+/// fetch here.
+fn git_failure(why: String) -> String {
+    if !why.contains("exit status 128") || why.contains("Git ") {
+        return why;
+    }
+    format!(
+        "{why} (a Git command failed: kubegate runs kustomize without network access and allows Git only local \
+         repositories, so a remote base cannot be fetched; render the tree yourself and pipe it in)"
+    )
 }
 
 /// A Go double-quoted string's contents, unescaped (`\"`, `\\`, `\n`, `\t`).
@@ -993,5 +1007,16 @@ mod tests {
         assert_eq!(k.patches, [PathBuf::from("k8s/overlays/prod/p.yaml")]);
         assert_eq!(k.generator_files, [PathBuf::from("k8s/overlays/prod/s.env")]);
         assert!(Kustomization::parse("", Path::new(".")).is_none());
+    }
+
+    #[test]
+    fn a_git_failure_says_it_was_git_and_why_it_cannot_fetch() {
+        let stderr = "Error: accumulating resources: accumulation err='accumulating resources from 'ssh://h/r': failed to run '/usr/bin/git fetch --depth=1 ssh://h/r HEAD': fatal: transport 'ssh' not allowed\n: exit status 128\n";
+        let why = build_error(stderr, Path::new("/w/k8s"), "../k8s", "k8s");
+        assert_eq!(
+            why,
+            "accumulating resources: accumulation err='accumulating resources from 'ssh://h/r': failed to run '/usr/bin/git fetch --depth=1 ssh://h/r HEAD': fatal: transport 'ssh' not allowed\n: exit status 128 (a Git command failed: kubegate runs kustomize without network access and allows Git only local repositories, so a remote base cannot be fetched; render the tree yourself and pipe it in)"
+        );
+        assert_eq!(build_error("Error: no such file\n", Path::new("/w"), "x", "y"), "no such file");
     }
 }
