@@ -19,6 +19,7 @@ use crate::pss;
 use crate::resources::selector::{Selector, SelectorIndex};
 use crate::resources::{self, NotAResource, Resource};
 use crate::rules::{self, Check, Ctx, Rule};
+use kubegate_yaml::Route;
 use kubegate_yaml::{Node, Span};
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -152,7 +153,7 @@ pub struct Pending {
     pub file_index: usize,
     pub resource_index: usize,
     pub span: Span,
-    pub path: String,
+    pub path: Route,
     pub resource: Arc<ResourceId>,
     /// Labels the question is about (a workload's pod labels).
     pub labels: Vec<(String, String)>,
@@ -495,7 +496,7 @@ impl FileCheck<'_> {
                             resource: id.clone(),
                             container: None,
                             source: None,
-                            path: String::new(),
+                            path: Route::root(),
                             exemption,
                             help: None,
                             note: None,
@@ -522,7 +523,7 @@ impl FileCheck<'_> {
         doc_index: usize,
         root: &Node<'_>,
         duplicates: &[kubegate_yaml::DuplicateKey],
-        prefix: &str,
+        prefix: &Route,
         depth: usize,
     ) {
         let kind = root.get("kind").and_then(|k| k.as_str()).unwrap_or("");
@@ -530,7 +531,7 @@ impl FileCheck<'_> {
             let dups = duplicates
                 .iter()
                 .filter_map(|d| {
-                    let path = d.path.strip_prefix(prefix)?.to_string();
+                    let path = d.path.strip_prefix(prefix)?;
                     Some(kubegate_yaml::DuplicateKey { path, ..d.clone() })
                 })
                 .collect();
@@ -549,7 +550,7 @@ impl FileCheck<'_> {
             return;
         }
         for (i, item) in items.items().iter().enumerate() {
-            self.document(doc_index, item, duplicates, &format!("{prefix}items[{i}]."), depth + 1);
+            self.document(doc_index, item, duplicates, &prefix.clone().key("items").index(i), depth + 1);
         }
     }
 }
@@ -613,7 +614,7 @@ fn check_file(
             return;
         }
         any_document = true;
-        file.document(doc.index, &doc.root, &duplicates, "", 0);
+        file.document(doc.index, &doc.root, &duplicates, &Route::root(), 0);
     });
     let not_kubernetes = file.not_kubernetes;
     let mut out = file.out;
@@ -809,7 +810,7 @@ pub fn check_inputs<'s>(
                     resource: resource.clone(),
                     container: None,
                     source: None,
-                    path: String::new(),
+                    path: Route::root(),
                     exemption,
                     help: None,
                     note: None,

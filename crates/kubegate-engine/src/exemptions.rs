@@ -170,7 +170,7 @@ pub struct Declared {
     /// Where a missing field is reported: the `annotations:` key, or the central entry.
     pub missing_at: Span,
     /// The path of the fields: `metadata.annotations.` or `exemptions.central[2].`
-    pub path_prefix: String,
+    pub path_prefix: crate::Route,
     /// The four fields' names where they are written (annotation or config key names).
     pub names: [&'static str; 4],
     pub reason: Option<Field>,
@@ -202,7 +202,7 @@ impl Declared {
             file_index: res.file as u32,
             span: start,
             missing_at: res.locate("metadata.annotations"),
-            path_prefix: "metadata.annotations.".into(),
+            path_prefix: crate::Route::parse("metadata.annotations"),
             names: [REASON, EXPIRES, ISSUE, RULES],
             reason: reason.map(|x| x.1),
             expires: expires.map(|x| x.1),
@@ -244,7 +244,7 @@ pub fn split_rules(text: &str) -> Vec<String> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     pub span: Span,
-    pub path: String,
+    pub path: crate::Route,
     /// `exemption-issue is missing`
     pub text: String,
 }
@@ -275,7 +275,7 @@ pub fn assess(
     let d = &*declared;
     let mut problems = Vec::new();
     let mut problem = |span: Span, name: &str, text: String| {
-        problems.push(Problem { span, path: format!("{}{name}", d.path_prefix), text });
+        problems.push(Problem { span, path: d.path_prefix.clone().key(name), text });
     };
     for (field, name) in d.fields() {
         match field {
@@ -540,7 +540,7 @@ mod tests {
             resource: Arc::default(),
             container: None,
             source: None,
-            path: String::new(),
+            path: kubegate_yaml::Route::root(),
             exemption: None,
             help: None,
             note: None,

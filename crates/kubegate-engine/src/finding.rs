@@ -67,7 +67,8 @@ pub struct Finding {
     pub source: Option<Arc<str>>,
     /// The field the finding is about (`spec.template.spec.containers[0].image`), even
     /// when the field is missing and the position points at its nearest existing parent.
-    pub path: String,
+    #[serde(serialize_with = "route_text")]
+    pub path: crate::Route,
     /// The exemption that covers the finding (an active or expiring one): the finding is
     /// shown and counted, but does not fail the run.
     pub exemption: Option<Arc<crate::exemptions::Exemption>>,
@@ -111,4 +112,9 @@ impl std::fmt::Display for InputError {
             write!(f, "{}: {}", self.file, self.message)
         }
     }
+}
+
+/// A route as its text (`data['application.properties']`).
+fn route_text<S: serde::Serializer>(route: &crate::Route, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(route)
 }

@@ -29,4 +29,5 @@ pub use config::Config;
 pub use evaluate::{CheckOptions, Outcome, Profile, Source, check, check_inputs};
 pub use exemptions::{Date, Exemption, ExemptionRecord};
 pub use finding::{Finding, InputError, Level, ResourceId};
+pub use kubegate_yaml::{Route, Segment};
 pub use policy::{Policies, PolicyCounts};

@@ -16,7 +16,7 @@
 
 use kubegate_engine::evaluate::ResourceInfo;
 use kubegate_engine::resources::{Located, locate_path};
-use kubegate_engine::{ExemptionRecord, Finding, InputError};
+use kubegate_engine::{ExemptionRecord, Finding, InputError, Route, Segment};
 use kubegate_yaml::{Bump, Node, Span};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -573,7 +573,23 @@ pub fn trace(
         let name = f.resource.name.clone().unwrap_or_default();
         let rendered_root = rendered_docs.get(i).map(|r| &r.root);
         let container = f.container.clone();
-        if let Some(t) = locate_traced(d, origin, rendered_root, &name, &f.path, container.as_deref(), &mut files) {
+        if let Some(mut t) = locate_traced(d, origin, rendered_root, &name, &f.path, container.as_deref(), &mut files) {
+            // A finding on one line inside a multi-line value (a secret in a literal
+            // block) keeps its line within the value, when the value is the source's.
+            let rendered_at = rendered_root.map(|r| locate_path(r, &f.path, container.as_deref()));
+            if let Some(Located { exists: true, nearest: Some(at) }) = rendered_at
+                && t.note.is_none()
+                && f.line > at.start.line
+                && f.line <= at.end.line
+                && t.span.start.line + (at.end.line - at.start.line) == t.span.end.line
+            {
+                let line = t.span.start.line + (f.line - at.start.line);
+                let width = f.end_column.saturating_sub(f.column);
+                t.span = Span {
+                    start: kubegate_yaml::Pos { line, col: t.span.start.col },
+                    end: kubegate_yaml::Pos { line, col: t.span.start.col + width },
+                };
+            }
             set_span(f, &t.file, t.span);
             f.note = t.note;
         }
@@ -592,7 +608,7 @@ pub fn trace(
             .iter()
             .filter(|(k, _)| keys.contains(&k.text))
             .filter_map(|(k, _)| {
-                let path = format!("metadata.annotations.{}", k.text);
+                let path = Route::parse("metadata.annotations").key(k.text);
                 locate_traced(d, origin, rendered_root, &name, &path, None, &mut files)
             })
             .min_by_key(|t| (t.file.clone(), t.span.start.line));
@@ -624,7 +640,7 @@ fn locate_traced(
     origin: &Path,
     rendered_root: Option<&Node<'_>>,
     name: &str,
-    path: &str,
+    path: &Route,
     container: Option<&str>,
     files: &mut Files,
 ) -> Option<Traced> {
@@ -656,7 +672,7 @@ fn locate_traced(
             return Some(with_key_column(at(shown(&patch), span, None), root, path, container));
         }
     }
-    if path.ends_with(".image")
+    if path.ends_with_key("image")
         && let Some(source_image) = value_at(Some(doc), path, container)
         && let Some((k, span)) = images_entry(&d.configured_in, &source_image, files)
     {
@@ -674,9 +690,9 @@ fn locate_traced(
 }
 
 /// The traced position with the column of the field's key (for an exemption record).
-fn with_key_column(mut t: Traced, doc: &Node<'_>, path: &str, container: Option<&str>) -> Traced {
-    if let Some((parent, key)) = path.rsplit_once('.')
-        && let Some(p) = locate_node(doc, parent, container)
+fn with_key_column(mut t: Traced, doc: &Node<'_>, path: &Route, container: Option<&str>) -> Traced {
+    if let Some(Segment::Key(key)) = path.segments().last()
+        && let Some(p) = locate_node(doc, &path.parent(1), container)
         && let Some((k, _)) = p.entry(key)
     {
         t.key_column = Some(k.span.start.col);
@@ -684,30 +700,31 @@ fn with_key_column(mut t: Traced, doc: &Node<'_>, path: &str, container: Option<
     t
 }
 
-/// The node at a path (a mapping, for [`with_key_column`]).
-fn locate_node<'n>(root: &'n Node<'n>, path: &str, container: Option<&str>) -> Option<&'n Node<'n>> {
-    let found = locate_path(root, path, container);
-    if !found.exists {
-        return None;
+/// The node at a route (a container list item picked by `container`'s name, as
+/// [`locate_path`] does).
+fn locate_node<'n>(root: &'n Node<'n>, path: &Route, container: Option<&str>) -> Option<&'n Node<'n>> {
+    let mut cur = root;
+    let mut list_key = "";
+    for step in path.segments() {
+        cur = match step {
+            Segment::Key(k) => {
+                list_key = k;
+                cur.get(k)?
+            }
+            Segment::Index(i) => match container {
+                Some(name) if matches!(list_key, "containers" | "initContainers" | "ephemeralContainers") => {
+                    cur.items().iter().find(|c| c.get("name").and_then(|n| n.scalar_text()) == Some(name))?
+                }
+                _ => cur.items().get(*i)?,
+            },
+        };
     }
-    // Walk plain dotted keys (annotation paths have no indices).
-    let _ = container;
-    path.split('.').try_fold(root, |n, k| n.get(k))
+    Some(cur)
 }
 
 /// How many leading steps of `path` exist in `root`.
-fn found_depth(root: &Node<'_>, path: &str, container: Option<&str>) -> usize {
-    let mut prefixes = Vec::new();
-    let mut quoted = false;
-    for (i, c) in path.char_indices() {
-        match c {
-            '\'' => quoted = !quoted,
-            '.' | '[' if !quoted && i > 0 => prefixes.push(&path[..i]),
-            _ => {}
-        }
-    }
-    prefixes.push(path);
-    prefixes.iter().take_while(|p| locate_path(root, p, container).exists).count()
+fn found_depth(root: &Node<'_>, path: &Route, container: Option<&str>) -> usize {
+    path.prefixes().take_while(|p| locate_path(root, p, container).exists).count()
 }
 
 /// The patch holding the deepest existing parent of a missing field, with its depth.
@@ -715,7 +732,7 @@ fn deepest_in_patches(
     kustomizations: &[PathBuf],
     kind: &str,
     name: &str,
-    path: &str,
+    path: &Route,
     container: Option<&str>,
     files: &mut Files,
 ) -> Option<(PathBuf, Span, usize)> {
@@ -795,7 +812,7 @@ fn generator_entry(kustomization: &Path, kind: &str, rendered_name: &str, files:
 }
 
 /// The text of the scalar at `path`, if there is one.
-fn value_at(root: Option<&Node<'_>>, path: &str, container: Option<&str>) -> Option<String> {
+fn value_at(root: Option<&Node<'_>>, path: &Route, container: Option<&str>) -> Option<String> {
     fn scalar_at<'n>(n: &'n Node<'n>, span: Span) -> Option<&'n Node<'n>> {
         if n.is_scalar() && n.span == span {
             return Some(n);

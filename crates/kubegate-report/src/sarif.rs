@@ -34,7 +34,7 @@ pub fn fingerprint(f: &Finding) -> String {
         &r.kind,
         r.namespace.as_deref().unwrap_or(""),
         r.name.as_deref().unwrap_or(""),
-        &f.path,
+        &f.path.to_string(),
         f.container.as_deref().unwrap_or(""),
     ])
 }
@@ -109,7 +109,7 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
                 "partialFingerprints": {"kubegateFinding/v1": fingerprint(f)},
                 "properties": {
                     "environment": &*f.environment,
-                    "path": &f.path,
+                    "path": f.path.to_string(),
                     "resource": &*f.resource,
                 },
             });

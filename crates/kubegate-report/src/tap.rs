@@ -50,7 +50,7 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             yaml_str(&f.file),
             f.line,
             f.column,
-            yaml_str(&f.path)
+            yaml_str(&f.path.to_string())
         )?;
     }
     writeln!(out, "# {}", super::summary_line(outcome))

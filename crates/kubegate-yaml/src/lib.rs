@@ -6,10 +6,12 @@
 //! recorded (the last value wins, as in Kubernetes) instead of failing the parse.
 
 mod resolve;
+pub mod route;
 mod tree;
 
 pub use bumpalo::Bump;
 pub use resolve::{parse_float, parse_int, resolve_plain};
+pub use route::{Route, Segment};
 pub use tree::{Data, Key, Node, ScalarKind};
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as PSpan};
@@ -73,7 +75,7 @@ pub struct DuplicateKey {
     pub document: usize,
     pub key: String,
     /// Field path of the repeated key (`spec.template.spec.containers[0].image`).
-    pub path: String,
+    pub path: Route,
     /// The later occurrence (whose value is the one kept).
     pub span: Span,
     /// The first occurrence.
@@ -407,26 +409,19 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The field path of the value being built, ending in `last` (for messages).
-    fn path_to(&self, last: &str) -> String {
-        let mut path = String::new();
+    /// The field path of the value being built, ending in the key `last`.
+    fn path_to(&self, last: &str) -> Route {
+        let mut path = Route::root();
         for f in &self.frames {
             if f.map {
                 if let Some(k) = &f.pending_key {
-                    if !path.is_empty() {
-                        path.push('.');
-                    }
-                    path.push_str(k.text);
+                    path = path.key(k.text);
                 }
             } else {
-                path.push_str(&format!("[{}]", self.items.len() - f.scratch));
+                path = path.index(self.items.len() - f.scratch);
             }
         }
-        if !path.is_empty() {
-            path.push('.');
-        }
-        path.push_str(last);
-        path
+        path.key(last)
     }
 
     /// Places a finished node into its parent (or finishes the document). `nodes` is the

@@ -268,3 +268,27 @@ fn a_build_error_is_kustomize_whole_message_at_the_entry_it_names() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_configmap_key_with_dots_is_one_key_through_a_base() {
+    // `application.properties` is one key: the finding's route quotes it, and through the
+    // overlay it lands on the secret's line inside the value, in the base.
+    let dir = "crates/kubegate/tests/data/kustomize-dotted";
+    for input in [format!("{dir}/prod"), format!("{dir}/base/configmap.yaml")] {
+        let (code, v) = run(&["test", &input], None);
+        assert_eq!(code, 1, "{input}");
+        let f = &v["findings"][0];
+        assert_eq!(v["findings"].as_array().unwrap().len(), 1, "{input}");
+        assert_eq!(
+            (f["rule"].as_str(), f["file"].as_str(), f["line"].as_u64(), f["column"].as_u64(), f["path"].as_str()),
+            (
+                Some("secret-in-configmap"),
+                Some(format!("{dir}/base/configmap.yaml").as_str()),
+                Some(10),
+                Some(5),
+                Some("data['application.properties']")
+            ),
+            "{input}"
+        );
+    }
+}

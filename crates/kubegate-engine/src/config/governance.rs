@@ -291,7 +291,7 @@ pub fn parse(
                 file_index: u32::MAX,
                 span: item.span,
                 missing_at: item.span,
-                path_prefix: format!("{at}."),
+                path_prefix: crate::Route::parse(&at),
                 names: ["reason", "expires", "issue", "rules"],
                 reason,
                 expires,

@@ -123,7 +123,7 @@ impl<'a> Visitor<'_, 'a> {
         self.out.push(Violation {
             check: self.check,
             span,
-            path: format!("{meta}metadata.annotations['{key}']"),
+            path: crate::Route::parse(&format!("{meta}metadata.annotations")).key(key),
             container: None,
             message,
         });

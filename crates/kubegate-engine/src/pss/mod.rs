@@ -190,7 +190,7 @@ pub struct Violation {
     pub check: Check,
     pub span: Span,
     /// Field path from the resource root.
-    pub path: String,
+    pub path: crate::Route,
     /// The container concerned, if the violation is a container's.
     pub container: Option<String>,
     /// What is wrong, after the subject: `container 'app' must not set …`.

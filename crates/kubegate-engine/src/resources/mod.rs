@@ -9,6 +9,7 @@ pub mod selector;
 use crate::environment::Binding;
 use crate::finding::ResourceId;
 use kubegate_yaml::{DuplicateKey, Node, Span};
+use kubegate_yaml::{Route, Segment};
 pub use pod::{Container, ContainerKind, PodSpec};
 use std::sync::Arc;
 
@@ -88,51 +89,17 @@ impl<'a> Resource<'a> {
 
     /// Where a finding on `path` (relative to the resource root) points: the field itself
     /// when it exists, else the key of its nearest existing parent, else `kind`.
-    pub fn locate(&self, path: &str) -> Span {
-        locate(self.root, path).unwrap_or_else(|| self.kind_span())
+    pub fn locate(&self, path: impl Into<Route>) -> Span {
+        locate(self.root, &path.into()).unwrap_or_else(|| self.kind_span())
     }
 }
 
 /// Walks `path` from `base`. A found scalar answers with its value's span; a found
 /// collection, or the deepest existing parent, with its key's span. `None` when not even
 /// the first key exists.
-pub fn locate(base: &Node<'_>, path: &str) -> Option<Span> {
-    let found = locate_path(base, path, None);
+pub fn locate(base: &Node<'_>, route: &Route) -> Option<Span> {
+    let found = locate_path(base, route, None);
     found.nearest
-}
-
-/// One step of a field path: `containers[0]`, `annotations['a.b/c']`, `image`.
-#[derive(Debug, PartialEq, Eq)]
-enum Step<'p> {
-    Key(&'p str),
-    Index(usize),
-}
-
-/// `spec.template.spec.containers[0].image` → keys and indices; `['…']` quotes a key that
-/// holds dots.
-fn steps(path: &str) -> Vec<Step<'_>> {
-    let mut out = Vec::new();
-    let mut rest = path;
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix("['") {
-            let end = r.find("']").unwrap_or(r.len());
-            out.push(Step::Key(&r[..end]));
-            rest = r.get(end + 2..).unwrap_or("");
-        } else if let Some(r) = rest.strip_prefix('[') {
-            let end = r.find(']').unwrap_or(r.len());
-            if let Ok(i) = r[..end].parse() {
-                out.push(Step::Index(i));
-            }
-            rest = r.get(end + 1..).unwrap_or("");
-        } else if let Some(r) = rest.strip_prefix('.') {
-            rest = r;
-        } else {
-            let end = rest.find(['.', '[']).unwrap_or(rest.len());
-            out.push(Step::Key(&rest[..end]));
-            rest = &rest[end..];
-        }
-    }
-    out
 }
 
 /// What [`locate_path`] found.
@@ -149,13 +116,13 @@ pub struct Located {
 /// `initContainers` or `ephemeralContainers` list, `container` (a name) picks the item
 /// instead of the index, so a path found in a rendered manifest can be found in the
 /// source or the patch that declares the same container.
-pub fn locate_path(base: &Node<'_>, path: &str, container: Option<&str>) -> Located {
+pub fn locate_path(base: &Node<'_>, route: &Route, container: Option<&str>) -> Located {
     let mut cur = base;
     let mut nearest: Option<Span> = None;
     let mut list_key = "";
-    for step in steps(path) {
+    for step in route.segments() {
         match step {
-            Step::Key(k) => match cur.entry(k) {
+            Segment::Key(k) => match cur.entry(k) {
                 Some((key, v)) => {
                     nearest = Some(key.span);
                     list_key = key.text;
@@ -163,7 +130,8 @@ pub fn locate_path(base: &Node<'_>, path: &str, container: Option<&str>) -> Loca
                 }
                 None => return Located { exists: false, nearest },
             },
-            Step::Index(i) => {
+            Segment::Index(i) => {
+                let i = *i;
                 let items = cur.items();
                 let by_name = match container {
                     Some(name) if matches!(list_key, "containers" | "initContainers" | "ephemeralContainers") => {
@@ -202,7 +170,7 @@ mod locate_tests {
         let l = kubegate_yaml::load(text, &arena);
         let root = &l.documents[0].root;
         let at = |p: &str, c: Option<&str>| {
-            let r = locate_path(root, p, c);
+            let r = locate_path(root, &Route::parse(p), c);
             (r.exists, r.nearest.map(|s| (s.start.line, s.start.col)))
         };
         assert_eq!(at("spec.containers[1].image", None), (true, Some((9, 14))));

@@ -1,6 +1,7 @@
 //! The pod template of a workload, its containers, and effective security settings: a
 //! pod-level `securityContext` field applies to every container that does not override it.
 
+use kubegate_yaml::Route;
 use kubegate_yaml::{Node, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,11 +67,12 @@ impl<'a> Container<'a> {
     /// Where a finding about `rel` (a path inside the container) points: the field when
     /// present, else the nearest existing parent inside the container, else its `name`.
     pub fn locate(&self, rel: &str) -> Span {
-        super::locate(self.node, rel).unwrap_or_else(|| self.node.get("name").map(|n| n.span).unwrap_or(self.node.span))
+        super::locate(self.node, &Route::parse(rel))
+            .unwrap_or_else(|| self.node.get("name").map(|n| n.span).unwrap_or(self.node.span))
     }
 
-    pub fn field_path(&self, rel: &str) -> String {
-        format!("{}.{rel}", self.path)
+    pub fn field_path(&self, rel: &str) -> Route {
+        Route::parse(&self.path).join(&Route::parse(rel))
     }
 }
 
@@ -148,11 +150,11 @@ impl<'a> PodSpec<'a> {
 
     /// Where a finding about `rel` (a path inside the pod spec) points.
     pub fn locate(&self, rel: &str) -> Span {
-        super::locate(self.spec, rel).unwrap_or(self.key_span)
+        super::locate(self.spec, &Route::parse(rel)).unwrap_or(self.key_span)
     }
 
-    pub fn field_path(&self, rel: &str) -> String {
-        format!("{}.{rel}", self.path)
+    pub fn field_path(&self, rel: &str) -> Route {
+        Route::parse(self.path).join(&Route::parse(rel))
     }
 
     /// Evaluates an inheritable `securityContext` field over every container and groups

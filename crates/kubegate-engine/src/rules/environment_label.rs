@@ -30,5 +30,5 @@ fn check(ctx: &mut Ctx<'_, '_>) {
         }
         None => format!("{} must have label environment: {want}", ctx.subject()),
     };
-    ctx.emit(ctx.res.locate("metadata.labels.environment"), "metadata.labels.environment".into(), None, message);
+    ctx.emit(ctx.res.locate("metadata.labels.environment"), "metadata.labels.environment", None, message);
 }

@@ -35,13 +35,6 @@ fn check(ctx: &mut Ctx<'_, '_>) {
             expires.text,
             issue.text
         );
-        ctx.emit_in(
-            d.file.clone(),
-            d.file_index,
-            expires.span,
-            format!("{}{}", d.path_prefix, d.names[1]),
-            None,
-            message,
-        );
+        ctx.emit_in(d.file.clone(), d.file_index, expires.span, d.path_prefix.clone().key(d.names[1]), None, message);
     }
 }

@@ -7,6 +7,7 @@ use crate::evaluate::{Index, Pending};
 use crate::exemptions::{Assessed, Date};
 use crate::finding::{Finding, Level};
 use crate::resources::{Container, Resource};
+use kubegate_yaml::Route;
 use kubegate_yaml::Span;
 use std::sync::Arc;
 
@@ -225,9 +226,9 @@ impl Ctx<'_, '_> {
     }
 
     /// Records a finding at `span` about the field at `path`.
-    pub fn emit(&mut self, span: Span, path: String, container: Option<&Container<'_>>, message: String) {
+    pub fn emit(&mut self, span: Span, path: impl Into<Route>, container: Option<&Container<'_>>, message: String) {
         let (file, file_index) = (self.file_name.clone(), self.res.file as u32);
-        self.emit_in(file, file_index, span, path, container, message);
+        self.emit_in(file, file_index, span, path.into(), container, message);
     }
 
     /// Records a finding about this resource whose position is in another file (a
@@ -237,7 +238,7 @@ impl Ctx<'_, '_> {
         file: Arc<str>,
         file_index: u32,
         span: Span,
-        path: String,
+        path: Route,
         container: Option<&Container<'_>>,
         message: String,
     ) {
@@ -265,7 +266,7 @@ impl Ctx<'_, '_> {
 
     /// Defers a cross-resource question (see [`Check::Bundle`]): the finding, if `judge`
     /// returns a message, will point at `span` and be about the field at `path`.
-    pub fn defer(&mut self, span: Span, path: String, labels: Vec<(String, String)>, values: Vec<i64>) {
+    pub fn defer(&mut self, span: Span, path: impl Into<Route>, labels: Vec<(String, String)>, values: Vec<i64>) {
         self.deferred.push(Pending {
             rule: self.rule,
             level: self.level,
@@ -275,7 +276,7 @@ impl Ctx<'_, '_> {
             file_index: self.res.file,
             resource_index: self.res.index,
             span,
-            path,
+            path: path.into(),
             resource: self.res.id(),
             labels,
             values,

@@ -48,7 +48,7 @@ fn collect(ctx: &mut Ctx<'_, '_>) {
     }
     let (declared, min) = (declared_replicas(ctx.res), ctx.param("minimum") as i64);
     // An HPA elsewhere in the inputs decides, either way.
-    ctx.defer(ctx.res.locate("spec.replicas"), "spec.replicas".into(), Vec::new(), vec![declared, min]);
+    ctx.defer(ctx.res.locate("spec.replicas"), "spec.replicas", Vec::new(), vec![declared, min]);
 }
 
 fn judge(index: &Index, p: &Pending) -> Option<Judged> {

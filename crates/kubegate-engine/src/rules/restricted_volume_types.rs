@@ -19,5 +19,5 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {
-    super::pss_check(ctx, pss::Check::RestrictedVolumes, |v| !v.path.ends_with(".hostPath"));
+    super::pss_check(ctx, pss::Check::RestrictedVolumes, |v| !v.path.ends_with_key("hostPath"));
 }

@@ -1,6 +1,7 @@
 use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::Deny;
 use crate::secrets::{is_placeholder, is_secret_name, secret_value_kind};
+use kubegate_yaml::Route;
 
 pub static RULE: Rule = Rule {
     id: "secret-in-configmap",
@@ -55,7 +56,7 @@ fn check(ctx: &mut Ctx<'_, '_>) {
                     end: kubegate_yaml::Pos { line: start, col: span.start.col + len },
                 };
             }
-            ctx.emit(span, format!("data.{}", k.text), None, message);
+            ctx.emit(span, Route::parse("data").key(k.text), None, message);
         }
     }
 }
