@@ -510,3 +510,45 @@ fn large_scans_show_progress_on_a_terminal_and_nothing_in_a_pipe() {
     std::fs::remove_dir_all(&dir).ok();
     assert!(seen.contains("kubegate: ") && seen.contains("/250 files"), "{seen:?}");
 }
+
+#[test]
+fn a_report_that_cannot_be_written_is_exit_status_2_and_says_so() {
+    // /dev/full fails every write with "no space left": the passing examples' report is
+    // lost, so the run must not pass.
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("skipped: no /dev/full here");
+        return;
+    };
+    for format in ["sarif", "json", "pretty"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubegate"))
+            .args(["test", "examples/k8s", "-o", format])
+            .current_dir(root())
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "kubegate: cannot write the output: No space left on device (os error 28)\n",
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn rules_refuses_the_formats_it_cannot_write_and_verify_lists_only_its_flags() {
+    let r = run(&["rules", "-o", "sarif"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.starts_with("error: invalid value 'sarif' for '--output <OUTPUT>'\n  [possible values: table, json]"),
+        "{}",
+        r.stderr
+    );
+    let help = run(&["verify", "--help"]).stdout;
+    for flag in ["--policy", "--data", "--rego-version", "--rego-timeout", "--config", "--no-color"] {
+        assert!(help.contains(flag), "{flag}: {help}");
+    }
+    for flag in ["--namespace", "--all-namespaces", "--combine", "--builtin"] {
+        assert!(!help.contains(flag), "{flag}: {help}");
+    }
+}

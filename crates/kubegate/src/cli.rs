@@ -1,0 +1,245 @@
+//! The command line: every command and flag, defined once (clap). Nothing here runs.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use kubegate_engine::{Date, Profile, pss};
+use kubegate_inputs as inputs;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "kubegate", version, about = "A policy gate for Kubernetes manifests", max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Output {
+    /// rustc-style snippets (colour on a terminal)
+    Pretty,
+    /// A Conftest-like table
+    Table,
+    /// The versioned JSON contract (docs/json-output.md)
+    Json,
+    /// SARIF 2.1.0, for code scanning (GitHub, GitLab, Azure DevOps)
+    Sarif,
+    /// JUnit XML, for CI test reports
+    Junit,
+    /// GitHub Actions workflow commands (annotations on the pull request)
+    Github,
+    /// Test Anything Protocol, version 13
+    Tap,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProfileArg {
+    /// The built-in rule pack, with its levels per environment
+    Default,
+    /// Exactly the Pod Security Standard baseline (of --pss-version), every violation denied
+    PssBaseline,
+    /// Exactly the Pod Security Standard restricted (of --pss-version), every violation denied
+    PssRestricted,
+}
+
+/// `--profile` and `--pss-version` as the engine's profile, or why they do not fit.
+pub fn profile(profile: ProfileArg, pss_version: Option<&str>) -> Result<Profile, String> {
+    let level = match profile {
+        ProfileArg::Default => {
+            return match pss_version {
+                Some(_) => Err("--pss-version goes with --profile pss-baseline or pss-restricted".into()),
+                None => Ok(Profile::Default),
+            };
+        }
+        ProfileArg::PssBaseline => pss::Level::Baseline,
+        ProfileArg::PssRestricted => pss::Level::Restricted,
+    };
+    Ok(Profile::Pss(level, pss::Version::parse(pss_version.unwrap_or("latest"))?))
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ListOutput {
+    Table,
+    Json,
+}
+
+/// `--today`: a real date written YYYY-MM-DD.
+pub fn parse_today(s: &str) -> Result<Date, String> {
+    kubegate_engine::exemptions::parse_date(s).ok_or_else(|| format!("`{s}` is not a real date written YYYY-MM-DD"))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RegoVersion {
+    V0,
+    V1,
+}
+
+/// `-p`, `-d` and the Conftest flags that say how Rego policies are read and bounded
+/// (`test` and `verify`).
+#[derive(clap::Args, Clone)]
+pub struct PolicyFiles {
+    /// Rego policy file or directory (searched for .rego), repeatable
+    #[arg(short = 'p', long = "policy", value_name = "PATH")]
+    pub policies: Vec<PathBuf>,
+    /// Data file or directory (YAML, JSON) merged into `data`, repeatable
+    #[arg(short = 'd', long = "data", value_name = "PATH")]
+    pub data: Vec<PathBuf>,
+    /// Rego syntax of the policies
+    #[arg(long, value_enum, value_name = "VERSION", default_value = "v1")]
+    pub rego_version: RegoVersion,
+    /// How long one document's evaluation may take, in seconds, before it is stopped as a
+    /// runaway policy
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = kubegate_rego::parse_time_limit)]
+    pub rego_timeout: std::time::Duration,
+}
+
+/// The packages whose rules `test` queries (Conftest's `-n` and `--all-namespaces`).
+#[derive(clap::Args, Clone, Default)]
+pub struct Packages {
+    /// Package whose rules run (default main), repeatable
+    #[arg(short = 'n', long = "namespace", value_name = "NS", conflicts_with = "all_namespaces")]
+    pub namespaces: Vec<String>,
+    /// Run the rules of every package
+    #[arg(long)]
+    pub all_namespaces: bool,
+}
+
+impl PolicyFiles {
+    /// The Rego stage's options for these flags, `policies` and `packages`.
+    pub fn options(&self, policies: Vec<PathBuf>, packages: &Packages, combine: bool) -> kubegate_rego::Options {
+        kubegate_rego::Options {
+            policies,
+            data: self.data.clone(),
+            namespaces: if packages.all_namespaces {
+                kubegate_rego::Namespaces::All
+            } else if packages.namespaces.is_empty() {
+                kubegate_rego::Namespaces::Main
+            } else {
+                kubegate_rego::Namespaces::Named(packages.namespaces.clone())
+            },
+            rego_v0: self.rego_version == RegoVersion::V0,
+            combine,
+            time_limit: self.rego_timeout,
+        }
+    }
+}
+
+/// What `kubegate rules` prints.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RulesOutput {
+    /// The rules with their levels per environment
+    Table,
+    /// The rules as JSON
+    Json,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Check manifests (files, directories, `-` for stdin) against the policy
+    Test {
+        /// Files or directories to check; `-` reads stdin
+        #[arg(default_value = ".")]
+        paths: Vec<String>,
+        /// Bind every resource to this environment (dev, staging, prod or a configured one)
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
+        /// Output format
+        #[arg(short, long, value_enum, default_value = "pretty")]
+        output: Output,
+        /// Config file (default: kubegate.yaml in the working directory or above)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Fail (exit 1) on warnings too
+        #[arg(long)]
+        fail_on_warn: bool,
+        /// Never colour the output (NO_COLOR is honoured too)
+        #[arg(long)]
+        no_color: bool,
+        /// Judge exemptions on this date (default: today's local date)
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
+        today: Option<Date>,
+        /// What to check
+        #[arg(long, value_enum, default_value = "default")]
+        profile: ProfileArg,
+        /// Pod Security Standards version for --profile pss-*: v1.0 … v1.37 or latest
+        #[arg(long, value_name = "VERSION")]
+        pss_version: Option<String>,
+        /// The program that renders Kustomize directories: a `kustomize` or `kubectl`
+        /// binary (default: kustomize, else kubectl, from PATH)
+        #[arg(long, value_name = "BIN")]
+        kustomize_bin: Option<PathBuf>,
+        /// The most one input (file, stdin) may hold, in MB; a larger one is an error
+        #[arg(long, value_name = "MB", default_value_t = inputs::DEFAULT_MAX_INPUT_MB, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+        max_input_mb: u64,
+        #[command(flatten)]
+        rego: PolicyFiles,
+        #[command(flatten)]
+        packages: Packages,
+        /// With -p: run the built-in rule pack too (without it, only the policies named with
+        /// -p run, as in Conftest)
+        #[arg(long)]
+        builtin: bool,
+        /// Evaluate the policies once, against every document together
+        /// (`[{"path", "contents"}]`, as Conftest's --combine)
+        #[arg(long)]
+        combine: bool,
+    },
+    /// Run the policies' unit tests (`test_` rules, e.g. in `_test.rego` files)
+    Verify {
+        #[command(flatten)]
+        rego: PolicyFiles,
+        /// Config file (default: kubegate.yaml in the working directory or above), for its
+        /// `policies` when no -p is given
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Never colour the output (verify never colours; accepted for Conftest's sake)
+        #[arg(long)]
+        no_color: bool,
+    },
+    /// List every exemption (annotations and central ones) with its state and days left;
+    /// exit 1 when any is expired or invalid
+    Exemptions {
+        /// Files or directories to read; `-` reads stdin
+        #[arg(default_value = ".")]
+        paths: Vec<String>,
+        /// Bind every resource to this environment (dev, staging, prod or a configured one)
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
+        /// Output format
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: ListOutput,
+        /// Config file (default: kubegate.yaml in the working directory or above)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Judge exemptions on this date (default: today's local date)
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
+        today: Option<Date>,
+    },
+    /// Say which environment each resource (of files, directories, rendered overlays) is
+    /// bound for, and why, without checking anything
+    Env {
+        /// Files or directories to read; `-` reads stdin
+        #[arg(default_value = ".")]
+        paths: Vec<String>,
+        /// Output format
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: ListOutput,
+        /// Config file (default: kubegate.yaml in the working directory or above)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The program that renders Kustomize directories (as for `test`)
+        #[arg(long, value_name = "BIN")]
+        kustomize_bin: Option<PathBuf>,
+    },
+    /// List the built-in rules with their levels per environment
+    Rules {
+        /// Output format
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: RulesOutput,
+    },
+    /// Show the documentation of a rule
+    Explain {
+        /// The rule id, e.g. image-digest
+        rule: String,
+    },
+    /// Print the JSON Schema of kubegate.yaml
+    Schema,
+}

@@ -1,0 +1,40 @@
+//! `kubegate rules`, `kubegate explain` and `kubegate schema`: what the rule declarations
+//! say, as a listing, one rule's page, and the config's JSON Schema.
+
+use crate::cli::RulesOutput;
+use crate::exit::Exit;
+use kubegate_engine::rules;
+use std::io::Write;
+
+pub fn list(out: &mut dyn Write, output: RulesOutput) -> Exit {
+    let listing = match output {
+        RulesOutput::Json => kubegate_report::docs::rules_json(),
+        RulesOutput::Table => kubegate_report::docs::rules_text(),
+    };
+    let _ = out.write_all(listing.as_bytes());
+    Exit::Pass
+}
+
+/// 2 for a rule that does not exist (with the ids it may have meant).
+pub fn explain(out: &mut dyn Write, rule: &str) -> Exit {
+    match rules::find(rule) {
+        Some(r) => {
+            let _ = out.write_all(kubegate_report::docs::rule_page(r).as_bytes());
+            Exit::Pass
+        }
+        None => {
+            let known: Vec<&str> =
+                rules::ALL.iter().map(|r| r.id).filter(|id| id.contains(rule) || rule.contains(id)).collect();
+            eprintln!(
+                "error: unknown rule `{rule}`{}; `kubegate rules` lists them",
+                if known.is_empty() { String::new() } else { format!(" (did you mean {}?)", known.join(", ")) }
+            );
+            Exit::Error
+        }
+    }
+}
+
+pub fn schema(out: &mut dyn Write) -> Exit {
+    let _ = out.write_all(kubegate_report::docs::schema_json().as_bytes());
+    Exit::Pass
+}

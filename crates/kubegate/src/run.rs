@@ -1,0 +1,278 @@
+//! What every command that reads manifests shares: the config, the policies, the inputs,
+//! the check, and how an outcome is rendered.
+
+use crate::cli::{Output, Packages, PolicyFiles};
+use crate::exit::Exit;
+use kubegate_engine::config::{self, Config};
+use kubegate_engine::{CheckOptions, InputError, Level, Outcome};
+use kubegate_inputs as inputs;
+use kubegate_inputs::{kustomize, walk};
+use std::borrow::Cow;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+pub fn load_config(explicit: Option<PathBuf>, cwd: &std::path::Path) -> Result<Config, Vec<InputError>> {
+    let path = match explicit {
+        Some(p) => p,
+        None => match config::discover(cwd) {
+            Some(p) => p,
+            None => {
+                return Ok(Config {
+                    cwd: Some(cwd.to_path_buf()),
+                    base_dir: Some(cwd.to_path_buf()),
+                    ..Config::default()
+                });
+            }
+        },
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| vec![InputError::new(path.display().to_string(), 0, 0, format!("cannot read config: {e}"))])?;
+    Config::parse(&text, &path, Some(cwd.to_path_buf()))
+}
+
+/// The policy flags of `kubegate test`.
+pub struct PolicyArgs {
+    pub rego: PolicyFiles,
+    pub packages: Packages,
+    pub builtin: bool,
+    pub combine: bool,
+}
+
+/// The policies a run loads: `-p`, else the config's `policies` (none: the built-in pack
+/// alone). With `-p`, only the policies run unless `--builtin` is given; the config's
+/// policies run beside the built-in pack.
+/// Returns the policies' load-time warnings (constructs whose verdict differs from OPA's).
+fn load_policies(
+    args: &PolicyArgs,
+    config: &Config,
+    opts: &mut CheckOptions,
+) -> Result<Vec<InputError>, Vec<InputError>> {
+    let (paths, only) = if args.rego.policies.is_empty() {
+        (config.policies.clone(), false)
+    } else {
+        (args.rego.policies.clone(), !args.builtin)
+    };
+    if paths.is_empty() {
+        conftest_habit_hint();
+        return Ok(Vec::new());
+    }
+    let mut policies = kubegate_rego::load(&args.rego.options(paths, &args.packages, args.combine))?;
+    let warnings = std::mem::take(&mut policies.warnings);
+    opts.policies = Some(std::sync::Arc::new(policies));
+    opts.policies_only = only;
+    Ok(warnings)
+}
+
+/// Conftest reads `./policy` when no policy is named; kubegate runs its built-in rules
+/// instead. When that folder holds Rego, say so on stderr (the verdict is not changed).
+pub fn conftest_habit_hint() {
+    let has_rego = std::fs::read_dir("policy")
+        .map(|d| d.flatten().any(|e| e.path().extension().is_some_and(|x| x == "rego")))
+        .unwrap_or(false);
+    if has_rego {
+        eprintln!(
+            "kubegate: ./policy holds Rego policies, which Conftest runs by default; kubegate runs its built-in rules unless told: `-p policy` runs them instead (as Conftest does), `-p policy --builtin` runs both, or list them under `policies:` in kubegate.yaml"
+        );
+    }
+}
+
+/// Writes errors, one a line; the run's status is then 2.
+pub fn print_errors(out: &mut dyn Write, errors: &[InputError]) -> Exit {
+    for e in errors {
+        let _ = writeln!(out, "error: {e}");
+    }
+    Exit::Error
+}
+
+/// What a check leaves for rendering: the config, the inputs (to quote them) and the outcome.
+pub struct Checked {
+    pub config: Config,
+    pub inputs: Vec<inputs::Input>,
+    pub outcome: Outcome,
+}
+
+/// A progress line on stderr for large scans, only when stderr is a terminal (CI logs and
+/// pipes stay clean): `kubegate: 1200/5000 files`, redrawn a few times a second.
+struct Progress {
+    done: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    /// How many inputs make a scan worth a progress line.
+    const LARGE: usize = 200;
+
+    fn start(total: usize) -> Progress {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let done = std::sync::Arc::new(AtomicUsize::new(0));
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let thread = (total >= Self::LARGE && std::io::stderr().is_terminal()).then(|| {
+            let (done, stop) = (done.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    eprint!("\rkubegate: {}/{total} files", done.load(Ordering::Relaxed));
+                    std::thread::sleep(std::time::Duration::from_millis(120));
+                }
+                eprint!("\r\x1b[2K");
+            })
+        });
+        Progress { done, stop, thread }
+    }
+
+    fn tick(&self) {
+        self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn finish(mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// What a check needs: the inputs, the options, the config file, the kustomize binary
+/// and the Rego policies.
+pub struct Run {
+    pub paths: Vec<String>,
+    pub opts: CheckOptions,
+    pub config: Option<PathBuf>,
+    pub kustomize_bin: Option<PathBuf>,
+    pub policy: Option<PolicyArgs>,
+}
+
+/// Reads the config (and policies) and checks the inputs; without a readable config or
+/// policies the verdict would be a guess, so their errors are the whole outcome (`Err`).
+pub fn check(run: Run) -> Result<Checked, Box<Outcome>> {
+    let Run { paths, opts, config, kustomize_bin, policy } = run;
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let today = opts.today.unwrap_or_else(kubegate_engine::exemptions::local_today);
+    let failed = |errors| Box::new(Outcome { errors, today, ..Outcome::default() });
+    let config = load_config(config, &cwd).map_err(failed)?;
+    let mut opts = CheckOptions { today: Some(today), ..opts.clone() };
+    let policy_warnings = match &policy {
+        Some(policy) => load_policies(policy, &config, &mut opts).map_err(failed)?,
+        None => Vec::new(),
+    };
+    let project_root = config.project_root();
+    let (inputs, ignored) =
+        inputs::collect(&paths, &mut std::io::stdin().lock(), kustomize_bin.as_deref(), &project_root);
+    let progress = Progress::start(inputs.len());
+    let mut outcome = kubegate_engine::check_inputs(
+        inputs.len(),
+        |i| {
+            progress.tick();
+            inputs[i].load().map(Cow::Owned)
+        },
+        &config,
+        &opts,
+    );
+    progress.finish();
+    outcome.skipped.extend(ignored);
+    // Findings on rendered kustomizations move to the lines a person has to edit.
+    let mut traced = false;
+    for input in inputs.iter().filter(|i| matches!(i, inputs::Input::Kustomize { .. })) {
+        if let Ok(rendered) = input.rendered() {
+            kustomize::trace(
+                &rendered,
+                input.shown(),
+                &mut outcome.findings,
+                &mut outcome.resources,
+                &mut outcome.exemptions,
+            );
+            traced = true;
+        }
+    }
+    if traced {
+        // Traced findings now stand in source files: order them there (stable, so rules
+        // keep their order at one position).
+        outcome
+            .findings
+            .sort_by(|a, b| (a.file_index, &a.file, a.line, a.column).cmp(&(b.file_index, &b.file, b.line, b.column)));
+    }
+    outcome.notices.extend(policy_warnings);
+    if opts.env.is_none() {
+        outcome.notices.extend(unmatched_path_globs(&config, &inputs, &outcome));
+    }
+    Ok(Checked { config, inputs, outcome })
+}
+
+/// `environments.NAME.paths` globs that match no input of the run and no file or folder
+/// under the config's folder: most likely a typo, which would silently leave files in
+/// the default environment.
+fn unmatched_path_globs(config: &Config, inputs: &[inputs::Input], outcome: &Outcome) -> Vec<InputError> {
+    let mut unmatched: Vec<(usize, usize)> = Vec::new();
+    let names: std::collections::BTreeSet<String> = inputs
+        .iter()
+        .map(|i| i.shown().to_string())
+        .chain(outcome.resources.iter().map(|r| r.file.to_string()))
+        .map(|f| config.relative_path(&f))
+        .collect();
+    let hit = |g: &config::Globs, i: usize, rel: &str| g.matches(i, rel) || g.matches(i, &format!("{rel}/"));
+    for (e, env) in config.environments.iter().enumerate() {
+        for i in 0..env.paths.patterns().len() {
+            if !names.iter().any(|n| hit(&env.paths, i, n)) {
+                unmatched.push((e, i));
+            }
+        }
+    }
+    if unmatched.is_empty() || config.file.is_none() {
+        return Vec::new();
+    }
+    let base = config.base_dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    for entry in walk::builder(&base).build().flatten() {
+        let Ok(rel) = entry.path().strip_prefix(&base) else { continue };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        unmatched.retain(|&(e, i)| !hit(&config.environments[e].paths, i, &rel));
+        if unmatched.is_empty() {
+            return Vec::new();
+        }
+    }
+    unmatched
+        .into_iter()
+        .map(|(e, i)| {
+            let env = &config.environments[e];
+            let (line, col) = env.paths.position(i);
+            InputError::new(
+                config.display_path(),
+                line,
+                col,
+                format!(
+                    "environments.{}.paths: `{}` matches no input and no file or folder beside the config file; check the pattern (paths are relative to the config file's folder)",
+                    env.env.name,
+                    env.paths.patterns()[i],
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Writes an outcome in a format.
+pub fn render(
+    outcome: &Outcome,
+    source: &dyn Fn(&str) -> Option<String>,
+    output: Output,
+    color: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match output {
+        Output::Pretty => kubegate_report::pretty(outcome, source, color, out),
+        Output::Table => kubegate_report::table(outcome, out),
+        Output::Json => kubegate_report::json(outcome, out),
+        Output::Sarif => kubegate_report::sarif(outcome, out),
+        Output::Junit => kubegate_report::junit(outcome, out),
+        Output::Github => kubegate_report::github(outcome, out),
+        Output::Tap => kubegate_report::tap(outcome, out),
+    }
+}
+
+/// 2 when anything could not be read; else 1 when something is denied (or warned, with
+/// `--fail-on-warn`); else 0.
+pub fn exit_code(outcome: &Outcome, fail_on_warn: bool) -> Exit {
+    if !outcome.errors.is_empty() {
+        Exit::Error
+    } else {
+        Exit::failed_if(outcome.count(Level::Deny) > 0 || (fail_on_warn && outcome.count(Level::Warn) > 0))
+    }
+}
