@@ -1,48 +1,183 @@
-//! The JSON contract (version 1), documented in `docs/json-output.md`. Serialised
-//! straight to the output: no intermediate JSON tree.
+//! The JSON contract, version 1, documented in `docs/json-output.md`.
+//!
+//! The shape is frozen in the types of [`v1`], written for this output alone: the
+//! engine's own types (`Finding`, `InputError`, `ResourceInfo`, …) are converted into them
+//! field by field, so a change inside the engine cannot change what users' scripts read.
+//! A new field is added here, on purpose, and documented; renaming or removing one is a
+//! version 2. The snapshot test below fails on any change of the shape.
 
-use kubegate_engine::evaluate::ResourceInfo;
-use kubegate_engine::{Finding, InputError, Level, Outcome, PolicyCounts};
-use serde::Serialize;
+use kubegate_engine::{Level, Outcome};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-#[derive(Serialize)]
-struct Summary<'a> {
-    files: usize,
-    /// Files found by walking and not checked (listed in `skipped`).
-    skipped: usize,
-    resources: usize,
-    environments: BTreeMap<&'a str, usize>,
-    denials: usize,
-    warnings: usize,
-    exempted: usize,
-    errors: usize,
-    /// Conftest's counts when Rego policies ran, else `null`.
-    rego: Option<PolicyCounts>,
+/// The version 1 document, as borrowed views of an outcome.
+pub mod v1 {
+    use serde::Serialize;
+    use std::collections::BTreeMap;
+
+    #[derive(Serialize)]
+    pub struct Document<'a> {
+        pub version: u32,
+        pub summary: Summary<'a>,
+        pub findings: Vec<Finding<'a>>,
+        pub errors: Vec<Problem<'a>>,
+        /// What the run noticed that does not fail it (a config glob that matches nothing).
+        pub notices: Vec<Problem<'a>>,
+        /// Files found by walking and not checked, with why.
+        pub skipped: Vec<Skipped<'a>>,
+        pub resources: Vec<Resource<'a>>,
+    }
+
+    #[derive(Serialize)]
+    pub struct Summary<'a> {
+        pub files: usize,
+        /// Files found by walking and not checked (listed in `skipped`).
+        pub skipped: usize,
+        pub resources: usize,
+        pub environments: BTreeMap<&'a str, usize>,
+        pub denials: usize,
+        pub warnings: usize,
+        pub exempted: usize,
+        pub errors: usize,
+        /// Conftest's counts when Rego policies ran, else `null`.
+        pub rego: Option<RegoCounts>,
+    }
+
+    #[derive(Serialize)]
+    pub struct RegoCounts {
+        pub tests: usize,
+        pub passed: usize,
+        pub warnings: usize,
+        pub failures: usize,
+        pub exceptions: usize,
+    }
+
+    #[derive(Serialize)]
+    pub struct Finding<'a> {
+        pub rule: &'a str,
+        /// `deny` or `warn`.
+        pub level: &'static str,
+        pub environment: &'a str,
+        pub message: &'a str,
+        pub file: &'a str,
+        pub line: u32,
+        pub column: u32,
+        pub end_line: u32,
+        pub end_column: u32,
+        pub resource: ResourceId<'a>,
+        pub container: Option<&'a str>,
+        /// The Helm template the document was rendered from.
+        pub source: Option<&'a str>,
+        /// The field's route as text (`data['application.properties']`).
+        pub path: String,
+        pub exemption: Option<Exemption<'a>>,
+    }
+
+    #[derive(Serialize)]
+    pub struct ResourceId<'a> {
+        #[serde(rename = "apiVersion")]
+        pub api_version: &'a str,
+        pub kind: &'a str,
+        pub namespace: Option<&'a str>,
+        pub name: Option<&'a str>,
+    }
+
+    #[derive(Serialize)]
+    pub struct Exemption<'a> {
+        pub reason: &'a str,
+        pub expires: Option<&'a str>,
+        pub issue: Option<&'a str>,
+        pub days_left: Option<i64>,
+        /// `active` or `expiring`.
+        pub state: &'static str,
+        /// `annotations`, `config` or `rego`.
+        pub source: &'static str,
+        pub file: &'a str,
+        pub line: u32,
+    }
+
+    /// An error or a notice, at its place (`line` 0: the whole file).
+    #[derive(Serialize)]
+    pub struct Problem<'a> {
+        pub file: &'a str,
+        pub line: u32,
+        pub column: u32,
+        pub message: &'a str,
+    }
+
+    #[derive(Serialize)]
+    pub struct Skipped<'a> {
+        pub file: &'a str,
+        pub why: &'a str,
+    }
+
+    #[derive(Serialize)]
+    pub struct Resource<'a> {
+        pub file: &'a str,
+        pub line: u32,
+        #[serde(rename = "apiVersion")]
+        pub api_version: &'a str,
+        pub kind: &'a str,
+        pub namespace: Option<&'a str>,
+        pub name: Option<&'a str>,
+        pub environment: &'a str,
+        pub environment_reason: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub source: Option<&'a str>,
+    }
 }
 
-#[derive(Serialize)]
-struct Document<'a> {
-    version: u32,
-    summary: Summary<'a>,
-    findings: &'a [Finding],
-    errors: &'a [InputError],
-    /// What the run noticed that does not fail it (a config glob that matches nothing).
-    notices: &'a [InputError],
-    /// Files found by walking and not checked, with why.
-    skipped: &'a [kubegate_engine::evaluate::Skipped],
-    resources: &'a [ResourceInfo],
-}
-
-pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
+/// The version 1 document of an outcome.
+pub fn document(outcome: &Outcome) -> v1::Document<'_> {
+    use kubegate_engine::exemptions::Origin;
     let mut environments: BTreeMap<&str, usize> = BTreeMap::new();
     for r in &outcome.resources {
         *environments.entry(&*r.environment).or_default() += 1;
     }
-    let doc = Document {
+    fn problem(e: &kubegate_engine::InputError) -> v1::Problem<'_> {
+        v1::Problem { file: &e.file, line: e.line, column: e.column, message: &e.message }
+    }
+    let findings = outcome
+        .findings
+        .iter()
+        .map(|f| v1::Finding {
+            rule: &f.rule,
+            level: f.level.as_str(),
+            environment: &f.environment,
+            message: &f.message,
+            file: &f.file,
+            line: f.line,
+            column: f.column,
+            end_line: f.end_line,
+            end_column: f.end_column,
+            resource: v1::ResourceId {
+                api_version: &f.resource.api_version,
+                kind: &f.resource.kind,
+                namespace: f.resource.namespace.as_deref(),
+                name: f.resource.name.as_deref(),
+            },
+            container: f.container.as_deref(),
+            source: f.source.as_deref(),
+            path: f.path.to_string(),
+            exemption: f.exemption.as_deref().map(|e| v1::Exemption {
+                reason: &e.reason,
+                expires: e.expires.as_deref(),
+                issue: e.issue.as_deref(),
+                days_left: e.days_left,
+                state: e.state.as_str(),
+                source: match e.source {
+                    Origin::Annotations => "annotations",
+                    Origin::Config => "config",
+                    Origin::Rego => "rego",
+                },
+                file: &e.file,
+                line: e.line,
+            }),
+        })
+        .collect();
+    v1::Document {
         version: 1,
-        summary: Summary {
+        summary: v1::Summary {
             files: outcome.files,
             skipped: outcome.skipped.len(),
             resources: outcome.resources.len(),
@@ -51,14 +186,134 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             warnings: outcome.count(Level::Warn),
             exempted: outcome.findings.iter().filter(|f| f.exemption.is_some()).count(),
             errors: outcome.errors.len(),
-            rego: outcome.policy,
+            rego: outcome.policy.map(|p| v1::RegoCounts {
+                tests: p.tests,
+                passed: p.passed,
+                warnings: p.warnings,
+                failures: p.failures,
+                exceptions: p.exceptions,
+            }),
         },
-        findings: &outcome.findings,
-        errors: &outcome.errors,
-        notices: &outcome.notices,
-        skipped: &outcome.skipped,
-        resources: &outcome.resources,
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+        findings,
+        errors: outcome.errors.iter().map(problem).collect(),
+        notices: outcome.notices.iter().map(problem).collect(),
+        skipped: outcome.skipped.iter().map(|s| v1::Skipped { file: &s.file, why: &s.why }).collect(),
+        resources: outcome
+            .resources
+            .iter()
+            .map(|r| v1::Resource {
+                file: &r.file,
+                line: r.line,
+                api_version: &r.id.api_version,
+                kind: &r.id.kind,
+                namespace: r.id.namespace.as_deref(),
+                name: r.id.name.as_deref(),
+                environment: &r.environment,
+                environment_reason: &r.environment_reason,
+                source: r.source.as_deref(),
+            })
+            .collect(),
+    }
+}
+
+pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &document(outcome))?;
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kubegate_engine::evaluate::{ResourceInfo, Skipped};
+    use kubegate_engine::exemptions::{Exemption, Origin, State};
+    use kubegate_engine::{Finding, InputError, PolicyCounts, ResourceId, Route};
+    use std::sync::Arc;
+
+    /// An outcome with every field of the contract set, and the optional ones both ways.
+    fn outcome() -> Outcome {
+        let resource = Arc::new(ResourceId {
+            api_version: "v1".into(),
+            kind: "ConfigMap".into(),
+            namespace: Some("shop".into()),
+            name: Some("app".into()),
+        });
+        let finding = Finding {
+            rule: "secret-in-configmap".into(),
+            level: Level::Deny,
+            environment: "prod".into(),
+            message: "Production configmap 'app' key 'application.properties' sets db.password to a literal secret"
+                .into(),
+            file: "k8s/base/configmap.yaml".into(),
+            line: 10,
+            column: 5,
+            end_line: 10,
+            end_column: 31,
+            resource: resource.clone(),
+            container: None,
+            source: Some("chart/templates/cm.yaml".into()),
+            path: Route::parse("data").key("application.properties"),
+            exemption: Some(Arc::new(Exemption {
+                reason: "migrating to a Secret".into(),
+                expires: Some("2027-01-15".into()),
+                issue: Some("https://example.com/issues/7".into()),
+                days_left: Some(45),
+                state: State::Active,
+                source: Origin::Annotations,
+                file: "k8s/base/configmap.yaml".into(),
+                line: 6,
+            })),
+            note: Some("not in the contract".into()),
+            help: Some("not in the contract either".into()),
+            file_index: 0,
+            resource_index: 0,
+        };
+        let warn = Finding {
+            rule: "main.warn_replicas".into(),
+            level: Level::Warn,
+            container: Some("app".into()),
+            source: None,
+            path: Route::root(),
+            exemption: None,
+            ..finding.clone()
+        };
+        Outcome {
+            findings: vec![finding, warn],
+            errors: vec![InputError::new(
+                "k8s/bad.yaml",
+                3,
+                7,
+                "cannot parse YAML: mapping values are not allowed here",
+            )],
+            notices: vec![InputError::new("kubegate.yaml", 6, 13, "environments.qa.paths: `qa/**` matches no input")],
+            skipped: vec![Skipped { file: "k8s/README.md".into(), why: "no Kubernetes document".into() }],
+            resources: vec![
+                ResourceInfo {
+                    file: "k8s/base/configmap.yaml".into(),
+                    line: 1,
+                    id: resource.clone(),
+                    environment: "prod".into(),
+                    environment_reason: "path segment `prod`".into(),
+                    source: Some("chart/templates/cm.yaml".into()),
+                },
+                ResourceInfo {
+                    file: "k8s/base/configmap.yaml".into(),
+                    line: 12,
+                    id: Arc::new(ResourceId { namespace: None, name: None, ..(*resource).clone() }),
+                    environment: "dev".into(),
+                    environment_reason: "default environment".into(),
+                    source: None,
+                },
+            ],
+            files: 3,
+            policy: Some(PolicyCounts { tests: 4, passed: 2, warnings: 1, failures: 0, exceptions: 1 }),
+            ..Outcome::default()
+        }
+    }
+
+    #[test]
+    fn the_version_1_shape_is_frozen() {
+        let mut out = Vec::new();
+        render(&outcome(), &mut out).unwrap();
+        insta::assert_snapshot!(String::from_utf8(out).unwrap());
+    }
 }
