@@ -350,7 +350,7 @@ pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
 
 /// Whether a rule replaces the input, or a part of it, with `with input… as`.
 fn replaces_input(engine: &mut Engine) -> bool {
-    use crate::recursion::{Seen, walk_expr, walk_query};
+    use crate::recursion::{Seen, walk_rule};
     let mut found = false;
     let mut look = |seen: Seen<'_>| {
         if let Seen::With(what, _) = seen {
@@ -360,15 +360,7 @@ fn replaces_input(engine: &mut Engine) -> bool {
     for module in engine.get_modules().iter() {
         for rule in &module.policy {
             let Rule::Spec { head, bodies, .. } = rule.as_ref() else { continue };
-            if let RuleHead::Compr { assign: Some(a), .. } | RuleHead::Func { assign: Some(a), .. } = head {
-                walk_expr(&a.value, &mut look);
-            }
-            for body in bodies {
-                if let Some(a) = &body.assign {
-                    walk_expr(&a.value, &mut look);
-                }
-                walk_query(&body.query, &mut look);
-            }
+            walk_rule(head, bodies, &mut look);
         }
     }
     found

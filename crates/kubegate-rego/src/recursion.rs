@@ -10,7 +10,7 @@
 
 use kubegate_engine::InputError;
 use regorus::Engine;
-use regorus::unstable::{Expr, Literal, Module, Query, Rule, RuleHead};
+use regorus::unstable::{Expr, Literal, Module, Query, Rule, RuleBody, RuleHead};
 use regorus::utils::get_path_string;
 use std::collections::HashMap;
 
@@ -48,15 +48,7 @@ pub(crate) fn check(engine: &mut Engine) -> Vec<InputError> {
                     }
                 }
             };
-            if let RuleHead::Compr { assign: Some(a), .. } | RuleHead::Func { assign: Some(a), .. } = head {
-                walk_expr(&a.value, &mut collect);
-            }
-            for body in bodies {
-                if let Some(a) = &body.assign {
-                    walk_expr(&a.value, &mut collect);
-                }
-                walk_query(&body.query, &mut collect);
-            }
+            walk_rule(head, bodies, &mut collect);
             let RuleHead::Func { refr, .. } = head else { continue };
             let Ok(name) = get_path_string(refr, None) else { continue };
             let path = format!("data.{pkg}.{name}");
@@ -176,6 +168,19 @@ fn resolve(called: &str, pkg: &str, imports: &HashMap<String, String>) -> String
 pub(crate) enum Seen<'e> {
     Expr(&'e Expr),
     With(&'e Expr, &'e Expr),
+}
+
+/// Calls `f` on every expression of a rule: its head's value and each body.
+pub(crate) fn walk_rule<'e>(head: &'e RuleHead, bodies: &'e [RuleBody], f: &mut dyn FnMut(Seen<'e>)) {
+    if let RuleHead::Compr { assign: Some(a), .. } | RuleHead::Func { assign: Some(a), .. } = head {
+        walk_expr(&a.value, f);
+    }
+    for body in bodies {
+        if let Some(a) = &body.assign {
+            walk_expr(&a.value, f);
+        }
+        walk_query(&body.query, f);
+    }
 }
 
 pub(crate) fn walk_query<'e>(q: &'e Query, f: &mut dyn FnMut(Seen<'e>)) {
