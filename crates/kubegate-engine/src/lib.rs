@@ -15,6 +15,7 @@
 //!   the governance and today's date, and marks the findings they cover.
 
 pub mod config;
+pub mod document;
 pub mod environment;
 pub mod evaluate;
 pub mod exemptions;
@@ -26,6 +27,7 @@ pub mod rules;
 pub mod secrets;
 
 pub use config::Config;
+pub use document::{Document, check_document};
 pub use evaluate::{CheckOptions, Outcome, Profile, Source, check, check_inputs};
 pub use exemptions::{Date, Exemption, ExemptionRecord};
 pub use finding::{Finding, InputError, Level, ResourceId};
