@@ -13,14 +13,14 @@
 use crate::config::Config;
 use crate::environment;
 use crate::exemptions::{self, Date, ExemptionRecord};
+use crate::facts::{Fact, Index, Pending};
 use crate::finding::{Finding, InputError, Level, ResourceId};
 use crate::policy::{Kept, Policies, PolicyCounts, Verdict};
 use crate::pss;
-use crate::resources::selector::{Selector, SelectorIndex};
-use crate::resources::{self, NotAResource, Resource};
-use crate::rules::{self, Check, Ctx, Rule};
+use crate::resources::{self, NotAResource};
+use crate::rules::{self, Check, Ctx};
+use kubegate_yaml::Node;
 use kubegate_yaml::Route;
-use kubegate_yaml::{Node, Span};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -140,156 +140,6 @@ impl Outcome {
     }
 }
 
-/// A question a cross-resource rule asked about one resource, to be judged once every
-/// input is read. It carries everything the finding needs, so no tree has to outlive
-/// its document.
-pub struct Pending {
-    pub rule: &'static Rule,
-    pub level: Level,
-    pub environment: Arc<str>,
-    /// `Production deployment 'backend'`
-    pub subject: String,
-    pub file: Arc<str>,
-    pub file_index: usize,
-    pub resource_index: usize,
-    pub span: Span,
-    pub path: Route,
-    pub resource: Arc<ResourceId>,
-    /// Labels the question is about (a workload's pod labels).
-    pub labels: Vec<(String, String)>,
-    /// Numbers the rule needs to judge (declared replicas, a minimum).
-    pub values: Vec<i64>,
-}
-
-/// A fact about one resource that cross-resource rules judge against.
-#[derive(Debug)]
-pub enum Fact {
-    /// A PodDisruptionBudget's selector in its namespace.
-    Pdb { namespace: Option<String>, selector: Selector, resource: usize },
-    /// An HPA (named `hpa`) keeping at least `min` replicas of the named workload.
-    Hpa { namespace: Option<String>, kind: String, name: String, min: i64, hpa: String },
-    /// A NetworkPolicy's pod selector and the directions it isolates.
-    NetworkPolicy { namespace: Option<String>, selector: Selector, ingress: bool, egress: bool },
-    /// A ServiceAccount and its `automountServiceAccountToken`.
-    ServiceAccount { namespace: Option<String>, name: String, automount: Option<bool> },
-}
-
-impl Fact {
-    fn of(r: &Resource<'_>) -> Option<Fact> {
-        let ns = r.namespace.map(str::to_string);
-        match r.kind {
-            "PodDisruptionBudget" => {
-                let node = r.root.path("spec.selector");
-                let mut selector = Selector::from_node(node);
-                // policy/v1beta1: an empty selector selects no pods; policy/v1: all.
-                if selector.is_empty() && (node.is_none() || r.api_version == "policy/v1beta1") {
-                    selector.matches_nothing = true;
-                }
-                Some(Fact::Pdb { namespace: ns, selector, resource: r.index })
-            }
-            "HorizontalPodAutoscaler" => {
-                let target = r.root.path("spec.scaleTargetRef")?;
-                let kind = target.get("kind").and_then(Node::as_str)?;
-                let name = target.get("name").and_then(Node::as_str)?;
-                let min = r.root.path("spec.minReplicas").and_then(Node::as_i64).unwrap_or(1);
-                let hpa = r.name.unwrap_or("<unnamed>").to_string();
-                Some(Fact::Hpa { namespace: ns, kind: kind.into(), name: name.into(), min, hpa })
-            }
-            "NetworkPolicy" => {
-                let spec = r.root.get("spec");
-                // An empty podSelector selects every pod of the namespace.
-                let selector = Selector::from_node(spec.and_then(|s| s.get("podSelector")));
-                let types: Vec<&str> = spec
-                    .and_then(|s| s.get("policyTypes"))
-                    .map(|t| t.items())
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|t| t.as_str())
-                    .collect();
-                let (ingress, egress) = if spec.and_then(|s| s.get("policyTypes")).is_some() {
-                    (types.contains(&"Ingress"), types.contains(&"Egress"))
-                } else {
-                    (true, spec.and_then(|s| s.get("egress")).is_some())
-                };
-                Some(Fact::NetworkPolicy { namespace: ns, selector, ingress, egress })
-            }
-            "ServiceAccount" => Some(Fact::ServiceAccount {
-                namespace: ns,
-                name: r.name?.to_string(),
-                automount: r.root.get("automountServiceAccountToken").and_then(Node::as_bool),
-            }),
-            _ => None,
-        }
-    }
-}
-
-/// The facts of the whole bundle, indexed for the questions cross-resource rules ask.
-#[derive(Debug, Default)]
-pub struct Index {
-    /// PodDisruptionBudgets by namespace and selector.
-    pub pdbs: SelectorIndex,
-    /// (namespace, target kind, target name) → the lowest `minReplicas` of the HPAs
-    /// scaling it, and that HPA's name.
-    hpa_min: HashMap<(Option<String>, String, String), (i64, String)>,
-    /// NetworkPolicies by namespace and pod selector; the payload indexes `netpol_types`.
-    netpols: SelectorIndex,
-    /// (isolates ingress, isolates egress) per NetworkPolicy.
-    netpol_types: Vec<(bool, bool)>,
-    /// namespace → ServiceAccount name → its `automountServiceAccountToken`.
-    service_accounts: HashMap<Option<String>, HashMap<String, Option<bool>>>,
-}
-
-impl Index {
-    pub fn new(facts: impl IntoIterator<Item = Fact>) -> Index {
-        let mut index = Index::default();
-        for f in facts {
-            match f {
-                Fact::Pdb { namespace, selector, resource } => index.pdbs.insert(namespace, selector, resource),
-                Fact::NetworkPolicy { namespace, selector, ingress, egress } => {
-                    index.netpols.insert(namespace, selector, index.netpol_types.len());
-                    index.netpol_types.push((ingress, egress));
-                }
-                Fact::ServiceAccount { namespace, name, automount } => {
-                    index.service_accounts.entry(namespace).or_default().insert(name, automount);
-                }
-                Fact::Hpa { namespace, kind, name, min, hpa } => {
-                    // Several autoscalers on one workload: the one that allows fewest pods.
-                    let slot = index.hpa_min.entry((namespace, kind, name)).or_insert((min, hpa.clone()));
-                    if min < slot.0 {
-                        *slot = (min, hpa);
-                    }
-                }
-            }
-        }
-        index
-    }
-
-    /// Which directions the NetworkPolicies selecting these pod labels isolate.
-    pub fn network_isolation(&self, namespace: &Option<String>, pod_labels: &[(String, String)]) -> (bool, bool) {
-        self.netpols
-            .matching(namespace, pod_labels)
-            .into_iter()
-            .map(|i| self.netpol_types[i])
-            .fold((false, false), |(i, e), (pi, pe)| (i || pi, e || pe))
-    }
-
-    pub fn has_service_account(&self, namespace: &Option<String>, name: &str) -> bool {
-        self.service_accounts.get(namespace).is_some_and(|m| m.contains_key(name))
-    }
-
-    /// A ServiceAccount's `automountServiceAccountToken`, when it is among the inputs and sets it.
-    pub fn service_account_automount(&self, namespace: &Option<String>, name: &str) -> Option<bool> {
-        self.service_accounts.get(namespace).and_then(|m| m.get(name)).copied().flatten()
-    }
-
-    /// The `minReplicas` of the HorizontalPodAutoscaler scaling a workload (the lowest,
-    /// when several do) and that autoscaler's name; `None` when none does.
-    pub fn hpa_min(&self, r: &ResourceId) -> Option<(i64, &str)> {
-        let key = (r.namespace.clone(), r.kind.clone(), r.name.clone()?);
-        self.hpa_min.get(&key).map(|(min, hpa)| (*min, hpa.as_str()))
-    }
-}
-
 /// The `# Source: chart/templates/x.yaml` comments `helm template` writes before each
 /// document, by line.
 fn helm_sources(text: &str) -> Vec<(u32, Arc<str>)> {
@@ -386,7 +236,7 @@ impl FileCheck<'_> {
         let binding = match &self.last_binding {
             Some((last_ns, b)) if last_ns.as_deref() == ns => b.clone(),
             _ => {
-                let b = environment::bind(self.config, self.forced, self.path, ns);
+                let b = crate::config::binding::bind(self.config, self.forced, self.path, ns);
                 self.last_binding = Some((ns.map(str::to_string), b.clone()));
                 b
             }
@@ -456,7 +306,7 @@ impl FileCheck<'_> {
                 }
                 let mut ctx = Ctx {
                     rule,
-                    config: self.config,
+                    settings: &self.plan.settings,
                     res: &r,
                     env,
                     level: *level,
@@ -576,6 +426,7 @@ fn push_verdict(
 struct Plan {
     levels: Vec<Vec<(Level, Vec<f64>)>>,
     today: Date,
+    settings: rules::Settings,
 }
 
 fn check_file(
@@ -696,6 +547,7 @@ pub fn check_inputs<'s>(
             .map(|r| (0..config.environments.len()).map(|e| (config.level(r, e), config.params(r))).collect())
             .collect(),
         today,
+        settings: config.rule_settings(),
     };
     let results: Vec<FileResult> =
         (0..count).into_par_iter().map(|fi| check_file(fi, load(fi), config, forced, opts, &plan)).collect();

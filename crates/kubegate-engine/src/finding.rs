@@ -71,7 +71,7 @@ pub struct Finding {
     pub path: crate::Route,
     /// The exemption that covers the finding (an active or expiring one): the finding is
     /// shown and counted, but does not fail the run.
-    pub exemption: Option<Arc<crate::exemptions::Exemption>>,
+    pub exemption: Option<Arc<Exemption>>,
     /// Where the judged value came from, when the position cannot show it (a value a
     /// Kustomize transformation set): said as a note, never in the message.
     #[serde(skip)]
@@ -117,4 +117,67 @@ impl std::fmt::Display for InputError {
 /// A route as its text (`data['application.properties']`).
 fn route_text<S: serde::Serializer>(route: &crate::Route, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(route)
+}
+
+/// Where an exemption is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// The resource's own annotations.
+    Annotations,
+    /// `exemptions.central` in the config file.
+    Config,
+    /// A Conftest `exception` rule of a Rego policy (its result is excepted, not exempted
+    /// for a while: no expiry, no issue).
+    Rego,
+}
+
+/// What an exemption amounts to today.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Complete, valid, and more than `warn_days` from its expiry: it exempts.
+    Active,
+    /// Complete and valid, expiring within `warn_days`: it exempts, and
+    /// `exemption-expiring` warns.
+    Expiring,
+    /// Its date is past: it exempts nothing, and `expired-exemption` denies.
+    Expired,
+    /// Incomplete or against the governance: it exempts nothing, and
+    /// `invalid-exemption` denies.
+    Invalid,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Active => "active",
+            State::Expiring => "expiring",
+            State::Expired => "expired",
+            State::Invalid => "invalid",
+        }
+    }
+
+    /// Whether the exemption covers its rules' findings.
+    pub fn exempts(self) -> bool {
+        matches!(self, State::Active | State::Expiring)
+    }
+}
+
+/// The exemption a covered finding carries (`findings[].exemption` in the JSON output).
+/// `expires`, `issue` and `days_left` are `None` only for [`Origin::Rego`] exceptions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Exemption {
+    pub reason: String,
+    pub expires: Option<String>,
+    pub issue: Option<String>,
+    /// Days from today to `expires`; 0 on the last day.
+    pub days_left: Option<i64>,
+    /// `active` or `expiring`.
+    pub state: State,
+    pub source: Origin,
+    /// Where the exemption is written: the manifest, the config file, or the policy
+    /// holding the `exception` rule.
+    pub file: Arc<str>,
+    pub line: u32,
 }

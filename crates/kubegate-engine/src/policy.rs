@@ -3,8 +3,7 @@
 //! (ADR 5) and keeps only the owned [`Verdict`]. The engine knows nothing of Rego itself,
 //! so it does not depend on the Rego evaluator.
 
-use crate::exemptions::Exemption;
-use crate::finding::{InputError, Level};
+use crate::finding::{Exemption, InputError, Level};
 use kubegate_yaml::Node;
 use std::any::Any;
 use std::sync::Arc;

@@ -2,6 +2,7 @@
 //! environment, rule parameters, and exemption governance. Loaded with the same spanned YAML as manifests, so
 //! every mistake is reported at its file and line.
 
+pub mod binding;
 pub mod governance;
 pub mod shape;
 
@@ -267,6 +268,19 @@ impl Config {
     /// Where a kind keeps its pod spec: a `workloads:` entry, else the built-in kinds.
     pub fn pod_spec_path(&self, api_version: &str, kind: &str) -> Option<&'static str> {
         self.workload(api_version, kind).map(|w| w.pod_spec).or_else(|| crate::resources::pod_spec_path(kind))
+    }
+
+    /// What the rules read of this config.
+    pub fn rule_settings(&self) -> crate::rule::Settings {
+        crate::rule::Settings {
+            trusted_registries: self.trusted_registries.clone(),
+            replicated_workloads: self
+                .workloads
+                .iter()
+                .filter(|w| w.replicated)
+                .map(|w| (w.api_version.clone(), w.kind.clone()))
+                .collect(),
+        }
     }
 
     /// The `workloads:` entry for a kind, if any.

@@ -1,5 +1,5 @@
 use super::{Check, Ctx, Doc, Rule, levels};
-use crate::exemptions::State;
+use crate::exemption::State;
 use crate::finding::Level::Warn;
 
 pub static RULE: Rule = Rule {

@@ -1,5 +1,5 @@
 use super::{Check, Ctx, Doc, Rule, levels};
-use crate::exemptions::{EXPIRES, ISSUE, REASON, RULES, State};
+use crate::exemption::{EXPIRES, ISSUE, REASON, RULES, State};
 use crate::finding::Level::Deny;
 
 pub static RULE: Rule = Rule {

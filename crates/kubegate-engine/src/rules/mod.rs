@@ -1,15 +1,9 @@
-//! The rule registry. Each rule is one file holding one [`Rule`] declaration: id, summary,
-//! levels per tier, parameters, documentation and the check. `kubegate rules`,
+//! The rules and their registry. Each rule is one file holding one [`Rule`] declaration
+//! (the rule API is in `rule`): id, summary, levels per tier, parameters, documentation
+//! and the check. `kubegate rules`,
 //! `kubegate explain`, the config schema and `docs/rules/` are all generated from [`ALL`].
 
-use crate::environment::Environment;
-use crate::evaluate::{Index, Pending};
-use crate::exemptions::{Assessed, Date};
-use crate::finding::{Finding, Level};
-use crate::resources::{Container, Resource};
-use kubegate_yaml::Route;
-use kubegate_yaml::Span;
-use std::sync::Arc;
+pub use crate::rule::*;
 
 mod allow_privilege_escalation;
 mod apparmor;
@@ -127,177 +121,6 @@ pub fn find(id: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|r| r.id == id)
 }
 
-/// Levels in dev, staging and prod.
-pub type Levels = [Level; 3];
-
-/// A rule, declared once.
-pub struct Rule {
-    /// Kebab-case, self-explaining and stable.
-    pub id: &'static str,
-    pub summary: &'static str,
-    pub levels: Levels,
-    pub params: &'static [Param],
-    pub doc: Doc,
-    pub check: Check,
-}
-
-/// How a rule checks.
-pub enum Check {
-    /// From the resource alone.
-    Resource(fn(&mut Ctx<'_, '_>)),
-    /// Against the whole set of inputs. `collect` runs on each resource while its tree is
-    /// loaded and asks its question with [`Ctx::defer`]; once every input is read,
-    /// `judge` answers each question against the [`Index`] of the bundle and returns the
-    /// finding's message when the rule is broken. Only small owned facts outlive a
-    /// document, so memory stays bounded by one document's tree.
-    Bundle { collect: fn(&mut Ctx<'_, '_>), judge: fn(&Index, &Pending) -> Option<Judged> },
-}
-
-/// A cross-resource rule's answer: the finding's message, and its own help when the
-/// rule's general help does not fit (the field that decides is in another resource).
-pub struct Judged {
-    pub message: String,
-    pub help: Option<String>,
-}
-
-impl From<String> for Judged {
-    fn from(message: String) -> Judged {
-        Judged { message, help: None }
-    }
-}
-
-/// The documentation sections of a rule (Markdown).
-pub struct Doc {
-    pub what: &'static str,
-    pub why: &'static str,
-    /// A manifest fragment that the rule reports.
-    pub example: &'static str,
-    /// How to fix it, with a corrected fragment.
-    pub fix: &'static str,
-    /// One line shown under each finding as help.
-    pub help: &'static str,
-    /// The policy section (docs/policy.md) or standard the rule comes from.
-    pub references: &'static str,
-}
-
-/// A numeric parameter of a rule, settable in `kubegate.yaml`.
-pub struct Param {
-    pub name: &'static str,
-    pub doc: &'static str,
-    pub default: f64,
-    pub min: f64,
-    pub integer: bool,
-}
-
-/// What a check sees, and where it reports.
-pub struct Ctx<'r, 'a> {
-    pub rule: &'static Rule,
-    /// Run-wide settings (trusted registries); levels and parameters are resolved already.
-    pub config: &'r crate::config::Config,
-    pub res: &'r Resource<'a>,
-    pub env: &'r Environment,
-    pub level: Level,
-    pub file_name: &'r Arc<str>,
-    /// The date exemptions are judged on (`--today`, else the local date).
-    pub today: Date,
-    /// The exemptions that concern this resource (its annotations, matching central
-    /// entries), already judged; the exemption rules report on them.
-    pub exemptions: &'r [Assessed],
-    pub(crate) params: &'r [f64],
-    pub(crate) out: &'r mut Vec<Finding>,
-    pub(crate) deferred: &'r mut Vec<Pending>,
-}
-
-impl Ctx<'_, '_> {
-    /// A parameter's value (from the config, else its default).
-    pub fn param(&self, name: &str) -> f64 {
-        let i = self.rule.params.iter().position(|p| p.name == name).expect("declared parameter");
-        self.params[i]
-    }
-
-    /// `Production deployment 'backend'`
-    pub fn subject(&self) -> &str {
-        self.res.subject(&self.env.display)
-    }
-
-    /// `Production deployment 'backend' container 'app'`
-    pub fn container_subject(&self, c: &Container<'_>) -> String {
-        format!("{} {} '{}'", self.subject(), c.kind.word(), c.name)
-    }
-
-    /// Records a finding at `span` about the field at `path`.
-    pub fn emit(&mut self, span: Span, path: impl Into<Route>, container: Option<&Container<'_>>, message: String) {
-        let (file, file_index) = (self.file_name.clone(), self.res.file as u32);
-        self.emit_in(file, file_index, span, path.into(), container, message);
-    }
-
-    /// Records a finding about this resource whose position is in another file (a
-    /// central exemption's entry in the config file: `file_index` `u32::MAX`).
-    pub fn emit_in(
-        &mut self,
-        file: Arc<str>,
-        file_index: u32,
-        span: Span,
-        path: Route,
-        container: Option<&Container<'_>>,
-        message: String,
-    ) {
-        self.out.push(Finding {
-            rule: self.rule.id.into(),
-            level: self.level,
-            environment: self.env.name.clone(),
-            message,
-            file,
-            line: span.start.line,
-            column: span.start.col,
-            end_line: span.end.line,
-            end_column: span.end.col,
-            resource: self.res.id(),
-            container: container.map(|c| c.name.clone()),
-            source: None,
-            path,
-            exemption: None,
-            help: None,
-            note: None,
-            file_index,
-            resource_index: self.res.index as u32,
-        });
-    }
-
-    /// Defers a cross-resource question (see [`Check::Bundle`]): the finding, if `judge`
-    /// returns a message, will point at `span` and be about the field at `path`.
-    pub fn defer(&mut self, span: Span, path: impl Into<Route>, labels: Vec<(String, String)>, values: Vec<i64>) {
-        self.deferred.push(Pending {
-            rule: self.rule,
-            level: self.level,
-            environment: self.env.name.clone(),
-            subject: self.subject().to_string(),
-            file: self.file_name.clone(),
-            file_index: self.res.file,
-            resource_index: self.res.index,
-            span,
-            path: path.into(),
-            resource: self.res.id(),
-            labels,
-            values,
-        });
-    }
-
-    /// Sets the help of the finding just emitted, where the rule's general help does not
-    /// fit it (the field that decides is not the one the general help names).
-    pub fn help(&mut self, help: String) {
-        if let Some(f) = self.out.last_mut() {
-            f.help = Some(help);
-        }
-    }
-
-    /// Reports a field of a container at its position (or its nearest existing parent).
-    pub fn emit_container(&mut self, c: &Container<'_>, rel: &str, message: String) {
-        let span = c.locate(rel);
-        self.emit(span, c.field_path(rel), Some(c), message);
-    }
-}
-
 /// Every container must set the boolean `securityContext.<field>` to `want`
 /// (`allow-privilege-escalation`, `read-only-root-filesystem`). Windows pods are exempt:
 /// the API rejects these fields for them.
@@ -384,9 +207,4 @@ impl<'a> RbacRule<'a> {
     pub fn in_group(&self, group: &str) -> bool {
         self.items("apiGroups").iter().any(|(_, n)| n.scalar_text().is_some_and(|t| t == "*" || t == group))
     }
-}
-
-/// Levels shorthand used by the declarations: `levels(Warn, Deny, Deny)`.
-pub const fn levels(dev: Level, staging: Level, prod: Level) -> Levels {
-    [dev, staging, prod]
 }

@@ -1,5 +1,5 @@
 use super::{Check, Ctx, Doc, Rule, levels};
-use crate::evaluate::{Index, Pending};
+use crate::facts::{Index, Pending, Question};
 use crate::finding::Level::{Off, Warn};
 use crate::resources::selector::labels;
 
@@ -23,11 +23,12 @@ fn collect(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
     let path = pod.path.strip_suffix("spec").unwrap_or("").to_string() + "metadata.labels";
     let span = ctx.res.locate(&path);
-    ctx.defer(span, path, labels(pod.labels), Vec::new());
+    ctx.defer(span, path, Question::Isolation { labels: labels(pod.labels) });
 }
 
 fn judge(index: &Index, p: &Pending) -> Option<super::Judged> {
-    let (ingress, egress) = index.network_isolation(&p.resource.namespace, &p.labels);
+    let Question::Isolation { labels } = &p.question else { return None };
+    let (ingress, egress) = index.network_isolation(&p.resource.namespace, labels);
     let missing = match (ingress, egress) {
         (true, true) => return None,
         (true, false) => "Egress",

@@ -1,5 +1,5 @@
 use super::{Check, Ctx, Doc, Rule, levels};
-use crate::evaluate::{Index, Pending};
+use crate::facts::{Index, Pending, Question};
 use crate::finding::Level::{Off, Warn};
 use crate::resources::selector::labels;
 
@@ -26,16 +26,21 @@ fn collect(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
     let path = pod.path.trim_end_matches(".spec").to_string() + ".metadata.labels";
     let span = ctx.res.locate(&path);
-    ctx.defer(span, path, labels(pod.labels), vec![super::replicas::declared_replicas(ctx.res)]);
+    let question = Question::Disruption {
+        labels: labels(pod.labels),
+        declared_replicas: super::replicas::declared_replicas(ctx.res),
+    };
+    ctx.defer(span, path, question);
 }
 
 fn judge(index: &Index, p: &Pending) -> Option<super::Judged> {
-    if super::replicas::effective_replicas(index, p) < 2
-        || !index.pdbs.matching(&p.resource.namespace, &p.labels).is_empty()
+    let Question::Disruption { labels, declared_replicas } = &p.question else { return None };
+    if super::replicas::effective_replicas(index, p, *declared_replicas) < 2
+        || !index.pdbs.matching(&p.resource.namespace, labels).is_empty()
     {
         return None;
     }
-    let shown: Vec<String> = p.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let shown: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
     Some(
         format!(
             "{} should have a PodDisruptionBudget selecting its pods ({})",

@@ -1,5 +1,5 @@
 use super::{Check, Ctx, Doc, Judged, Param, Rule, levels};
-use crate::evaluate::{Index, Pending};
+use crate::facts::{Index, Pending, Question};
 use crate::finding::Level::{Deny, Off, Warn};
 use crate::resources::Resource;
 
@@ -23,7 +23,7 @@ pub static RULE: Rule = Rule {
 /// DeploymentConfig, and `workloads:` entries marked `replicated`.
 pub(super) fn is_replicated(ctx: &Ctx<'_, '_>) -> bool {
     matches!(ctx.res.kind, "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController" | "DeploymentConfig")
-        || ctx.config.workload(ctx.res.api_version, ctx.res.kind).is_some_and(|w| w.replicated)
+        || ctx.settings.replicated_workload(ctx.res.api_version, ctx.res.kind)
 }
 
 /// `spec.replicas` as Kubernetes reads it: missing or null is 1; a value that is not a
@@ -38,22 +38,22 @@ pub(super) fn declared_replicas(res: &Resource<'_>) -> i64 {
 
 /// The replicas a workload runs with at least: an HPA's `minReplicas` when one scales it
 /// (it can take the workload down to that), else the declared `spec.replicas`.
-pub(super) fn effective_replicas(index: &Index, p: &Pending) -> i64 {
-    index.hpa_min(&p.resource).map_or(p.values[0], |(min, _)| min)
+pub(super) fn effective_replicas(index: &Index, p: &Pending, declared: i64) -> i64 {
+    index.hpa_min(&p.resource).map_or(declared, |(min, _)| min)
 }
 
 fn collect(ctx: &mut Ctx<'_, '_>) {
     if !is_replicated(ctx) || ctx.res.label("allow-single-replica").and_then(|n| n.as_str()) == Some("true") {
         return;
     }
-    let (declared, min) = (declared_replicas(ctx.res), ctx.param("minimum") as i64);
+    let question = Question::Replicas { declared: declared_replicas(ctx.res), minimum: ctx.param("minimum") as i64 };
     // An HPA elsewhere in the inputs decides, either way.
-    ctx.defer(ctx.res.locate("spec.replicas"), "spec.replicas", Vec::new(), vec![declared, min]);
+    ctx.defer(ctx.res.locate("spec.replicas"), "spec.replicas", question);
 }
 
 fn judge(index: &Index, p: &Pending) -> Option<Judged> {
-    let min = p.values[1];
-    if effective_replicas(index, p) >= min {
+    let Question::Replicas { declared, minimum: min } = p.question else { return None };
+    if effective_replicas(index, p, declared) >= min {
         return None;
     }
     let message = format!("{} must have replicas >= {min} for HA", p.subject);

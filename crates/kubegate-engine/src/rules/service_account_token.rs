@@ -1,5 +1,5 @@
 use super::{Check, Ctx, Doc, Rule, levels};
-use crate::evaluate::{Index, Pending};
+use crate::facts::{Index, Pending, Question};
 use crate::finding::Level::{Off, Warn};
 
 pub static RULE: Rule = Rule {
@@ -18,7 +18,6 @@ pub static RULE: Rule = Rule {
     check: Check::Bundle { collect, judge },
 };
 
-/// `values[0]`: the pod's own setting: -1 unset, 0 false, 1 true.
 fn collect(ctx: &mut Ctx<'_, '_>) {
     let Some(pod) = &ctx.res.pod else { return };
     let own = pod.spec.get("automountServiceAccountToken").and_then(|n| n.as_bool());
@@ -32,16 +31,13 @@ fn collect(ctx: &mut Ctx<'_, '_>) {
         .and_then(|n| n.as_str())
         .unwrap_or("default");
     let rel = "automountServiceAccountToken";
-    let setting = match own {
-        Some(true) => 1,
-        _ => -1,
-    };
-    ctx.defer(pod.locate(rel), pod.field_path(rel), vec![("serviceAccountName".into(), sa.into())], vec![setting]);
+    let question = Question::Token { service_account: sa.to_string(), pod_mounts: own == Some(true) };
+    ctx.defer(pod.locate(rel), pod.field_path(rel), question);
 }
 
 fn judge(index: &Index, p: &Pending) -> Option<super::Judged> {
-    let sa = &p.labels[0].1;
-    if p.values[0] == 1 {
+    let Question::Token { service_account: sa, pod_mounts } = &p.question else { return None };
+    if *pod_mounts {
         // The pod's own setting wins over its ServiceAccount's: the pod is what to edit.
         return Some(super::Judged {
             message: format!(

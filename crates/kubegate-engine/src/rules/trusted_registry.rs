@@ -37,7 +37,7 @@ pub(crate) fn trusted(image: &str, registries: &[String]) -> bool {
 }
 
 fn check(ctx: &mut Ctx<'_, '_>) {
-    let registries = &ctx.config.trusted_registries;
+    let registries = &ctx.settings.trusted_registries;
     let Some(pod) = &ctx.res.pod else { return };
     if registries.is_empty() {
         return;
