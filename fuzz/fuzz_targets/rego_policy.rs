@@ -6,27 +6,36 @@
 use libfuzzer_sys::fuzz_target;
 use std::time::Duration;
 
-fuzz_target!(|data: &[u8]| {
-    let Some((&mode, data)) = data.split_first() else { return };
-    if data.len() > 4096 {
-        return;
+fuzz_target!(
+    init: {
+        // As the kubegate binary does: regorus' parser builds an error for every
+        // alternative it backtracks over, and a captured backtrace for each (under
+        // RUST_BACKTRACE, which cargo fuzz sets) made a 12-level nesting take seconds.
+        // SAFETY: before any other thread exists.
+        unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
+    },
+    |data: &[u8]| {
+        let Some((&mode, data)) = data.split_first() else { return };
+        if data.len() > 4096 {
+            return;
+        }
+        let Ok(policy) = std::str::from_utf8(data) else { return };
+        let dir = std::env::temp_dir().join(format!("kubegate-fuzz-rego-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let file = dir.join("policy.rego");
+        if std::fs::write(&file, format!("package main\n\n{policy}\n")).is_err() {
+            return;
+        }
+        let opts = kubegate_rego::Options {
+            policies: vec![file],
+            time_limit: Duration::from_millis(200),
+            rego_v0: mode % 2 == 1,
+            ..kubegate_rego::Options::default()
+        };
+        let Ok(policies) = kubegate_rego::load(&opts) else { return };
+        let arena = kubegate_yaml::Bump::new();
+        let doc = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 1\n";
+        let loaded = kubegate_yaml::load(doc, &arena);
+        let _ = kubegate_engine::Policies::evaluate(&policies, &loaded.documents[0].root);
     }
-    let Ok(policy) = std::str::from_utf8(data) else { return };
-    let dir = std::env::temp_dir().join(format!("kubegate-fuzz-rego-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&dir);
-    let file = dir.join("policy.rego");
-    if std::fs::write(&file, format!("package main\n\n{policy}\n")).is_err() {
-        return;
-    }
-    let opts = kubegate_rego::Options {
-        policies: vec![file],
-        time_limit: Duration::from_millis(200),
-        rego_v0: mode % 2 == 1,
-        ..kubegate_rego::Options::default()
-    };
-    let Ok(policies) = kubegate_rego::load(&opts) else { return };
-    let arena = kubegate_yaml::Bump::new();
-    let doc = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 1\n";
-    let loaded = kubegate_yaml::load(doc, &arena);
-    let _ = kubegate_engine::Policies::evaluate(&policies, &loaded.documents[0].root);
-});
+);
