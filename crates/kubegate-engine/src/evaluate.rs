@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::environment;
 use crate::exemptions::{self, Date, ExemptionRecord};
 use crate::facts::{Fact, Index, Pending};
-use crate::finding::{Finding, InputError, Level, ResourceId};
+use crate::finding::{Finding, InputError, Level, Place, ResourceId};
 use crate::policy::{Kept, Policies, PolicyCounts, Verdict};
 use crate::pss;
 use crate::resources::{self, NotAResource};
@@ -275,26 +275,10 @@ impl FileCheck<'_> {
             if let Some(pod) = &r.pod {
                 for check in pss::checks(level, version) {
                     for v in pss::run(check, version, pod) {
-                        out.findings.push(Finding {
-                            rule: check.rule_id().into(),
-                            level: Level::Deny,
-                            environment: env.name.clone(),
-                            message: format!("{} {}", r.subject(&env.display), v.message),
-                            file: self.shown.clone(),
-                            line: v.span.start.line,
-                            column: v.span.start.col,
-                            end_line: v.span.end.line,
-                            end_column: v.span.end.col,
-                            resource: r.id(),
-                            container: v.container,
-                            source: None,
-                            path: v.path,
-                            exemption: None,
-                            help: None,
-                            note: None,
-                            file_index: self.fi as u32,
-                            resource_index: r.index as u32,
-                        });
+                        let message = format!("{} {}", r.subject(&env.display), v.message);
+                        let place = place(&self.shown, self.fi, &r, Some(v.span));
+                        let f = Finding::new(check.rule_id(), Level::Deny, env.name.clone(), message, place, v.path);
+                        out.findings.push(Finding { container: v.container, ..f });
                     }
                 }
             }
@@ -332,26 +316,16 @@ impl FileCheck<'_> {
                         // A Rego result is about the whole document: it points at the
                         // document's first key, the line where the document starts.
                         let span = root.entries().first().map(|(k, _)| k.span).unwrap_or(root.span);
-                        let id = r.id();
                         push_verdict(out, verdict, |rule, level, message, exemption| Finding {
-                            rule: rule.into(),
-                            level,
-                            environment: env.name.clone(),
-                            message,
-                            file: self.shown.clone(),
-                            line: span.start.line,
-                            column: span.start.col,
-                            end_line: span.end.line,
-                            end_column: span.end.col,
-                            resource: id.clone(),
-                            container: None,
-                            source: None,
-                            path: Route::root(),
                             exemption,
-                            help: None,
-                            note: None,
-                            file_index: self.fi as u32,
-                            resource_index: r.index as u32,
+                            ..Finding::new(
+                                rule,
+                                level,
+                                env.name.clone(),
+                                message,
+                                place(&self.shown, self.fi, &r, Some(span)),
+                                Route::root(),
+                            )
                         });
                     }
                     Err(e) => out.policy_errors.push((e, format!("{}:{}", self.path, root.span.start.line))),
@@ -403,6 +377,11 @@ impl FileCheck<'_> {
             self.document(doc_index, item, duplicates, &prefix.clone().key("items").index(i), depth + 1);
         }
     }
+}
+
+/// Where a finding about resource `r` of the file `shown` (input `fi`) is.
+fn place(shown: &Arc<str>, fi: usize, r: &resources::Resource<'_>, span: Option<kubegate_yaml::Span>) -> Place {
+    Place { file: shown.clone(), file_index: fi as u32, span, resource: r.id(), resource_index: r.index as u32 }
 }
 
 /// How deeply `List`s may nest inside each other.
@@ -612,26 +591,14 @@ pub fn check_inputs<'s>(
                 return None;
             };
             let rules::Judged { message, help } = judge(&index, &p)?;
-            Some(Finding {
-                rule: p.rule.id.into(),
-                level: p.level,
-                environment: p.environment,
-                message,
-                help,
-                note: None,
+            let place = Place {
                 file: p.file,
-                line: p.span.start.line,
-                column: p.span.start.col,
-                end_line: p.span.end.line,
-                end_column: p.span.end.col,
-                resource: p.resource,
-                container: None,
-                source: None,
-                path: p.path,
-                exemption: None,
                 file_index: p.file_index as u32,
+                span: Some(p.span),
+                resource: p.resource,
                 resource_index: p.resource_index as u32,
-            })
+            };
+            Some(Finding { help, ..Finding::new(p.rule.id, p.level, p.environment, message, place, p.path) })
         })
         .collect();
     outcome.findings.extend(judged);
@@ -649,25 +616,18 @@ pub fn check_inputs<'s>(
                 let environment: Arc<str> = forced.map(|i| config.environments[i].env.name.clone()).unwrap_or_default();
                 let file: Arc<str> = "Combined".into();
                 let resource = Arc::new(ResourceId::default());
-                push_verdict(&mut combined, verdict, |rule, level, message, exemption| Finding {
-                    rule: rule.into(),
-                    level,
-                    environment: environment.clone(),
-                    message,
-                    file: file.clone(),
-                    line: 0,
-                    column: 0,
-                    end_line: 0,
-                    end_column: 0,
-                    resource: resource.clone(),
-                    container: None,
-                    source: None,
-                    path: Route::root(),
-                    exemption,
-                    help: None,
-                    note: None,
-                    file_index: u32::MAX,
-                    resource_index: u32::MAX,
+                push_verdict(&mut combined, verdict, |rule, level, message, exemption| {
+                    let place = Place {
+                        file: file.clone(),
+                        file_index: u32::MAX,
+                        span: None,
+                        resource: resource.clone(),
+                        resource_index: u32::MAX,
+                    };
+                    Finding {
+                        exemption,
+                        ..Finding::new(rule, level, environment.clone(), message, place, Route::root())
+                    }
                 });
             }
             Err(e) => policy_errors.push((e, vec!["the combined input".into()])),

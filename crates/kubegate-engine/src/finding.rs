@@ -88,6 +88,52 @@ pub struct Finding {
     pub resource_index: u32,
 }
 
+/// Where a finding is: the file (and its index among the inputs), the span in it (none:
+/// the whole input, line 0), and the resource (and its index in the run's resources).
+pub struct Place {
+    pub file: Arc<str>,
+    pub file_index: u32,
+    pub span: Option<kubegate_yaml::Span>,
+    pub resource: Arc<ResourceId>,
+    pub resource_index: u32,
+}
+
+impl Finding {
+    /// The one way to make a finding: a rule's verdict on the field at `path`, at `place`.
+    /// The container, the Helm source, an exemption, a note and help are added after.
+    pub fn new(
+        rule: impl Into<Cow<'static, str>>,
+        level: Level,
+        environment: Arc<str>,
+        message: String,
+        place: Place,
+        path: crate::Route,
+    ) -> Finding {
+        let (start, end) =
+            place.span.map_or(((0, 0), (0, 0)), |s| ((s.start.line, s.start.col), (s.end.line, s.end.col)));
+        Finding {
+            rule: rule.into(),
+            level,
+            environment,
+            message,
+            file: place.file,
+            line: start.0,
+            column: start.1,
+            end_line: end.0,
+            end_column: end.1,
+            resource: place.resource,
+            container: None,
+            source: None,
+            path,
+            exemption: None,
+            note: None,
+            help: None,
+            file_index: place.file_index,
+            resource_index: place.resource_index,
+        }
+    }
+}
+
 /// An input, config or policy that could not be read. Any error makes the exit status 2;
 /// the other inputs are still checked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

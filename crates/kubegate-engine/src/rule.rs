@@ -5,7 +5,7 @@
 use crate::environment::Environment;
 use crate::exemption::{Assessed, Date};
 use crate::facts::{Index, Pending, Question};
-use crate::finding::{Finding, Level};
+use crate::finding::{Finding, Level, Place};
 use crate::resources::{Container, Resource};
 use kubegate_yaml::Route;
 use kubegate_yaml::Span;
@@ -143,26 +143,15 @@ impl Ctx<'_, '_> {
         container: Option<&Container<'_>>,
         message: String,
     ) {
-        self.out.push(Finding {
-            rule: self.rule.id.into(),
-            level: self.level,
-            environment: self.env.name.clone(),
-            message,
+        let place = Place {
             file,
-            line: span.start.line,
-            column: span.start.col,
-            end_line: span.end.line,
-            end_column: span.end.col,
-            resource: self.res.id(),
-            container: container.map(|c| c.name.clone()),
-            source: None,
-            path,
-            exemption: None,
-            help: None,
-            note: None,
             file_index,
+            span: Some(span),
+            resource: self.res.id(),
             resource_index: self.res.index as u32,
-        });
+        };
+        let f = Finding::new(self.rule.id, self.level, self.env.name.clone(), message, place, path);
+        self.out.push(Finding { container: container.map(|c| c.name.clone()), ..f });
     }
 
     /// Defers a cross-resource question (see [`Check::Bundle`]): the finding, if `judge`
