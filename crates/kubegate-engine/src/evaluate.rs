@@ -303,6 +303,16 @@ impl FileCheck<'_> {
                 };
                 match rule.check {
                     Check::Resource(check) => check(&mut ctx),
+                    Check::Pod(check) => {
+                        if let Some(pod) = &r.pod {
+                            check(&mut ctx, pod);
+                        }
+                    }
+                    Check::Container(check) => {
+                        for c in r.pod.iter().flat_map(|p| &p.containers) {
+                            check(&mut ctx, c);
+                        }
+                    }
                     Check::Bundle { collect, .. } => collect(&mut ctx),
                 }
             }

@@ -6,7 +6,7 @@ use crate::environment::Environment;
 use crate::exemption::{Assessed, Date};
 use crate::facts::{Index, Pending, Question};
 use crate::finding::{Finding, Level, Place};
-use crate::resources::{Container, Resource};
+use crate::resources::{Container, PodSpec, Resource};
 use kubegate_yaml::Route;
 use kubegate_yaml::Span;
 use std::sync::Arc;
@@ -29,6 +29,10 @@ pub struct Rule {
 pub enum Check {
     /// From the resource alone.
     Resource(fn(&mut Ctx<'_, '_>)),
+    /// From a workload's pod spec; resources without one are not asked.
+    Pod(fn(&mut Ctx<'_, '_>, &PodSpec<'_>)),
+    /// From each container of a workload's pod spec (init and ephemeral ones too).
+    Container(fn(&mut Ctx<'_, '_>, &Container<'_>)),
     /// Against the whole set of inputs. `collect` runs on each resource while its tree is
     /// loaded and asks its question with [`Ctx::defer`]; once every input is read,
     /// `judge` answers each question against the [`Index`] of the bundle and returns the

@@ -1,5 +1,6 @@
 use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
+use crate::resources::PodSpec;
 
 pub static RULE: Rule = Rule {
     id: "capabilities-drop-all",
@@ -14,11 +15,10 @@ pub static RULE: Rule = Rule {
         help: "set securityContext.capabilities.drop: [ALL] (add back only what is needed, e.g. NET_BIND_SERVICE)",
         references: "[The policy: Container security context](../policy.md#container-security-context). Pod Security Standards (restricted): Capabilities.",
     },
-    check: Check::Resource(check),
+    check: Check::Pod(check),
 };
 
-fn check(ctx: &mut Ctx<'_, '_>) {
-    let Some(pod) = &ctx.res.pod else { return };
+fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {
     // Windows pods are exempt: the API rejects this field for them.
     if pod.is_windows() {
         return;

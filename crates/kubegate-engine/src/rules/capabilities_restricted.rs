@@ -1,6 +1,7 @@
 use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 use crate::pss::BASELINE_CAPABILITIES;
+use crate::resources::PodSpec;
 
 pub static RULE: Rule = Rule {
     id: "capabilities-restricted",
@@ -15,11 +16,10 @@ pub static RULE: Rule = Rule {
         help: "add only NET_BIND_SERVICE back after dropping ALL",
         references: "Kubernetes Pod Security Standards (restricted), check `capabilities_restricted` (pod-security-admission); `kubegate test --profile pss-restricted --pss-version V` runs the whole check of any version exactly.",
     },
-    check: Check::Resource(check),
+    check: Check::Pod(check),
 };
 
-fn check(ctx: &mut Ctx<'_, '_>) {
-    let Some(pod) = &ctx.res.pod else { return };
+fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {
     if pod.is_windows() {
         return;
     }

@@ -1,5 +1,6 @@
 use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Off, Warn};
+use crate::resources::PodSpec;
 
 pub static RULE: Rule = Rule {
     id: "dedicated-service-account",
@@ -14,11 +15,10 @@ pub static RULE: Rule = Rule {
         help: "create a ServiceAccount for the workload and set spec.serviceAccountName",
         references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },
-    check: Check::Resource(check),
+    check: Check::Pod(check),
 };
 
-fn check(ctx: &mut Ctx<'_, '_>) {
-    let Some(pod) = &ctx.res.pod else { return };
+fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {
     let named = pod.spec.get("serviceAccountName").or_else(|| pod.spec.get("serviceAccount"));
     if named.and_then(|n| n.as_str()).is_none_or(|n| n == "default") {
         let message =

@@ -1,5 +1,6 @@
 use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Off, Warn};
+use crate::resources::PodSpec;
 
 pub static RULE: Rule = Rule {
     id: "emptydir-size-limit",
@@ -14,11 +15,10 @@ pub static RULE: Rule = Rule {
         help: "set emptyDir.sizeLimit",
         references: "[The policy: Resources](../policy.md#resources).",
     },
-    check: Check::Resource(check),
+    check: Check::Pod(check),
 };
 
-fn check(ctx: &mut Ctx<'_, '_>) {
-    let Some(pod) = &ctx.res.pod else { return };
+fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {
     for (i, v) in pod.spec.get("volumes").map(|v| v.items()).unwrap_or_default().iter().enumerate() {
         let Some((key, dir)) = v.entry("emptyDir") else { continue };
         if dir.get("sizeLimit").and_then(|n| n.scalar_text()).is_none() {

@@ -1,6 +1,7 @@
 use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Off, Warn};
 use crate::resources::ContainerKind;
+use crate::resources::PodSpec;
 
 pub static RULE: Rule = Rule {
     id: "ephemeral-storage-limit",
@@ -15,11 +16,10 @@ pub static RULE: Rule = Rule {
         help: "define resources.limits.ephemeral-storage",
         references: "[The policy: Resources](../policy.md#resources).",
     },
-    check: Check::Resource(check),
+    check: Check::Pod(check),
 };
 
-fn check(ctx: &mut Ctx<'_, '_>) {
-    let Some(pod) = &ctx.res.pod else { return };
+fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {
     let rel = "resources.limits.ephemeral-storage";
     for c in pod.containers.iter().filter(|c| c.kind != ContainerKind::Ephemeral) {
         if c.get(rel).and_then(|n| n.scalar_text()).is_none() {

@@ -1,5 +1,6 @@
 use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Off, Warn};
+use crate::resources::PodSpec;
 
 pub static RULE: Rule = Rule {
     id: "fs-group",
@@ -14,11 +15,10 @@ pub static RULE: Rule = Rule {
         help: "set securityContext.fsGroup at the pod level",
         references: "[The policy: Pod security context](../policy.md#pod-security-context).",
     },
-    check: Check::Resource(check),
+    check: Check::Pod(check),
 };
 
-fn check(ctx: &mut Ctx<'_, '_>) {
-    let Some(pod) = &ctx.res.pod else { return };
+fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {
     // Windows pods are exempt: the API rejects this field for them.
     if pod.is_windows() {
         return;

@@ -1,5 +1,6 @@
 use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Deny, Off, Warn};
+use crate::resources::Container;
 
 pub static RULE: Rule = Rule {
     id: "image-digest",
@@ -14,20 +15,17 @@ pub static RULE: Rule = Rule {
         help: "pin the image as image@sha256:<64 hex digits> (docker inspect --format='{{index .RepoDigests 0}}' IMAGE)",
         references: "[The policy: Images](../policy.md#images) and [the environment matrix](../policy.md#the-environment-matrix).",
     },
-    check: Check::Resource(check),
+    check: Check::Container(check),
 };
 
-fn check(ctx: &mut Ctx<'_, '_>) {
-    let Some(pod) = &ctx.res.pod else { return };
-    for c in &pod.containers {
-        let Some((image, r)) = c.unpinned_image() else { continue };
-        let message = match r.digest {
-            Some(d) => format!(
-                "{} image '{image}' has an invalid digest '@{d}'; a digest is sha256: followed by 64 lowercase hex digits",
-                ctx.container_subject(c)
-            ),
-            None => format!("{} must use SHA256 digest (image@sha256:...), not version tags", ctx.container_subject(c)),
-        };
-        ctx.emit_container(c, "image", message);
-    }
+fn check(ctx: &mut Ctx<'_, '_>, c: &Container<'_>) {
+    let Some((image, r)) = c.unpinned_image() else { return };
+    let message = match r.digest {
+        Some(d) => format!(
+            "{} image '{image}' has an invalid digest '@{d}'; a digest is sha256: followed by 64 lowercase hex digits",
+            ctx.container_subject(c)
+        ),
+        None => format!("{} must use SHA256 digest (image@sha256:...), not version tags", ctx.container_subject(c)),
+    };
+    ctx.emit_container(c, "image", message);
 }

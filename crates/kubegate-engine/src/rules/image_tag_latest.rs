@@ -1,5 +1,6 @@
 use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
+use crate::resources::Container;
 
 pub static RULE: Rule = Rule {
     id: "image-tag-latest",
@@ -14,21 +15,18 @@ pub static RULE: Rule = Rule {
         help: "pin a version tag (image:v1.2.3) or a digest (image@sha256:...)",
         references: "[The policy: Images](../policy.md#images) and [the environment matrix](../policy.md#the-environment-matrix).",
     },
-    check: Check::Resource(check),
+    check: Check::Container(check),
 };
 
-fn check(ctx: &mut Ctx<'_, '_>) {
-    let Some(pod) = &ctx.res.pod else { return };
-    for c in &pod.containers {
-        let Some((image, r)) = c.unpinned_image() else { continue };
-        let message = match r.tag {
-            None => format!(
-                "{} image '{image}' has no tag, so it runs :latest; pin a version tag or digest",
-                ctx.container_subject(c)
-            ),
-            Some("latest") => format!("{} must not use the :latest tag (image '{image}')", ctx.container_subject(c)),
-            Some(_) => continue,
-        };
-        ctx.emit_container(c, "image", message);
-    }
+fn check(ctx: &mut Ctx<'_, '_>, c: &Container<'_>) {
+    let Some((image, r)) = c.unpinned_image() else { return };
+    let message = match r.tag {
+        None => format!(
+            "{} image '{image}' has no tag, so it runs :latest; pin a version tag or digest",
+            ctx.container_subject(c)
+        ),
+        Some("latest") => format!("{} must not use the :latest tag (image '{image}')", ctx.container_subject(c)),
+        Some(_) => return,
+    };
+    ctx.emit_container(c, "image", message);
 }

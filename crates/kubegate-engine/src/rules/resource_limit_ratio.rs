@@ -1,5 +1,6 @@
 use super::{Check, Ctx, Doc, Param, Rule, levels};
 use crate::finding::Level::{Off, Warn};
+use crate::resources::PodSpec;
 use crate::resources::{ContainerKind, quantity};
 
 pub static RULE: Rule = Rule {
@@ -21,11 +22,10 @@ pub static RULE: Rule = Rule {
         help: "keep limits within 2-4x of requests (raise the request or lower the limit)",
         references: "[The policy: Resources](../policy.md#resources).",
     },
-    check: Check::Resource(check),
+    check: Check::Pod(check),
 };
 
-fn check(ctx: &mut Ctx<'_, '_>) {
-    let Some(pod) = &ctx.res.pod else { return };
+fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {
     let max = ctx.param("max_ratio");
     for c in pod.containers.iter().filter(|c| c.kind != ContainerKind::Ephemeral) {
         for (i, res) in ["cpu", "memory"].into_iter().enumerate() {

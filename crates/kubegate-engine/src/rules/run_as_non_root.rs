@@ -1,5 +1,6 @@
 use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::Deny;
+use crate::resources::PodSpec;
 use crate::resources::pod::Failure;
 
 pub static RULE: Rule = Rule {
@@ -15,11 +16,10 @@ pub static RULE: Rule = Rule {
         help: "set securityContext.runAsNonRoot: true at the pod level (or on every container)",
         references: "[The policy: Container security context](../policy.md#container-security-context) and [the environment matrix](../policy.md#the-environment-matrix). Pod Security Standards (restricted): Running as Non-root.",
     },
-    check: Check::Resource(check),
+    check: Check::Pod(check),
 };
 
-fn check(ctx: &mut Ctx<'_, '_>) {
-    let Some(pod) = &ctx.res.pod else { return };
+fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {
     for f in pod.inherited_failures("runAsNonRoot", |n| n.as_bool() == Some(true)) {
         match f {
             Failure::Pod(value) => {

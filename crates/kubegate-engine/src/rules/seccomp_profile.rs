@@ -1,5 +1,6 @@
 use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
+use crate::resources::PodSpec;
 use crate::resources::pod::Failure;
 use kubegate_yaml::Node;
 
@@ -16,15 +17,14 @@ pub static RULE: Rule = Rule {
         help: "set securityContext.seccompProfile.type: RuntimeDefault at the pod level",
         references: "[The policy: Pod security context](../policy.md#pod-security-context) and [the environment matrix](../policy.md#the-environment-matrix). Pod Security Standards (restricted): Seccomp.",
     },
-    check: Check::Resource(check),
+    check: Check::Pod(check),
 };
 
 fn profile_type<'n>(n: &'n Node<'_>) -> Option<&'n str> {
     n.get("type").and_then(|t| t.scalar_text())
 }
 
-fn check(ctx: &mut Ctx<'_, '_>) {
-    let Some(pod) = &ctx.res.pod else { return };
+fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {
     // Windows pods are exempt: the API rejects this field for them.
     if pod.is_windows() {
         return;

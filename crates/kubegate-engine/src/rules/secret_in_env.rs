@@ -1,5 +1,6 @@
 use super::{Check, Ctx, Doc, Rule, levels};
 use crate::finding::Level::Deny;
+use crate::resources::Container;
 use crate::secrets::{is_placeholder, is_secret_name, secret_value_kind};
 
 pub static RULE: Rule = Rule {
@@ -15,7 +16,7 @@ pub static RULE: Rule = Rule {
         help: "reference a Secret with valueFrom.secretKeyRef instead of a literal value",
         references: "[The policy: Secrets](../policy.md#secrets).",
     },
-    check: Check::Resource(check),
+    check: Check::Container(check),
 };
 
 /// `API_KEY: api-key-goes-here`: a value that names its own variable is a placeholder.
@@ -24,22 +25,19 @@ fn names_itself(name: &str, value: &str) -> bool {
     norm(value).contains(&norm(name))
 }
 
-fn check(ctx: &mut Ctx<'_, '_>) {
-    let Some(pod) = &ctx.res.pod else { return };
-    for c in &pod.containers {
-        for (i, e) in c.get("env").map(|e| e.items()).unwrap_or_default().iter().enumerate() {
-            let name = e.get("name").and_then(|n| n.scalar_text()).unwrap_or("");
-            let Some(value) = e.get("value").filter(|_| e.get("valueFrom").is_none()) else { continue };
-            let Some(text) = value.scalar_text() else { continue };
-            let what = match secret_value_kind(text) {
-                Some(kind) => format!("holds what looks like {kind}"),
-                None if is_secret_name(name) && !is_placeholder(text) && !names_itself(name, text) => {
-                    "holds a literal secret".to_string()
-                }
-                None => continue,
-            };
-            let message = format!("{} env {name} {what}; use valueFrom.secretKeyRef", ctx.container_subject(c));
-            ctx.emit(value.span, c.field_path(&format!("env[{i}].value")), Some(c), message);
-        }
+fn check(ctx: &mut Ctx<'_, '_>, c: &Container<'_>) {
+    for (i, e) in c.get("env").map(|e| e.items()).unwrap_or_default().iter().enumerate() {
+        let name = e.get("name").and_then(|n| n.scalar_text()).unwrap_or("");
+        let Some(value) = e.get("value").filter(|_| e.get("valueFrom").is_none()) else { continue };
+        let Some(text) = value.scalar_text() else { continue };
+        let what = match secret_value_kind(text) {
+            Some(kind) => format!("holds what looks like {kind}"),
+            None if is_secret_name(name) && !is_placeholder(text) && !names_itself(name, text) => {
+                "holds a literal secret".to_string()
+            }
+            None => continue,
+        };
+        let message = format!("{} env {name} {what}; use valueFrom.secretKeyRef", ctx.container_subject(c));
+        ctx.emit(value.span, c.field_path(&format!("env[{i}].value")), Some(c), message);
     }
 }
