@@ -7,12 +7,27 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Warn, Deny),
     params: &[],
     doc: Doc {
-        what: "Every container (containers, init and ephemeral containers) must set `securityContext.allowPrivilegeEscalation: false`. The field exists only on containers; there is no pod-level default. Windows pods (`spec.os.name: windows`) are exempt: the API rejects the field for them.",
-        why: "Without it a process can gain more privileges than its parent (set-user-ID binaries, file capabilities), undoing `runAsNonRoot` and dropped capabilities.",
-        example: "containers:\n  - name: app\n    image: app:v1\n    securityContext:\n      runAsNonRoot: true\n",
-        fix: "```yaml\ncontainers:\n  - name: app\n    securityContext:\n      allowPrivilegeEscalation: false\n```",
+        what: "Every container (containers, init and ephemeral containers) must set \
+            `securityContext.allowPrivilegeEscalation: false`. The field exists only on \
+            containers; there is no pod-level default. Windows pods (`spec.os.name: windows`) \
+            are exempt: the API rejects the field for them.",
+        why: "Without it a process can gain more privileges than its parent (set-user-ID binaries, \
+            file capabilities), undoing `runAsNonRoot` and dropped capabilities.",
+        example: r#"containers:
+  - name: app
+    image: app:v1
+    securityContext:
+      runAsNonRoot: true
+"#,
+        fix: r#"```yaml
+containers:
+  - name: app
+    securityContext:
+      allowPrivilegeEscalation: false
+```"#,
         help: "set securityContext.allowPrivilegeEscalation: false on the container",
-        references: "[The policy: Container security context](../policy.md#container-security-context). Pod Security Standards (restricted): Privilege Escalation.",
+        references: "[The policy: Container security context](../policy.md#container-security-context). \
+            Pod Security Standards (restricted): Privilege Escalation.",
     },
     check: Check::Resource(check),
 };

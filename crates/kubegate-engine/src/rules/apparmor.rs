@@ -8,12 +8,21 @@ pub static RULE: Rule = Rule {
     levels: levels(Deny, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "`securityContext.appArmorProfile.type` (pod or container) must be `RuntimeDefault` or `Localhost` where set, and `container.apparmor.security.beta.kubernetes.io/*` annotations must be `runtime/default` or `localhost/*`.",
-        why: "On supported hosts the runtime's default AppArmor profile confines every container; overriding it with `unconfined` removes that confinement.",
-        example: "securityContext:\n  appArmorProfile:\n    type: Unconfined\n",
+        what: "`securityContext.appArmorProfile.type` (pod or container) must be `RuntimeDefault` \
+            or `Localhost` where set, and `container.apparmor.security.beta.kubernetes.io/*` \
+            annotations must be `runtime/default` or `localhost/*`.",
+        why: "On supported hosts the runtime's default AppArmor profile confines every container; \
+            overriding it with `unconfined` removes that confinement.",
+        example: r#"securityContext:
+  appArmorProfile:
+    type: Unconfined
+"#,
         fix: "Remove the override, or set `type: RuntimeDefault`.",
         help: "set securityContext.appArmorProfile.type: RuntimeDefault (or remove the override)",
-        references: "Kubernetes Pod Security Standards (baseline), check `appArmorProfile` (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate test --profile pss-baseline --pss-version V` runs the standard of any version exactly.",
+        references: "Kubernetes Pod Security Standards (baseline), check `appArmorProfile` \
+            (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate \
+            test --profile pss-baseline --pss-version V` runs the standard of any version \
+            exactly.",
     },
     check: Check::Resource(check),
 };

@@ -8,12 +8,23 @@ pub static RULE: Rule = Rule {
     levels: levels(Deny, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "`securityContext.capabilities.add` may only hold capabilities of the container runtime's default set: AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT. NET_RAW, SYS_ADMIN, NET_ADMIN and the like are forbidden.",
-        why: "Capabilities beyond the default set (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, …) each grant a slice of root over the node.",
-        example: "securityContext:\n  capabilities:\n    add: [NET_ADMIN, SYS_TIME]\n",
-        fix: "Drop the added capability; if the program truly needs it, run it outside the cluster's workload namespaces.",
+        what: "`securityContext.capabilities.add` may only hold capabilities of the container \
+            runtime's default set: AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, \
+            MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT. NET_RAW, \
+            SYS_ADMIN, NET_ADMIN and the like are forbidden.",
+        why: "Capabilities beyond the default set (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, …) each grant \
+            a slice of root over the node.",
+        example: r#"securityContext:
+  capabilities:
+    add: [NET_ADMIN, SYS_TIME]
+"#,
+        fix: "Drop the added capability; if the program truly needs it, run it outside the \
+            cluster's workload namespaces.",
         help: "remove the capability from securityContext.capabilities.add",
-        references: "Kubernetes Pod Security Standards (baseline), check `capabilities_baseline` (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate test --profile pss-baseline --pss-version V` runs the standard of any version exactly.",
+        references: "Kubernetes Pod Security Standards (baseline), check `capabilities_baseline` \
+            (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate \
+            test --profile pss-baseline --pss-version V` runs the standard of any version \
+            exactly.",
     },
     check: Check::Resource(check),
 };

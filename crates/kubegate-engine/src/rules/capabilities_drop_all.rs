@@ -8,12 +8,29 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Warn, Deny),
     params: &[],
     doc: Doc {
-        what: "Every container (containers, init and ephemeral containers) must list `ALL` in `securityContext.capabilities.drop`. Capability names are case-sensitive: `all` does not count. Windows pods (`spec.os.name: windows`) are exempt: the API rejects capabilities for them.",
-        why: "Container runtimes grant a default set of Linux capabilities (NET_RAW, CHOWN, SETUID, …) that most programs never need; dropping them all limits what an attacker can do with code execution.",
-        example: "containers:\n  - name: app\n    securityContext:\n      capabilities:\n        drop: [NET_RAW]\n",
-        fix: "```yaml\ncontainers:\n  - name: app\n    securityContext:\n      capabilities:\n        drop: [ALL]\n```",
+        what: "Every container (containers, init and ephemeral containers) must list `ALL` in \
+            `securityContext.capabilities.drop`. Capability names are case-sensitive: `all` does \
+            not count. Windows pods (`spec.os.name: windows`) are exempt: the API rejects \
+            capabilities for them.",
+        why: "Container runtimes grant a default set of Linux capabilities (NET_RAW, CHOWN, \
+            SETUID, …) that most programs never need; dropping them all limits what an attacker \
+            can do with code execution.",
+        example: r#"containers:
+  - name: app
+    securityContext:
+      capabilities:
+        drop: [NET_RAW]
+"#,
+        fix: r#"```yaml
+containers:
+  - name: app
+    securityContext:
+      capabilities:
+        drop: [ALL]
+```"#,
         help: "set securityContext.capabilities.drop: [ALL] (add back only what is needed, e.g. NET_BIND_SERVICE)",
-        references: "[The policy: Container security context](../policy.md#container-security-context). Pod Security Standards (restricted): Capabilities.",
+        references: "[The policy: Container security context](../policy.md#container-security-context). \
+            Pod Security Standards (restricted): Capabilities.",
     },
     check: Check::Pod(check),
 };

@@ -9,12 +9,30 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Warn, Deny),
     params: &[],
     doc: Doc {
-        what: "`securityContext.capabilities.add` may hold only `NET_BIND_SERVICE`. This rule reports the capabilities baseline allows but restricted does not (CHOWN, SETUID, KILL, …); capabilities outside the baseline set are reported by `capabilities-baseline`, and the required `drop: [ALL]` by `capabilities-drop-all`, so each mistake is one finding. Windows pods are exempt (the API rejects capabilities for them).",
-        why: "Even the runtime's default capabilities let a compromised process change file ownership, switch users or signal other processes; restricted workloads keep none but the right to bind low ports.",
-        example: "securityContext:\n  capabilities:\n    drop: [ALL]\n    add: [CHOWN, NET_BIND_SERVICE]\n",
-        fix: "```yaml\nsecurityContext:\n  capabilities:\n    drop: [ALL]\n    add: [NET_BIND_SERVICE]\n```",
+        what: "`securityContext.capabilities.add` may hold only `NET_BIND_SERVICE`. This rule \
+            reports the capabilities baseline allows but restricted does not (CHOWN, SETUID, \
+            KILL, …); capabilities outside the baseline set are reported by \
+            `capabilities-baseline`, and the required `drop: [ALL]` by `capabilities-drop-all`, \
+            so each mistake is one finding. Windows pods are exempt (the API rejects \
+            capabilities for them).",
+        why: "Even the runtime's default capabilities let a compromised process change file \
+            ownership, switch users or signal other processes; restricted workloads keep none \
+            but the right to bind low ports.",
+        example: r#"securityContext:
+  capabilities:
+    drop: [ALL]
+    add: [CHOWN, NET_BIND_SERVICE]
+"#,
+        fix: r#"```yaml
+securityContext:
+  capabilities:
+    drop: [ALL]
+    add: [NET_BIND_SERVICE]
+```"#,
         help: "add only NET_BIND_SERVICE back after dropping ALL",
-        references: "Kubernetes Pod Security Standards (restricted), check `capabilities_restricted` (pod-security-admission); `kubegate test --profile pss-restricted --pss-version V` runs the whole check of any version exactly.",
+        references: "Kubernetes Pod Security Standards (restricted), check `capabilities_restricted` \
+            (pod-security-admission); `kubegate test --profile pss-restricted --pss-version V` \
+            runs the whole check of any version exactly.",
     },
     check: Check::Pod(check),
 };

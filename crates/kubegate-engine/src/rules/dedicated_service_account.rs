@@ -8,10 +8,25 @@ pub static RULE: Rule = Rule {
     levels: levels(Off, Warn, Warn),
     params: &[],
     doc: Doc {
-        what: "The pod must name its own ServiceAccount in `spec.serviceAccountName`; missing (which means `default`) or `default` is reported.",
-        why: "Every pod that uses `default` shares its permissions: a RoleBinding granted for one workload silently applies to all of them.",
-        example: "spec:\n  containers:\n    - name: app\n      image: app:v1\n",
-        fix: "```yaml\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: event-service\nautomountServiceAccountToken: false\n---\n# in the pod spec\nserviceAccountName: event-service\n```",
+        what: "The pod must name its own ServiceAccount in `spec.serviceAccountName`; missing \
+            (which means `default`) or `default` is reported.",
+        why: "Every pod that uses `default` shares its permissions: a RoleBinding granted for one \
+            workload silently applies to all of them.",
+        example: r#"spec:
+  containers:
+    - name: app
+      image: app:v1
+"#,
+        fix: r#"```yaml
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: event-service
+automountServiceAccountToken: false
+---
+# in the pod spec
+serviceAccountName: event-service
+```"#,
         help: "create a ServiceAccount for the workload and set spec.serviceAccountName",
         references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },

@@ -7,12 +7,21 @@ pub static RULE: Rule = Rule {
     levels: levels(Deny, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "No mapping in a manifest may hold the same key twice. kubegate checks the last value, as the Kubernetes YAML decoder keeps it, and reports the repetition at the later key.",
-        why: "A repeated key silently discards the first value: a reviewer reads `runAsNonRoot: true` while the cluster receives the `false` written twenty lines below. The API server's strict field validation rejects such manifests.",
-        example: "securityContext:\n  runAsNonRoot: true\n  runAsUser: 1000\n  runAsNonRoot: false\n",
+        what: "No mapping in a manifest may hold the same key twice. kubegate checks the last \
+            value, as the Kubernetes YAML decoder keeps it, and reports the repetition at the \
+            later key.",
+        why: "A repeated key silently discards the first value: a reviewer reads `runAsNonRoot: \
+            true` while the cluster receives the `false` written twenty lines below. The API \
+            server's strict field validation rejects such manifests.",
+        example: r#"securityContext:
+  runAsNonRoot: true
+  runAsUser: 1000
+  runAsNonRoot: false
+"#,
         fix: "Delete one of the two keys, keeping the value you mean.",
         help: "remove one of the repeated keys",
-        references: "Kubernetes strict field validation (`kubectl apply --validate=strict`): duplicate fields are errors.",
+        references: "Kubernetes strict field validation (`kubectl apply --validate=strict`): duplicate \
+            fields are errors.",
     },
     check: Check::Resource(check),
 };

@@ -8,10 +8,20 @@ pub static RULE: Rule = Rule {
     levels: levels(Off, Warn, Warn),
     params: &[],
     doc: Doc {
-        what: "Every volume of the pod that is an `emptyDir` must set `emptyDir.sizeLimit` (memory-backed ones too).",
-        why: "An unbounded emptyDir grows until the node's disk (or, with `medium: Memory`, its memory) runs out.",
-        example: "volumes:\n  - name: tmp\n    emptyDir: {}\n",
-        fix: "```yaml\nvolumes:\n  - name: tmp\n    emptyDir:\n      sizeLimit: 64Mi\n```",
+        what: "Every volume of the pod that is an `emptyDir` must set `emptyDir.sizeLimit` \
+            (memory-backed ones too).",
+        why: "An unbounded emptyDir grows until the node's disk (or, with `medium: Memory`, its \
+            memory) runs out.",
+        example: r#"volumes:
+  - name: tmp
+    emptyDir: {}
+"#,
+        fix: r#"```yaml
+volumes:
+  - name: tmp
+    emptyDir:
+      sizeLimit: 64Mi
+```"#,
         help: "set emptyDir.sizeLimit",
         references: "[The policy: Resources](../policy.md#resources).",
     },

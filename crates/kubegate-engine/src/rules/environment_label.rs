@@ -7,10 +7,23 @@ pub static RULE: Rule = Rule {
     levels: levels(Off, Off, Deny),
     params: &[],
     doc: Doc {
-        what: "Every workload (a kind with a pod template) must carry `metadata.labels.environment` equal to the name of the environment kubegate bound it to (`prod` in production). The label is checked, never used to choose the environment: a manifest cannot talk itself into a laxer tier.",
+        what: "Every workload (a kind with a pod template) must carry `metadata.labels.environment` \
+            equal to the name of the environment kubegate bound it to (`prod` in production). \
+            The label is checked, never used to choose the environment: a manifest cannot talk \
+            itself into a laxer tier.",
         why: "Clear identification of environment for tooling, alerts, and dashboards.",
-        example: "kind: Deployment\nmetadata:\n  name: backend\n  namespace: claude-hub-prod\n  labels:\n    app: backend\n",
-        fix: "```yaml\nmetadata:\n  labels:\n    environment: prod\n```",
+        example: r#"kind: Deployment
+metadata:
+  name: backend
+  namespace: claude-hub-prod
+  labels:
+    app: backend
+"#,
+        fix: r#"```yaml
+metadata:
+  labels:
+    environment: prod
+```"#,
         help: "set metadata.labels.environment to the environment's name",
         references: "[The policy: Environment labels](../policy.md#environment-labels).",
     },

@@ -10,9 +10,18 @@ pub static RULE: Rule = Rule {
     params: &[],
     doc: Doc {
         what: "Every regular and init container must define `resources.limits.ephemeral-storage`.",
-        why: "Without a limit, a container writing logs or temporary files can fill the node's disk and get every pod on the node evicted.",
-        example: "resources:\n  limits:\n    cpu: \"1\"\n    memory: \"512Mi\"\n",
-        fix: "```yaml\nresources:\n  limits:\n    ephemeral-storage: \"256Mi\"\n```",
+        why: "Without a limit, a container writing logs or temporary files can fill the node's \
+            disk and get every pod on the node evicted.",
+        example: r#"resources:
+  limits:
+    cpu: "1"
+    memory: "512Mi"
+"#,
+        fix: r#"```yaml
+resources:
+  limits:
+    ephemeral-storage: "256Mi"
+```"#,
         help: "define resources.limits.ephemeral-storage",
         references: "[The policy: Resources](../policy.md#resources).",
     },

@@ -8,10 +8,22 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Warn, Warn),
     params: &[],
     doc: Doc {
-        what: "A valid exemption whose `exemption-expires` date is at most `warn_days` (default 14, set under `exemptions` in `kubegate.yaml`) days away still exempts its findings, and this warning, at the date, says how many days are left and names the issue. On the expiry date itself 0 days are left; the day after, `expired-exemption` denies.",
-        why: "Teams should hear about an exemption running out while there is still time to fix the findings, not on the day the pipeline turns red.",
-        example: "metadata:\n  annotations:\n    policy-exemption: \"SHA256 digest required after registry migration\"\n    exemption-expires: \"2026-06-05\"   # today is 2026-06-01\n    exemption-issue: \"https://github.com/org/repo/issues/123\"\n    exemption-rules: \"image-digest\"\n",
-        fix: "Fix the findings and delete the exemption before it expires, or agree a new date on the issue. `kubegate exemptions` lists every exemption with its days left, for a scheduled job.",
+        what: "A valid exemption whose `exemption-expires` date is at most `warn_days` (default 14, \
+            set under `exemptions` in `kubegate.yaml`) days away still exempts its findings, and \
+            this warning, at the date, says how many days are left and names the issue. On the \
+            expiry date itself 0 days are left; the day after, `expired-exemption` denies.",
+        why: "Teams should hear about an exemption running out while there is still time to fix \
+            the findings, not on the day the pipeline turns red.",
+        example: r#"metadata:
+  annotations:
+    policy-exemption: "SHA256 digest required after registry migration"
+    exemption-expires: "2026-06-05"   # today is 2026-06-01
+    exemption-issue: "https://github.com/org/repo/issues/123"
+    exemption-rules: "image-digest"
+"#,
+        fix: "Fix the findings and delete the exemption before it expires, or agree a new date on \
+            the issue. `kubegate exemptions` lists every exemption with its days left, for a \
+            scheduled job.",
         help: "fix the exempted findings before the date, or agree a new date on the exemption's issue",
         references: "[The policy: Exemptions](../policy.md#exemptions).",
     },

@@ -8,10 +8,21 @@ pub static RULE: Rule = Rule {
     levels: levels(Deny, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "An exemption whose `exemption-expires` date is before today is expired (it holds through the date itself). It exempts nothing any more: the findings it covered stand again, and this finding, at the date, names the issue that was meant to fix them. Today is the local date, or `--today YYYY-MM-DD`.",
-        why: "An exemption is a promise to fix something by a date. When the date passes, the gate closes again instead of letting the exemption quietly become permanent.",
-        example: "metadata:\n  annotations:\n    policy-exemption: \"SHA256 digest required after registry migration\"\n    exemption-expires: \"2025-11-15\"\n    exemption-issue: \"https://github.com/org/repo/issues/123\"\n    exemption-rules: \"image-digest\"\n",
-        fix: "Fix the findings and delete the annotations. If the fix really needs longer, agree a new date (within `max_days`) on the issue and update `exemption-expires`.",
+        what: "An exemption whose `exemption-expires` date is before today is expired (it holds \
+            through the date itself). It exempts nothing any more: the findings it covered stand \
+            again, and this finding, at the date, names the issue that was meant to fix them. \
+            Today is the local date, or `--today YYYY-MM-DD`.",
+        why: "An exemption is a promise to fix something by a date. When the date passes, the gate \
+            closes again instead of letting the exemption quietly become permanent.",
+        example: r#"metadata:
+  annotations:
+    policy-exemption: "SHA256 digest required after registry migration"
+    exemption-expires: "2025-11-15"
+    exemption-issue: "https://github.com/org/repo/issues/123"
+    exemption-rules: "image-digest"
+"#,
+        fix: "Fix the findings and delete the annotations. If the fix really needs longer, agree a \
+            new date (within `max_days`) on the issue and update `exemption-expires`.",
         help: "fix the findings it covered and remove the exemption, or agree a new date on its issue",
         references: "[The policy: Exemptions](../policy.md#exemptions).",
     },

@@ -8,10 +8,25 @@ pub static RULE: Rule = Rule {
     levels: levels(Off, Off, Warn),
     params: &[],
     doc: Doc {
-        what: "A pod that declares a volume `fsGroup` applies to must set the pod-level `securityContext.fsGroup`. Volumes whose ownership the kubelet never changes do not count: `hostPath`, `nfs`, and the other network file systems that keep the server's ownership (`iscsi`, `glusterfs`, `cephfs`). Windows pods (`spec.os.name: windows`) are exempt: the API rejects the field for them.",
-        why: "`fsGroup` makes mounted volumes group-owned by a known GID, so a non-root container can use them without world-writable permissions.",
-        example: "spec:\n  securityContext:\n    runAsUser: 1001\n  volumes:\n    - name: cache\n      emptyDir: {}\n",
-        fix: "```yaml\nspec:\n  securityContext:\n    fsGroup: 1001\n```",
+        what: "A pod that declares a volume `fsGroup` applies to must set the pod-level \
+            `securityContext.fsGroup`. Volumes whose ownership the kubelet never changes do not \
+            count: `hostPath`, `nfs`, and the other network file systems that keep the server's \
+            ownership (`iscsi`, `glusterfs`, `cephfs`). Windows pods (`spec.os.name: windows`) \
+            are exempt: the API rejects the field for them.",
+        why: "`fsGroup` makes mounted volumes group-owned by a known GID, so a non-root container \
+            can use them without world-writable permissions.",
+        example: r#"spec:
+  securityContext:
+    runAsUser: 1001
+  volumes:
+    - name: cache
+      emptyDir: {}
+"#,
+        fix: r#"```yaml
+spec:
+  securityContext:
+    fsGroup: 1001
+```"#,
         help: "set securityContext.fsGroup at the pod level",
         references: "[The policy: Pod security context](../policy.md#pod-security-context).",
     },

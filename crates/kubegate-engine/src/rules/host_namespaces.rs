@@ -9,11 +9,17 @@ pub static RULE: Rule = Rule {
     params: &[],
     doc: Doc {
         what: "`spec.hostNetwork`, `spec.hostPID` and `spec.hostIPC` must be unset or `false`.",
-        why: "Sharing the host network, PID, and IPC namespaces lets a pod see and talk to every process and port of the node, bypassing network policy.",
-        example: "spec:\n  hostNetwork: true\n",
+        why: "Sharing the host network, PID, and IPC namespaces lets a pod see and talk to every \
+            process and port of the node, bypassing network policy.",
+        example: r#"spec:
+  hostNetwork: true
+"#,
         fix: "Remove `hostNetwork`, `hostPID` and `hostIPC`; expose ports through a Service.",
         help: "remove hostNetwork/hostPID/hostIPC: true",
-        references: "Kubernetes Pod Security Standards (baseline), check `hostNamespaces` (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate test --profile pss-baseline --pss-version V` runs the standard of any version exactly.",
+        references: "Kubernetes Pod Security Standards (baseline), check `hostNamespaces` \
+            (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate \
+            test --profile pss-baseline --pss-version V` runs the standard of any version \
+            exactly.",
     },
     check: Check::Resource(check),
 };

@@ -9,11 +9,19 @@ pub static RULE: Rule = Rule {
     params: &[],
     doc: Doc {
         what: "No entry of `spec.volumes` may use `hostPath`.",
-        why: "A hostPath volume exposes the node's filesystem to the pod: container runtime sockets, kubelet credentials, other pods' data.",
-        example: "volumes:\n  - name: docker\n    hostPath:\n      path: /var/run/docker.sock\n",
+        why: "A hostPath volume exposes the node's filesystem to the pod: container runtime \
+            sockets, kubelet credentials, other pods' data.",
+        example: r#"volumes:
+  - name: docker
+    hostPath:
+      path: /var/run/docker.sock
+"#,
         fix: "Use a `persistentVolumeClaim`, `configMap`, `secret` or `emptyDir` volume instead.",
         help: "replace the hostPath volume with a PVC, configMap, secret or emptyDir",
-        references: "Kubernetes Pod Security Standards (baseline), check `hostPathVolumes` (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate test --profile pss-baseline --pss-version V` runs the standard of any version exactly.",
+        references: "Kubernetes Pod Security Standards (baseline), check `hostPathVolumes` \
+            (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate \
+            test --profile pss-baseline --pss-version V` runs the standard of any version \
+            exactly.",
     },
     check: Check::Resource(check),
 };

@@ -9,11 +9,19 @@ pub static RULE: Rule = Rule {
     params: &[],
     doc: Doc {
         what: "No container port may set a non-zero `hostPort`.",
-        why: "A host port binds the node's network interface directly, bypasses Services and NetworkPolicies, and limits scheduling to nodes where the port is free.",
-        example: "ports:\n  - containerPort: 8080\n    hostPort: 80\n",
-        fix: "Remove `hostPort`; expose the port through a Service (NodePort or LoadBalancer if it must be reachable from outside).",
+        why: "A host port binds the node's network interface directly, bypasses Services and \
+            NetworkPolicies, and limits scheduling to nodes where the port is free.",
+        example: r#"ports:
+  - containerPort: 8080
+    hostPort: 80
+"#,
+        fix: "Remove `hostPort`; expose the port through a Service (NodePort or LoadBalancer if it \
+            must be reachable from outside).",
         help: "remove hostPort and expose the port through a Service",
-        references: "Kubernetes Pod Security Standards (baseline), check `hostPorts` (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate test --profile pss-baseline --pss-version V` runs the standard of any version exactly.",
+        references: "Kubernetes Pod Security Standards (baseline), check `hostPorts` \
+            (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate \
+            test --profile pss-baseline --pss-version V` runs the standard of any version \
+            exactly.",
     },
     check: Check::Resource(check),
 };

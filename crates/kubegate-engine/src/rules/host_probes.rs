@@ -8,12 +8,22 @@ pub static RULE: Rule = Rule {
     levels: levels(Deny, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "The `host` field of `httpGet` and `tcpSocket` in liveness, readiness and startup probes and in postStart/preStop lifecycle handlers must be unset or empty.",
-        why: "The kubelet performs probes and handlers from the node; a `host` lets a manifest make the kubelet send requests to any address the node can reach.",
-        example: "livenessProbe:\n  httpGet:\n    host: 169.254.169.254\n    path: /latest/meta-data\n    port: 80\n",
+        what: "The `host` field of `httpGet` and `tcpSocket` in liveness, readiness and startup \
+            probes and in postStart/preStop lifecycle handlers must be unset or empty.",
+        why: "The kubelet performs probes and handlers from the node; a `host` lets a manifest \
+            make the kubelet send requests to any address the node can reach.",
+        example: r#"livenessProbe:
+  httpGet:
+    host: 169.254.169.254
+    path: /latest/meta-data
+    port: 80
+"#,
         fix: "Remove `host`: probes then target the pod's own IP.",
         help: "remove the host field from the probe or lifecycle handler",
-        references: "Kubernetes Pod Security Standards (baseline), check `hostProbesAndHostLifecycle` (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate test --profile pss-baseline --pss-version V` runs the standard of any version exactly.",
+        references: "Kubernetes Pod Security Standards (baseline), check `hostProbesAndHostLifecycle` \
+            (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate \
+            test --profile pss-baseline --pss-version V` runs the standard of any version \
+            exactly.",
     },
     check: Check::Resource(check),
 };

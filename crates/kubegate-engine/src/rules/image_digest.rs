@@ -8,12 +8,30 @@ pub static RULE: Rule = Rule {
     levels: levels(Off, Warn, Deny),
     params: &[],
     doc: Doc {
-        what: "Every container image must be pinned as `@sha256:` followed by exactly 64 lowercase hexadecimal digits. A tag may stand beside the digest (`app:v1@sha256:…`); the digest is what counts. A short or upper-case digest (`@sha256:abc123`) is not a valid digest.",
-        why: "Digest pins ensure immutability - the exact same image is deployed every time. Tags can be overwritten.",
-        example: "containers:\n  - name: app\n    image: ghcr.io/sdottatum/backend:v1.2.3\n",
-        fix: "Look up the digest of the tag you tested and pin it:\n\n```bash\ndocker inspect ghcr.io/sdottatum/backend:v1.2.3 --format='{{index .RepoDigests 0}}'\n```\n\n```yaml\ncontainers:\n  - name: app\n    image: ghcr.io/sdottatum/backend@sha256:<64 hex digits>\n```",
+        what: "Every container image must be pinned as `@sha256:` followed by exactly 64 lowercase \
+            hexadecimal digits. A tag may stand beside the digest (`app:v1@sha256:…`); the \
+            digest is what counts. A short or upper-case digest (`@sha256:abc123`) is not a \
+            valid digest.",
+        why: "Digest pins ensure immutability - the exact same image is deployed every time. Tags \
+            can be overwritten.",
+        example: r#"containers:
+  - name: app
+    image: ghcr.io/sdottatum/backend:v1.2.3
+"#,
+        fix: r#"Look up the digest of the tag you tested and pin it:
+
+```bash
+docker inspect ghcr.io/sdottatum/backend:v1.2.3 --format='{{index .RepoDigests 0}}'
+```
+
+```yaml
+containers:
+  - name: app
+    image: ghcr.io/sdottatum/backend@sha256:<64 hex digits>
+```"#,
         help: "pin the image as image@sha256:<64 hex digits> (docker inspect --format='{{index .RepoDigests 0}}' IMAGE)",
-        references: "[The policy: Images](../policy.md#images) and [the environment matrix](../policy.md#the-environment-matrix).",
+        references: "[The policy: Images](../policy.md#images) and [the environment \
+            matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Container(check),
 };

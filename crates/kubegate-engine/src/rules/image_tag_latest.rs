@@ -8,12 +8,29 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "Every container image (containers, init and ephemeral containers) must carry an explicit tag that is not `latest`. An image without a tag is pulled as `latest`; a port in the registry (`registry:5000/app`) is not a tag. An image pinned by a valid `@sha256:` digest passes whatever its tag.",
-        why: "`latest` moves: two pods of the same Deployment can run different code, a rollback redeploys whatever `latest` is today, and nobody can tell from the manifest what runs.",
-        example: "containers:\n  - name: app\n    image: ghcr.io/org/backend          # no tag: pulled as latest\n  - name: sidecar\n    image: envoyproxy/envoy:latest\n",
-        fix: "Pin a version tag, or better a digest:\n\n```yaml\ncontainers:\n  - name: app\n    image: ghcr.io/org/backend:v1.2.3\n```",
+        what: "Every container image (containers, init and ephemeral containers) must carry an \
+            explicit tag that is not `latest`. An image without a tag is pulled as `latest`; a \
+            port in the registry (`registry:5000/app`) is not a tag. An image pinned by a valid \
+            `@sha256:` digest passes whatever its tag.",
+        why: "`latest` moves: two pods of the same Deployment can run different code, a rollback \
+            redeploys whatever `latest` is today, and nobody can tell from the manifest what \
+            runs.",
+        example: r#"containers:
+  - name: app
+    image: ghcr.io/org/backend          # no tag: pulled as latest
+  - name: sidecar
+    image: envoyproxy/envoy:latest
+"#,
+        fix: r#"Pin a version tag, or better a digest:
+
+```yaml
+containers:
+  - name: app
+    image: ghcr.io/org/backend:v1.2.3
+```"#,
         help: "pin a version tag (image:v1.2.3) or a digest (image@sha256:...)",
-        references: "[The policy: Images](../policy.md#images) and [the environment matrix](../policy.md#the-environment-matrix).",
+        references: "[The policy: Images](../policy.md#images) and [the environment \
+            matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Container(check),
 };

@@ -8,10 +8,41 @@ pub static RULE: Rule = Rule {
     levels: levels(Deny, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "An exemption (the annotations `policy-exemption`, `exemption-expires`, `exemption-issue` and `exemption-rules` on a resource, or an entry of `exemptions.central` in `kubegate.yaml`) is invalid when any of the four is missing or empty, `exemption-expires` is not a real date written `YYYY-MM-DD` (`2026-02-30` is not), `exemption-rules` names a rule that does not exist (Rego rule ids, `<package>.<rule>` such as `main.deny_replicas`, are accepted), the expiry is more than `max_days` (default 90) after today, a listed rule cannot be exempted in the resource's environment (`exemptions.not_exemptible`), or the issue link does not match `exemptions.issue_pattern`. Each problem is one finding, at the annotation it is about (a missing one at `annotations:`). An invalid exemption exempts nothing: the findings it tried to exempt stand. Exemption annotations written on a workload's pod template (`spec.template.metadata.annotations`) are not read there (they would travel to every pod): they are reported as misplaced, at the first of them.",
-        why: "Exemptions must be temporary, documented and tracked (see the policy's exemptions). A half-written exemption, one that runs for years, or one that silences a rule the security team never lets go of in that environment is a permanent bypass in disguise; failing loudly keeps every exemption reviewable.",
-        example: "metadata:\n  annotations:\n    policy-exemption: \"SHA256 digest required after registry migration\"\n    exemption-expires: \"2026-02-30\"\n    exemption-rules: \"image-digets\"\n",
-        fix: "Write all four annotations, with a real date within `max_days` and the ids `kubegate rules` lists:\n\n```yaml\nmetadata:\n  annotations:\n    policy-exemption: \"SHA256 digest required after registry migration\"\n    exemption-expires: \"2026-02-28\"\n    exemption-issue: \"https://github.com/org/repo/issues/123\"\n    exemption-rules: \"image-digest\"\n```\n\nA rule that cannot be exempted in an environment has to be fixed, not exempted. See docs/exemptions.md.",
+        what: "An exemption (the annotations `policy-exemption`, `exemption-expires`, \
+            `exemption-issue` and `exemption-rules` on a resource, or an entry of \
+            `exemptions.central` in `kubegate.yaml`) is invalid when any of the four is missing \
+            or empty, `exemption-expires` is not a real date written `YYYY-MM-DD` (`2026-02-30` \
+            is not), `exemption-rules` names a rule that does not exist (Rego rule ids, \
+            `<package>.<rule>` such as `main.deny_replicas`, are accepted), the expiry is more \
+            than `max_days` (default 90) after today, a listed rule cannot be exempted in the \
+            resource's environment (`exemptions.not_exemptible`), or the issue link does not \
+            match `exemptions.issue_pattern`. Each problem is one finding, at the annotation it \
+            is about (a missing one at `annotations:`). An invalid exemption exempts nothing: \
+            the findings it tried to exempt stand. Exemption annotations written on a workload's \
+            pod template (`spec.template.metadata.annotations`) are not read there (they would \
+            travel to every pod): they are reported as misplaced, at the first of them.",
+        why: "Exemptions must be temporary, documented and tracked (see the policy's exemptions). \
+            A half-written exemption, one that runs for years, or one that silences a rule the \
+            security team never lets go of in that environment is a permanent bypass in \
+            disguise; failing loudly keeps every exemption reviewable.",
+        example: r#"metadata:
+  annotations:
+    policy-exemption: "SHA256 digest required after registry migration"
+    exemption-expires: "2026-02-30"
+    exemption-rules: "image-digets"
+"#,
+        fix: r#"Write all four annotations, with a real date within `max_days` and the ids `kubegate rules` lists:
+
+```yaml
+metadata:
+  annotations:
+    policy-exemption: "SHA256 digest required after registry migration"
+    exemption-expires: "2026-02-28"
+    exemption-issue: "https://github.com/org/repo/issues/123"
+    exemption-rules: "image-digest"
+```
+
+A rule that cannot be exempted in an environment has to be fixed, not exempted. See docs/exemptions.md."#,
         help: "an exemption needs policy-exemption, exemption-expires (YYYY-MM-DD, within max_days), exemption-issue and exemption-rules (known rule ids); see docs/exemptions.md",
         references: "[The policy: Exemptions](../policy.md#exemptions).",
     },

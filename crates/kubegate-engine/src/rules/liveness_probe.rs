@@ -7,12 +7,28 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Warn, Deny),
     params: &[],
     doc: Doc {
-        what: "Every regular container of a long-running workload (not Job or CronJob) must define `livenessProbe`. Init and ephemeral containers are not checked: they run to completion or are not restarted.",
-        why: "Automatic recovery from hung processes: the kubelet restarts a container whose liveness probe fails.",
-        example: "containers:\n  - name: app\n    image: app:v1\n",
-        fix: "```yaml\ncontainers:\n  - name: app\n    livenessProbe:\n      httpGet:\n        path: /health\n        port: 8080\n      initialDelaySeconds: 60\n      periodSeconds: 30\n```",
+        what: "Every regular container of a long-running workload (not Job or CronJob) must define \
+            `livenessProbe`. Init and ephemeral containers are not checked: they run to \
+            completion or are not restarted.",
+        why: "Automatic recovery from hung processes: the kubelet restarts a container whose \
+            liveness probe fails.",
+        example: r#"containers:
+  - name: app
+    image: app:v1
+"#,
+        fix: r#"```yaml
+containers:
+  - name: app
+    livenessProbe:
+      httpGet:
+        path: /health
+        port: 8080
+      initialDelaySeconds: 60
+      periodSeconds: 30
+```"#,
         help: "define a livenessProbe (httpGet, tcpSocket, grpc or exec)",
-        references: "[The policy: Health probes](../policy.md#health-probes) and [the environment matrix](../policy.md#the-environment-matrix).",
+        references: "[The policy: Health probes](../policy.md#health-probes) and [the environment \
+            matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Resource(check),
 };

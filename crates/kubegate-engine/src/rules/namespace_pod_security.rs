@@ -7,10 +7,25 @@ pub static RULE: Rule = Rule {
     levels: levels(Off, Warn, Deny),
     params: &[],
     doc: Doc {
-        what: "Every Namespace among the inputs must carry the labels `pod-security.kubernetes.io/enforce`, `pod-security.kubernetes.io/audit` and `pod-security.kubernetes.io/warn`, each set to `restricted`; each missing or different label is one finding. Namespaces that are not among the inputs are not judged (kubegate cannot see them).",
-        why: "The cluster's Pod Security Admission enforces the standard only where the namespace asks for it; without the labels, a pod that kubegate never saw (a `kubectl run`, another pipeline) is admitted unchecked.",
-        example: "kind: Namespace\nmetadata:\n  name: production\n",
-        fix: "```yaml\nmetadata:\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/audit: restricted\n    pod-security.kubernetes.io/warn: restricted\n```",
+        what: "Every Namespace among the inputs must carry the labels \
+            `pod-security.kubernetes.io/enforce`, `pod-security.kubernetes.io/audit` and \
+            `pod-security.kubernetes.io/warn`, each set to `restricted`; each missing or \
+            different label is one finding. Namespaces that are not among the inputs are not \
+            judged (kubegate cannot see them).",
+        why: "The cluster's Pod Security Admission enforces the standard only where the namespace \
+            asks for it; without the labels, a pod that kubegate never saw (a `kubectl run`, \
+            another pipeline) is admitted unchecked.",
+        example: r#"kind: Namespace
+metadata:
+  name: production
+"#,
+        fix: r#"```yaml
+metadata:
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+    pod-security.kubernetes.io/audit: restricted
+    pod-security.kubernetes.io/warn: restricted
+```"#,
         help: "label the Namespace pod-security.kubernetes.io/{enforce,audit,warn}: restricted",
         references: "[The policy: Pod Security Standards](../policy.md#pod-security-standards).",
     },

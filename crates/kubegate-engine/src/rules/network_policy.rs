@@ -9,10 +9,36 @@ pub static RULE: Rule = Rule {
     levels: levels(Off, Warn, Warn),
     params: &[],
     doc: Doc {
-        what: "Every workload's pods must be selected by NetworkPolicies among the inputs, in the same namespace, that together cover both directions: `policyTypes` containing `Ingress` and `Egress` (without `policyTypes`, a policy is Ingress, plus Egress when it has `egress` rules). A policy's `podSelector` is matched against the pod template's labels; an empty selector selects every pod of the namespace. Found in one index lookup per workload, not by scanning every policy.",
-        why: "Pods that no policy isolates accept traffic from, and send traffic to, anything in the cluster: one compromised pod reaches every database.",
-        example: "kind: Deployment\nmetadata:\n  name: event-service\nspec:\n  template:\n    metadata:\n      labels:\n        app: event-service\n",
-        fix: "```yaml\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: event-service-network-policy\nspec:\n  podSelector:\n    matchLabels:\n      app: event-service\n  policyTypes: [Ingress, Egress]\n  ingress: [...]\n  egress: [...]\n```",
+        what: "Every workload's pods must be selected by NetworkPolicies among the inputs, in the \
+            same namespace, that together cover both directions: `policyTypes` containing \
+            `Ingress` and `Egress` (without `policyTypes`, a policy is Ingress, plus Egress when \
+            it has `egress` rules). A policy's `podSelector` is matched against the pod \
+            template's labels; an empty selector selects every pod of the namespace. Found in \
+            one index lookup per workload, not by scanning every policy.",
+        why: "Pods that no policy isolates accept traffic from, and send traffic to, anything in \
+            the cluster: one compromised pod reaches every database.",
+        example: r#"kind: Deployment
+metadata:
+  name: event-service
+spec:
+  template:
+    metadata:
+      labels:
+        app: event-service
+"#,
+        fix: r#"```yaml
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: event-service-network-policy
+spec:
+  podSelector:
+    matchLabels:
+      app: event-service
+  policyTypes: [Ingress, Egress]
+  ingress: [...]
+  egress: [...]
+```"#,
         help: "add a NetworkPolicy with policyTypes [Ingress, Egress] whose podSelector matches the pods",
         references: "[The policy: Network policies](../policy.md#network-policies).",
     },

@@ -9,10 +9,34 @@ pub static RULE: Rule = Rule {
     levels: levels(Off, Off, Warn),
     params: &[],
     doc: Doc {
-        what: "A Deployment, StatefulSet, ReplicaSet or ReplicationController running two or more replicas (counting an HPA's `minReplicas`) must have a PodDisruptionBudget among the inputs, in the same namespace, whose `spec.selector` matches the labels of its pod template. `matchLabels` and `matchExpressions` are honoured; an empty selector selects every pod (policy/v1) or none (policy/v1beta1).",
-        why: "Without a budget, a node drain or cluster upgrade may evict every replica at once, and the HA that `replicas >= 2` bought is gone exactly when it is needed.",
-        example: "kind: Deployment\nmetadata:\n  name: backend\nspec:\n  replicas: 2\n  template:\n    metadata:\n      labels:\n        app: backend\n",
-        fix: "```yaml\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: backend-pdb\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels:\n      app: backend\n```",
+        what: "A Deployment, StatefulSet, ReplicaSet or ReplicationController running two or more \
+            replicas (counting an HPA's `minReplicas`) must have a PodDisruptionBudget among the \
+            inputs, in the same namespace, whose `spec.selector` matches the labels of its pod \
+            template. `matchLabels` and `matchExpressions` are honoured; an empty selector \
+            selects every pod (policy/v1) or none (policy/v1beta1).",
+        why: "Without a budget, a node drain or cluster upgrade may evict every replica at once, \
+            and the HA that `replicas >= 2` bought is gone exactly when it is needed.",
+        example: r#"kind: Deployment
+metadata:
+  name: backend
+spec:
+  replicas: 2
+  template:
+    metadata:
+      labels:
+        app: backend
+"#,
+        fix: r#"```yaml
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: backend-pdb
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels:
+      app: backend
+```"#,
         help: "add a PodDisruptionBudget whose selector matches the pod template's labels",
         references: "[The policy: High availability](../policy.md#high-availability).",
     },

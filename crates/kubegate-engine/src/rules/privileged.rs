@@ -9,11 +9,20 @@ pub static RULE: Rule = Rule {
     params: &[],
     doc: Doc {
         what: "No container (init, regular or ephemeral) may set `securityContext.privileged: true`.",
-        why: "Privileged Pods disable most security mechanisms: the container sees every device of the node and can load kernel modules, which is root on the node.",
-        example: "containers:\n  - name: app\n    securityContext:\n      privileged: true\n",
-        fix: "Remove `privileged: true`; grant the one capability the program needs instead (and only if the restricted standard allows it).",
+        why: "Privileged Pods disable most security mechanisms: the container sees every device of \
+            the node and can load kernel modules, which is root on the node.",
+        example: r#"containers:
+  - name: app
+    securityContext:
+      privileged: true
+"#,
+        fix: "Remove `privileged: true`; grant the one capability the program needs instead (and \
+            only if the restricted standard allows it).",
         help: "remove securityContext.privileged: true",
-        references: "Kubernetes Pod Security Standards (baseline), check `privileged` (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate test --profile pss-baseline --pss-version V` runs the standard of any version exactly.",
+        references: "Kubernetes Pod Security Standards (baseline), check `privileged` \
+            (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate \
+            test --profile pss-baseline --pss-version V` runs the standard of any version \
+            exactly.",
     },
     check: Check::Resource(check),
 };

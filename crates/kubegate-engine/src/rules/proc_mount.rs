@@ -8,12 +8,19 @@ pub static RULE: Rule = Rule {
     levels: levels(Deny, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "`securityContext.procMount` must be unset or `Default`, unless the pod runs in a user namespace (`hostUsers: false`).",
-        why: "The default /proc masks hide kernel interfaces a container must not reach; `Unmasked` exposes them.",
-        example: "securityContext:\n  procMount: Unmasked\n",
+        what: "`securityContext.procMount` must be unset or `Default`, unless the pod runs in a \
+            user namespace (`hostUsers: false`).",
+        why: "The default /proc masks hide kernel interfaces a container must not reach; \
+            `Unmasked` exposes them.",
+        example: r#"securityContext:
+  procMount: Unmasked
+"#,
         fix: "Remove `procMount` (or set `Default`).",
         help: "remove securityContext.procMount or set it to Default",
-        references: "Kubernetes Pod Security Standards (baseline), check `procMount` (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate test --profile pss-baseline --pss-version V` runs the standard of any version exactly.",
+        references: "Kubernetes Pod Security Standards (baseline), check `procMount` \
+            (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate \
+            test --profile pss-baseline --pss-version V` runs the standard of any version \
+            exactly.",
     },
     check: Check::Resource(check),
 };

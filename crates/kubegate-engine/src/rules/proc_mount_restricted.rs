@@ -8,12 +8,22 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Warn, Deny),
     params: &[],
     doc: Doc {
-        what: "`securityContext.procMount` must be unset or `Default`, also in pods with `hostUsers: false`. Outside a user namespace the same mistake is reported by `proc-mount` (baseline), so this rule speaks only for pods with `hostUsers: false`.",
-        why: "A user namespace limits what an unmasked /proc exposes, but the restricted standard keeps the masks anyway: defence in depth.",
-        example: "spec:\n  hostUsers: false\n  containers:\n    - name: app\n      securityContext:\n        procMount: Unmasked\n",
+        what: "`securityContext.procMount` must be unset or `Default`, also in pods with \
+            `hostUsers: false`. Outside a user namespace the same mistake is reported by \
+            `proc-mount` (baseline), so this rule speaks only for pods with `hostUsers: false`.",
+        why: "A user namespace limits what an unmasked /proc exposes, but the restricted standard \
+            keeps the masks anyway: defence in depth.",
+        example: r#"spec:
+  hostUsers: false
+  containers:
+    - name: app
+      securityContext:
+        procMount: Unmasked
+"#,
         fix: "Remove `procMount` (or set `Default`).",
         help: "remove securityContext.procMount or set it to Default",
-        references: "Kubernetes Pod Security Standards (restricted, from v1.35), check `procMount_restricted` (pod-security-admission).",
+        references: "Kubernetes Pod Security Standards (restricted, from v1.35), check \
+            `procMount_restricted` (pod-security-admission).",
     },
     check: Check::Resource(check),
 };

@@ -10,10 +10,26 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "No rule of a Role or ClusterRole may grant `create`, `update`, `patch`, `delete` or `deletecollection` (or `*`) on `validatingwebhookconfigurations` or `mutatingwebhookconfigurations` of `admissionregistration.k8s.io`.",
-        why: "Admission webhooks are where the cluster enforces its policy: whoever can change or delete them can switch enforcement off, or register a mutating webhook that rewrites every pod the cluster admits.",
-        example: "kind: ClusterRole\nrules:\n  - apiGroups: [\"admissionregistration.k8s.io\"]\n    resources: [\"validatingwebhookconfigurations\"]\n    verbs: [\"get\", \"update\", \"delete\"]\n",
-        fix: "Grant read access only; webhook configurations are installed by the platform team's pipeline.\n\n```yaml\nrules:\n  - apiGroups: [\"admissionregistration.k8s.io\"]\n    resources: [\"validatingwebhookconfigurations\"]\n    verbs: [\"get\", \"list\", \"watch\"]\n```",
+        what: "No rule of a Role or ClusterRole may grant `create`, `update`, `patch`, `delete` or \
+            `deletecollection` (or `*`) on `validatingwebhookconfigurations` or \
+            `mutatingwebhookconfigurations` of `admissionregistration.k8s.io`.",
+        why: "Admission webhooks are where the cluster enforces its policy: whoever can change or \
+            delete them can switch enforcement off, or register a mutating webhook that rewrites \
+            every pod the cluster admits.",
+        example: r#"kind: ClusterRole
+rules:
+  - apiGroups: ["admissionregistration.k8s.io"]
+    resources: ["validatingwebhookconfigurations"]
+    verbs: ["get", "update", "delete"]
+"#,
+        fix: r#"Grant read access only; webhook configurations are installed by the platform team's pipeline.
+
+```yaml
+rules:
+  - apiGroups: ["admissionregistration.k8s.io"]
+    resources: ["validatingwebhookconfigurations"]
+    verbs: ["get", "list", "watch"]
+```"#,
         help: "grant get, list and watch only; leave webhook configurations to the platform's pipeline",
         references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },

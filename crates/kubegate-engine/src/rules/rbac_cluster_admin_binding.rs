@@ -7,10 +7,31 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "A ClusterRoleBinding or RoleBinding whose `roleRef` is the ClusterRole `cluster-admin` may only bind ServiceAccounts of `kube-system`; each other subject (a ServiceAccount of another namespace, a user, a group) is a finding at the subject.",
-        why: "`cluster-admin` is every permission on every resource. A workload's ServiceAccount bound to it turns any compromise of that workload into a compromise of the cluster; the control plane's own components in kube-system are the exception.",
-        example: "kind: ClusterRoleBinding\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n  - kind: ServiceAccount\n    name: deployer\n    namespace: ci\n",
-        fix: "Bind a ClusterRole (or better, a namespaced Role) that names the resources and verbs the subject needs.\n\n```yaml\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: deployer\n```",
+        what: "A ClusterRoleBinding or RoleBinding whose `roleRef` is the ClusterRole \
+            `cluster-admin` may only bind ServiceAccounts of `kube-system`; each other subject \
+            (a ServiceAccount of another namespace, a user, a group) is a finding at the \
+            subject.",
+        why: "`cluster-admin` is every permission on every resource. A workload's ServiceAccount \
+            bound to it turns any compromise of that workload into a compromise of the cluster; \
+            the control plane's own components in kube-system are the exception.",
+        example: r#"kind: ClusterRoleBinding
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: cluster-admin
+subjects:
+  - kind: ServiceAccount
+    name: deployer
+    namespace: ci
+"#,
+        fix: r#"Bind a ClusterRole (or better, a namespaced Role) that names the resources and verbs the subject needs.
+
+```yaml
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: deployer
+```"#,
         help: "bind a Role that names what the subject needs instead of cluster-admin",
         references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },

@@ -10,10 +10,26 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "No rule of a Role or ClusterRole may grant the verbs `escalate`, `bind` or `impersonate`; each is its own finding, at the verb. (`*` verbs are `rbac-wildcard`'s finding.)",
-        why: "`escalate` lets a subject write a Role with permissions it does not hold, `bind` lets it bind any Role to itself, and `impersonate` lets it act as any user, group or ServiceAccount: each one is every permission in the cluster, one step removed.",
-        example: "kind: ClusterRole\nrules:\n  - apiGroups: [\"rbac.authorization.k8s.io\"]\n    resources: [\"clusterroles\"]\n    verbs: [\"get\", \"bind\", \"escalate\"]\n",
-        fix: "Remove the verbs; grant the Roles the workload needs directly, and leave RBAC changes to the people who review them.\n\n```yaml\nrules:\n  - apiGroups: [\"rbac.authorization.k8s.io\"]\n    resources: [\"clusterroles\"]\n    verbs: [\"get\", \"list\"]\n```",
+        what: "No rule of a Role or ClusterRole may grant the verbs `escalate`, `bind` or \
+            `impersonate`; each is its own finding, at the verb. (`*` verbs are \
+            `rbac-wildcard`'s finding.)",
+        why: "`escalate` lets a subject write a Role with permissions it does not hold, `bind` \
+            lets it bind any Role to itself, and `impersonate` lets it act as any user, group or \
+            ServiceAccount: each one is every permission in the cluster, one step removed.",
+        example: r#"kind: ClusterRole
+rules:
+  - apiGroups: ["rbac.authorization.k8s.io"]
+    resources: ["clusterroles"]
+    verbs: ["get", "bind", "escalate"]
+"#,
+        fix: r#"Remove the verbs; grant the Roles the workload needs directly, and leave RBAC changes to the people who review them.
+
+```yaml
+rules:
+  - apiGroups: ["rbac.authorization.k8s.io"]
+    resources: ["clusterroles"]
+    verbs: ["get", "list"]
+```"#,
         help: "remove escalate, bind and impersonate; grant the permissions the workload needs directly",
         references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },

@@ -10,10 +10,21 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Warn, Deny),
     params: &[],
     doc: Doc {
-        what: "No rule of a Role or ClusterRole may grant `create` (or `get`, which the API server also accepts for the streaming upgrade, or `*`) on `pods/exec` or `pods/attach` in the core API group.",
-        why: "Exec into a pod is a shell inside it: its mounted Secrets, its ServiceAccount token and its network position. A workload almost never needs it; people who debug production get it through a reviewed, time-limited grant.",
-        example: "kind: Role\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"pods/exec\"]\n    verbs: [\"create\"]\n",
-        fix: "Remove the rule from the workload's Role; give people who debug production a separate, reviewed Role (or use ephemeral debug containers under an audited process).",
+        what: "No rule of a Role or ClusterRole may grant `create` (or `get`, which the API server \
+            also accepts for the streaming upgrade, or `*`) on `pods/exec` or `pods/attach` in \
+            the core API group.",
+        why: "Exec into a pod is a shell inside it: its mounted Secrets, its ServiceAccount token \
+            and its network position. A workload almost never needs it; people who debug \
+            production get it through a reviewed, time-limited grant.",
+        example: r#"kind: Role
+rules:
+  - apiGroups: [""]
+    resources: ["pods/exec"]
+    verbs: ["create"]
+"#,
+        fix: "Remove the rule from the workload's Role; give people who debug production a \
+            separate, reviewed Role (or use ephemeral debug containers under an audited \
+            process).",
         help: "remove create on pods/exec and pods/attach from the workload's Role",
         references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },

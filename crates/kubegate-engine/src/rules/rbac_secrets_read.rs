@@ -7,10 +7,30 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Warn, Deny),
     params: &[],
     doc: Doc {
-        what: "No rule of a ClusterRole may grant `get`, `list` or `watch` on `secrets` of the core API group (a named `secrets` resource with a wildcard verb counts too; a `*` resource is `rbac-wildcard`'s). A rule limited by `resourceNames` is not reported. A namespaced Role that reads its own namespace's Secrets is not reported.",
-        why: "A ClusterRole bound with a ClusterRoleBinding reads every Secret of the cluster: database passwords, registry credentials and every ServiceAccount token, which is a path to every other permission. `list` and `watch` return the Secrets' contents, not only their names.",
-        example: "kind: ClusterRole\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"secrets\"]\n    verbs: [\"get\", \"list\", \"watch\"]\n",
-        fix: "Grant Secret access in a namespaced Role, limited to the Secrets the workload needs:\n\n```yaml\nkind: Role\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"secrets\"]\n    resourceNames: [\"backend-db\"]\n    verbs: [\"get\"]\n```",
+        what: "No rule of a ClusterRole may grant `get`, `list` or `watch` on `secrets` of the core \
+            API group (a named `secrets` resource with a wildcard verb counts too; a `*` \
+            resource is `rbac-wildcard`'s). A rule limited by `resourceNames` is not reported. A \
+            namespaced Role that reads its own namespace's Secrets is not reported.",
+        why: "A ClusterRole bound with a ClusterRoleBinding reads every Secret of the cluster: \
+            database passwords, registry credentials and every ServiceAccount token, which is a \
+            path to every other permission. `list` and `watch` return the Secrets' contents, not \
+            only their names.",
+        example: r#"kind: ClusterRole
+rules:
+  - apiGroups: [""]
+    resources: ["secrets"]
+    verbs: ["get", "list", "watch"]
+"#,
+        fix: r#"Grant Secret access in a namespaced Role, limited to the Secrets the workload needs:
+
+```yaml
+kind: Role
+rules:
+  - apiGroups: [""]
+    resources: ["secrets"]
+    resourceNames: ["backend-db"]
+    verbs: ["get"]
+```"#,
         help: "read Secrets through a namespaced Role limited by resourceNames, not a ClusterRole",
         references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },

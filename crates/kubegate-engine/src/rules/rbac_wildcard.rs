@@ -7,10 +7,24 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "No rule of a Role or ClusterRole may list `*` in `verbs`, `resources` or `apiGroups`; each wildcard is its own finding, at the `*`.",
-        why: "A wildcard grants everything that exists today and everything added tomorrow (new CRDs, `escalate`, `impersonate`): least privilege means naming what the workload needs.",
-        example: "kind: Role\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"*\"]\n    verbs: [\"*\"]\n",
-        fix: "```yaml\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"configmaps\"]\n    resourceNames: [\"event-service-config\"]\n    verbs: [\"get\"]\n```",
+        what: "No rule of a Role or ClusterRole may list `*` in `verbs`, `resources` or \
+            `apiGroups`; each wildcard is its own finding, at the `*`.",
+        why: "A wildcard grants everything that exists today and everything added tomorrow (new \
+            CRDs, `escalate`, `impersonate`): least privilege means naming what the workload \
+            needs.",
+        example: r#"kind: Role
+rules:
+  - apiGroups: [""]
+    resources: ["*"]
+    verbs: ["*"]
+"#,
+        fix: r#"```yaml
+rules:
+  - apiGroups: [""]
+    resources: ["configmaps"]
+    resourceNames: ["event-service-config"]
+    verbs: ["get"]
+```"#,
         help: "name the verbs, resources and API groups the workload needs",
         references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },

@@ -7,12 +7,34 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Warn, Deny),
     params: &[],
     doc: Doc {
-        what: "Every container (containers, init and ephemeral containers) must set `securityContext.readOnlyRootFilesystem: true`. Mount an `emptyDir` where the program needs to write (`/tmp`, caches). Windows pods (`spec.os.name: windows`) are exempt: the API rejects the field for them.",
-        why: "A read-only root filesystem stops malicious file writes, runtime binary modifications and persistence mechanisms.",
-        example: "containers:\n  - name: event-service\n    image: event-service:v1\n    securityContext:\n      readOnlyRootFilesystem: false\n",
-        fix: "```yaml\ncontainers:\n  - name: event-service\n    securityContext:\n      readOnlyRootFilesystem: true\n    volumeMounts:\n      - name: tmp-volume\n        mountPath: /tmp\nvolumes:\n  - name: tmp-volume\n    emptyDir:\n      sizeLimit: 64Mi\n```",
+        what: "Every container (containers, init and ephemeral containers) must set \
+            `securityContext.readOnlyRootFilesystem: true`. Mount an `emptyDir` where the \
+            program needs to write (`/tmp`, caches). Windows pods (`spec.os.name: windows`) are \
+            exempt: the API rejects the field for them.",
+        why: "A read-only root filesystem stops malicious file writes, runtime binary \
+            modifications and persistence mechanisms.",
+        example: r#"containers:
+  - name: event-service
+    image: event-service:v1
+    securityContext:
+      readOnlyRootFilesystem: false
+"#,
+        fix: r#"```yaml
+containers:
+  - name: event-service
+    securityContext:
+      readOnlyRootFilesystem: true
+    volumeMounts:
+      - name: tmp-volume
+        mountPath: /tmp
+volumes:
+  - name: tmp-volume
+    emptyDir:
+      sizeLimit: 64Mi
+```"#,
         help: "set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where the program writes",
-        references: "[The policy: Container security context](../policy.md#container-security-context) and [the environment matrix](../policy.md#the-environment-matrix).",
+        references: "[The policy: Container security context](../policy.md#container-security-context) \
+            and [the environment matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Resource(check),
 };

@@ -9,12 +9,36 @@ pub static RULE: Rule = Rule {
     levels: levels(Off, Warn, Deny),
     params: &[Param { name: "minimum", doc: "The fewest replicas accepted", default: 2.0, min: 1.0, integer: true }],
     doc: Doc {
-        what: "Deployments, StatefulSets, ReplicaSets, ReplicationControllers, OpenShift DeploymentConfigs and the `workloads:` kinds marked `replicated` must run at least `minimum` pods (2 by default). A missing `replicas` is 1. When a HorizontalPodAutoscaler among the inputs, in the same namespace, names the workload in its `scaleTargetRef`, its `minReplicas` (default 1) is what counts, not `spec.replicas`: the autoscaler can scale down to it. The label `allow-single-replica: \"true\"` is the permanent exception for workloads that cannot run twice.",
+        what: "Deployments, StatefulSets, ReplicaSets, ReplicationControllers, OpenShift \
+            DeploymentConfigs and the `workloads:` kinds marked `replicated` must run at least \
+            `minimum` pods (2 by default). A missing `replicas` is 1. When a \
+            HorizontalPodAutoscaler among the inputs, in the same namespace, names the workload \
+            in its `scaleTargetRef`, its `minReplicas` (default 1) is what counts, not \
+            `spec.replicas`: the autoscaler can scale down to it. The label \
+            `allow-single-replica: \"true\"` is the permanent exception for workloads that cannot \
+            run twice.",
         why: "Single pod = single point of failure. HA requires multiple replicas.",
-        example: "kind: Deployment\nmetadata:\n  name: backend\nspec:\n  replicas: 1\n",
-        fix: "```yaml\nspec:\n  replicas: 2\n```\n\nor, for a workload that must not run twice (use sparingly):\n\n```yaml\nmetadata:\n  labels:\n    allow-single-replica: \"true\"\n```",
+        example: r#"kind: Deployment
+metadata:
+  name: backend
+spec:
+  replicas: 1
+"#,
+        fix: r#"```yaml
+spec:
+  replicas: 2
+```
+
+or, for a workload that must not run twice (use sparingly):
+
+```yaml
+metadata:
+  labels:
+    allow-single-replica: "true"
+```"#,
         help: "set spec.replicas: 2 or more (or label allow-single-replica: \"true\" for a workload that cannot run twice)",
-        references: "[The policy: High availability](../policy.md#high-availability) and [the environment matrix](../policy.md#the-environment-matrix).",
+        references: "[The policy: High availability](../policy.md#high-availability) and [the environment \
+            matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Bundle { collect, judge },
 };

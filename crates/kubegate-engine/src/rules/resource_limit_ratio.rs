@@ -15,10 +15,25 @@ pub static RULE: Rule = Rule {
         integer: false,
     }],
     doc: Doc {
-        what: "For cpu and memory, where a container sets both the request and the limit, the limit must be at most `max_ratio` (4 by default) times the request. Missing values are the business of `resource-requests` and `resource-limits`.",
-        why: "A limit far above the request overcommits the node: the scheduler places the pod by its request, and under load it bursts into memory other pods were promised, ending in OOM kills.",
-        example: "resources:\n  requests:\n    memory: \"128Mi\"\n  limits:\n    memory: \"2Gi\"\n",
-        fix: "```yaml\nresources:\n  requests:\n    memory: \"512Mi\"\n  limits:\n    memory: \"2Gi\"\n```",
+        what: "For cpu and memory, where a container sets both the request and the limit, the limit \
+            must be at most `max_ratio` (4 by default) times the request. Missing values are the \
+            business of `resource-requests` and `resource-limits`.",
+        why: "A limit far above the request overcommits the node: the scheduler places the pod by \
+            its request, and under load it bursts into memory other pods were promised, ending \
+            in OOM kills.",
+        example: r#"resources:
+  requests:
+    memory: "128Mi"
+  limits:
+    memory: "2Gi"
+"#,
+        fix: r#"```yaml
+resources:
+  requests:
+    memory: "512Mi"
+  limits:
+    memory: "2Gi"
+```"#,
         help: "keep limits within 2-4x of requests (raise the request or lower the limit)",
         references: "[The policy: Resources](../policy.md#resources).",
     },

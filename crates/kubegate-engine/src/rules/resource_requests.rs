@@ -8,12 +8,27 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "Every regular and init container must define `resources.requests.cpu` and `resources.requests.memory`; each missing one is its own finding. Ephemeral containers cannot set resources and are not checked.",
-        why: "Requests drive scheduling and the pod's QoS class; without them the scheduler packs nodes blindly and the pod is first to be evicted.",
-        example: "containers:\n  - name: app\n    resources:\n      limits:\n        cpu: \"1000m\"\n        memory: \"2Gi\"\n",
-        fix: "```yaml\nresources:\n  requests:\n    cpu: \"250m\"\n    memory: \"512Mi\"\n```",
+        what: "Every regular and init container must define `resources.requests.cpu` and \
+            `resources.requests.memory`; each missing one is its own finding. Ephemeral \
+            containers cannot set resources and are not checked.",
+        why: "Requests drive scheduling and the pod's QoS class; without them the scheduler packs \
+            nodes blindly and the pod is first to be evicted.",
+        example: r#"containers:
+  - name: app
+    resources:
+      limits:
+        cpu: "1000m"
+        memory: "2Gi"
+"#,
+        fix: r#"```yaml
+resources:
+  requests:
+    cpu: "250m"
+    memory: "512Mi"
+```"#,
         help: "define resources.requests.cpu and resources.requests.memory",
-        references: "[The policy: Resources](../policy.md#resources) and [the environment matrix](../policy.md#the-environment-matrix).",
+        references: "[The policy: Resources](../policy.md#resources) and [the environment \
+            matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Resource(check),
 };

@@ -8,12 +8,24 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Warn, Deny),
     params: &[],
     doc: Doc {
-        what: "Every volume must be `configMap`, `csi`, `downwardAPI`, `emptyDir`, `ephemeral`, `persistentVolumeClaim`, `projected`, `secret` or `image` (a volume with no source is an `emptyDir`). `hostPath` is reported by `host-path`.",
-        why: "Inline volume sources such as `nfs`, `iscsi`, `rbd` or `gcePersistentDisk` mount storage directly with node credentials, outside the PersistentVolume access controls.",
-        example: "volumes:\n  - name: data\n    nfs:\n      server: 10.0.0.5\n      path: /exports\n",
+        what: "Every volume must be `configMap`, `csi`, `downwardAPI`, `emptyDir`, `ephemeral`, \
+            `persistentVolumeClaim`, `projected`, `secret` or `image` (a volume with no source \
+            is an `emptyDir`). `hostPath` is reported by `host-path`.",
+        why: "Inline volume sources such as `nfs`, `iscsi`, `rbd` or `gcePersistentDisk` mount \
+            storage directly with node credentials, outside the PersistentVolume access \
+            controls.",
+        example: r#"volumes:
+  - name: data
+    nfs:
+      server: 10.0.0.5
+      path: /exports
+"#,
         fix: "Use a `persistentVolumeClaim` bound to a PersistentVolume of that storage.",
         help: "use a persistentVolumeClaim (or configMap, secret, emptyDir, projected) instead",
-        references: "Kubernetes Pod Security Standards (restricted), check `restrictedVolumes` (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate test --profile pss-restricted --pss-version V` runs the standard of any version exactly.",
+        references: "Kubernetes Pod Security Standards (restricted), check `restrictedVolumes` \
+            (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate \
+            test --profile pss-restricted --pss-version V` runs the standard of any version \
+            exactly.",
     },
     check: Check::Resource(check),
 };

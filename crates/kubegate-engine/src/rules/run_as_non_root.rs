@@ -9,12 +9,28 @@ pub static RULE: Rule = Rule {
     levels: levels(Deny, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "The effective `securityContext.runAsNonRoot` of every container (containers, init and ephemeral containers) must be `true`. A pod-level value applies to each container that does not set its own; a container's own value wins. Set once at the pod level it is one fix; missing everywhere it is one finding at the pod.",
-        why: "With `runAsNonRoot: true` the kubelet refuses to start a container whose image would run as UID 0, so a root image cannot slip into the cluster.",
-        example: "spec:\n  securityContext:\n    runAsNonRoot: false\n  containers:\n    - name: app\n      image: app:v1\n",
-        fix: "```yaml\nspec:\n  securityContext:\n    runAsNonRoot: true\n```",
+        what: "The effective `securityContext.runAsNonRoot` of every container (containers, init \
+            and ephemeral containers) must be `true`. A pod-level value applies to each \
+            container that does not set its own; a container's own value wins. Set once at the \
+            pod level it is one fix; missing everywhere it is one finding at the pod.",
+        why: "With `runAsNonRoot: true` the kubelet refuses to start a container whose image would \
+            run as UID 0, so a root image cannot slip into the cluster.",
+        example: r#"spec:
+  securityContext:
+    runAsNonRoot: false
+  containers:
+    - name: app
+      image: app:v1
+"#,
+        fix: r#"```yaml
+spec:
+  securityContext:
+    runAsNonRoot: true
+```"#,
         help: "set securityContext.runAsNonRoot: true at the pod level (or on every container)",
-        references: "[The policy: Container security context](../policy.md#container-security-context) and [the environment matrix](../policy.md#the-environment-matrix). Pod Security Standards (restricted): Running as Non-root.",
+        references: "[The policy: Container security context](../policy.md#container-security-context) \
+            and [the environment matrix](../policy.md#the-environment-matrix). Pod Security \
+            Standards (restricted): Running as Non-root.",
     },
     check: Check::Pod(check),
 };

@@ -9,10 +9,23 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Warn, Deny),
     params: &[Param { name: "minimum", doc: "The lowest UID accepted", default: 1000.0, min: 0.0, integer: true }],
     doc: Doc {
-        what: "The effective `securityContext.runAsUser` of every container must be set and at least `minimum` (1000 by default). A pod-level value applies to each container that does not set its own. Windows pods (`spec.os.name: windows`) are exempt: they name users with `windowsOptions.runAsUserName`.",
-        why: "UIDs below 1000 are system users on most distributions (0 is root); a workload running as one of them shares identity with system daemons on the node and in mounted volumes.",
-        example: "spec:\n  securityContext:\n    runAsUser: 0\n",
-        fix: "```yaml\nspec:\n  securityContext:\n    runAsNonRoot: true\n    runAsUser: 1000\n```",
+        what: "The effective `securityContext.runAsUser` of every container must be set and at \
+            least `minimum` (1000 by default). A pod-level value applies to each container that \
+            does not set its own. Windows pods (`spec.os.name: windows`) are exempt: they name \
+            users with `windowsOptions.runAsUserName`.",
+        why: "UIDs below 1000 are system users on most distributions (0 is root); a workload \
+            running as one of them shares identity with system daemons on the node and in \
+            mounted volumes.",
+        example: r#"spec:
+  securityContext:
+    runAsUser: 0
+"#,
+        fix: r#"```yaml
+spec:
+  securityContext:
+    runAsNonRoot: true
+    runAsUser: 1000
+```"#,
         help: "set securityContext.runAsUser to a UID >= 1000 at the pod level",
         references: "[The policy: Pod security context](../policy.md#pod-security-context).",
     },

@@ -8,12 +8,24 @@ pub static RULE: Rule = Rule {
     levels: levels(Deny, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "Where a pod or container sets `securityContext.seccompProfile.type`, it must be `RuntimeDefault` or `Localhost` (`Unconfined` is forbidden). Before policy v1.19 the same held for the `seccomp.security.alpha.kubernetes.io` annotations.",
+        what: "Where a pod or container sets `securityContext.seccompProfile.type`, it must be \
+            `RuntimeDefault` or `Localhost` (`Unconfined` is forbidden). Before policy v1.19 the \
+            same held for the `seccomp.security.alpha.kubernetes.io` annotations.",
         why: "An unconfined container can make every syscall, including the ones container escapes use.",
-        example: "securityContext:\n  seccompProfile:\n    type: Unconfined\n",
-        fix: "```yaml\nsecurityContext:\n  seccompProfile:\n    type: RuntimeDefault\n```",
+        example: r#"securityContext:
+  seccompProfile:
+    type: Unconfined
+"#,
+        fix: r#"```yaml
+securityContext:
+  seccompProfile:
+    type: RuntimeDefault
+```"#,
         help: "set securityContext.seccompProfile.type: RuntimeDefault",
-        references: "Kubernetes Pod Security Standards (baseline), check `seccompProfile_baseline` (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate test --profile pss-baseline --pss-version V` runs the standard of any version exactly.",
+        references: "Kubernetes Pod Security Standards (baseline), check `seccompProfile_baseline` \
+            (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate \
+            test --profile pss-baseline --pss-version V` runs the standard of any version \
+            exactly.",
     },
     check: Check::Resource(check),
 };

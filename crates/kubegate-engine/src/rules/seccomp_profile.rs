@@ -10,12 +10,31 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Warn, Deny),
     params: &[],
     doc: Doc {
-        what: "Every container must run with a seccomp profile: `securityContext.seccompProfile.type` set to `RuntimeDefault` or `Localhost` on the pod (inherited by every container that does not set its own) or on each container. This rule reports a missing profile; a profile set to anything else (`Unconfined`) is reported by `seccomp-baseline`, at deny in every environment. Windows pods (`spec.os.name: windows`) are exempt: the API rejects the field for them.",
-        why: "A seccomp profile limits the syscalls available to the container, shrinking the kernel attack surface an attacker can reach after gaining code execution.",
-        example: "spec:\n  securityContext:\n    runAsNonRoot: true\n  containers:\n    - name: app\n      image: app:v1\n",
-        fix: "```yaml\nspec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n```",
+        what: "Every container must run with a seccomp profile: \
+            `securityContext.seccompProfile.type` set to `RuntimeDefault` or `Localhost` on the \
+            pod (inherited by every container that does not set its own) or on each container. \
+            This rule reports a missing profile; a profile set to anything else (`Unconfined`) \
+            is reported by `seccomp-baseline`, at deny in every environment. Windows pods \
+            (`spec.os.name: windows`) are exempt: the API rejects the field for them.",
+        why: "A seccomp profile limits the syscalls available to the container, shrinking the \
+            kernel attack surface an attacker can reach after gaining code execution.",
+        example: r#"spec:
+  securityContext:
+    runAsNonRoot: true
+  containers:
+    - name: app
+      image: app:v1
+"#,
+        fix: r#"```yaml
+spec:
+  securityContext:
+    seccompProfile:
+      type: RuntimeDefault
+```"#,
         help: "set securityContext.seccompProfile.type: RuntimeDefault at the pod level",
-        references: "[The policy: Pod security context](../policy.md#pod-security-context) and [the environment matrix](../policy.md#the-environment-matrix). Pod Security Standards (restricted): Seccomp.",
+        references: "[The policy: Pod security context](../policy.md#pod-security-context) and [the \
+            environment matrix](../policy.md#the-environment-matrix). Pod Security Standards \
+            (restricted): Seccomp.",
     },
     check: Check::Pod(check),
 };

@@ -9,10 +9,29 @@ pub static RULE: Rule = Rule {
     levels: levels(Deny, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "No entry of a ConfigMap's `data` may hold a secret: a value that looks like one (a private key block, an AWS/GitHub/Slack/Google/Stripe key, a JWT, credentials inside a URL, a long high-entropy token), or a literal value under a secret-looking name (`DB_PASSWORD`, `apiKey`, `client-secret`), also inside an embedded properties/YAML/env file (`spring.datasource.password=…`). Never reported: empty values, obvious placeholders (`changeme`, `<password>`, `${DB_PASSWORD}`, `{{ … }}`, `xxxx`, `REPLACE_ME`), numbers, booleans, paths, names that only point at a secret (`SECRET_NAME`, `TOKEN_URL`, `PASSWORD_FILE`), and public material or identifiers by their look alone: certificates and public keys (PEM), OpenSSH public keys and `known_hosts` lines (`ssh-ed25519 AAAA…`), UUIDs, and hexadecimal identifiers, checksums and digests (a dashboard's 32-digit uid; a hexadecimal secret is still caught by its name). A private key block is a secret whatever the dashes of its armour (`---BEGIN OPENSSH PRIVATE KEY---`).",
-        why: "ConfigMaps are readable by anyone who can read the namespace's configuration, are printed by `kubectl describe`, and live in git in plain text: never put secrets in ConfigMaps.",
-        example: "kind: ConfigMap\ndata:\n  DATABASE_URL: postgres://app:s3cr3t@db:5432/shop\n  JWT_SECRET: 9f8e7d6c5b4a39281706f5e4d3c2b1a0\n",
-        fix: "Move the value to a Secret managed outside git (External Secrets Operator, Sealed Secrets, Vault) and reference it with `secretKeyRef` or a mounted volume.",
+        what: "No entry of a ConfigMap's `data` may hold a secret: a value that looks like one (a \
+            private key block, an AWS/GitHub/Slack/Google/Stripe key, a JWT, credentials inside \
+            a URL, a long high-entropy token), or a literal value under a secret-looking name \
+            (`DB_PASSWORD`, `apiKey`, `client-secret`), also inside an embedded \
+            properties/YAML/env file (`spring.datasource.password=…`). Never reported: empty \
+            values, obvious placeholders (`changeme`, `<password>`, `${DB_PASSWORD}`, `{{ … }}`, \
+            `xxxx`, `REPLACE_ME`), numbers, booleans, paths, names that only point at a secret \
+            (`SECRET_NAME`, `TOKEN_URL`, `PASSWORD_FILE`), and public material or identifiers by \
+            their look alone: certificates and public keys (PEM), OpenSSH public keys and \
+            `known_hosts` lines (`ssh-ed25519 AAAA…`), UUIDs, and hexadecimal identifiers, \
+            checksums and digests (a dashboard's 32-digit uid; a hexadecimal secret is still \
+            caught by its name). A private key block is a secret whatever the dashes of its \
+            armour (`---BEGIN OPENSSH PRIVATE KEY---`).",
+        why: "ConfigMaps are readable by anyone who can read the namespace's configuration, are \
+            printed by `kubectl describe`, and live in git in plain text: never put secrets in \
+            ConfigMaps.",
+        example: r#"kind: ConfigMap
+data:
+  DATABASE_URL: postgres://app:s3cr3t@db:5432/shop
+  JWT_SECRET: 9f8e7d6c5b4a39281706f5e4d3c2b1a0
+"#,
+        fix: "Move the value to a Secret managed outside git (External Secrets Operator, Sealed \
+            Secrets, Vault) and reference it with `secretKeyRef` or a mounted volume.",
         help: "move the value to an externally managed Secret and reference it",
         references: "[The policy: Secrets](../policy.md#secrets).",
     },

@@ -9,10 +9,26 @@ pub static RULE: Rule = Rule {
     levels: levels(Deny, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "No container `env[].value` may hold a secret: a value that looks like one (a private key, a known access-key shape, a JWT, credentials inside a URL, a high-entropy token) or a literal value under a secret-looking name (`DB_PASSWORD`, `API_KEY`). Variables set with `valueFrom` (`secretKeyRef`, `configMapKeyRef`, `fieldRef`) are never reported, nor empty values and placeholders (see `secret-in-configmap` for the full false-positive policy).",
-        why: "A literal in the manifest is a secret committed to git, visible in `kubectl get -o yaml` and in every copy of the repository.",
-        example: "env:\n  - name: DB_PASSWORD\n    value: hunter2-prod\n",
-        fix: "```yaml\nenv:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef:\n        name: backend-secrets\n        key: db-password\n```",
+        what: "No container `env[].value` may hold a secret: a value that looks like one (a private \
+            key, a known access-key shape, a JWT, credentials inside a URL, a high-entropy \
+            token) or a literal value under a secret-looking name (`DB_PASSWORD`, `API_KEY`). \
+            Variables set with `valueFrom` (`secretKeyRef`, `configMapKeyRef`, `fieldRef`) are \
+            never reported, nor empty values and placeholders (see `secret-in-configmap` for the \
+            full false-positive policy).",
+        why: "A literal in the manifest is a secret committed to git, visible in `kubectl get -o \
+            yaml` and in every copy of the repository.",
+        example: r#"env:
+  - name: DB_PASSWORD
+    value: hunter2-prod
+"#,
+        fix: r#"```yaml
+env:
+  - name: DB_PASSWORD
+    valueFrom:
+      secretKeyRef:
+        name: backend-secrets
+        key: db-password
+```"#,
         help: "reference a Secret with valueFrom.secretKeyRef instead of a literal value",
         references: "[The policy: Secrets](../policy.md#secrets).",
     },

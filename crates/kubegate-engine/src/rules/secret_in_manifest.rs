@@ -7,10 +7,17 @@ pub static RULE: Rule = Rule {
     levels: levels(Warn, Warn, Warn),
     params: &[],
     doc: Doc {
-        what: "A `Secret` with entries in `data` or `stringData` is reported: its values are in the repository (base64 is an encoding, not encryption). Secrets without data (filled in by a controller) are not.",
-        why: "Secrets committed to git are readable by everyone with the repository, forever, in every fork and clone; rotating them means rewriting history.",
-        example: "kind: Secret\ndata:\n  password: aHVudGVyMg==\n",
-        fix: "Keep the secret in an external store and let a controller create the Secret: an `ExternalSecret` (External Secrets Operator), a `SealedSecret`, or the Vault agent.",
+        what: "A `Secret` with entries in `data` or `stringData` is reported: its values are in the \
+            repository (base64 is an encoding, not encryption). Secrets without data (filled in \
+            by a controller) are not.",
+        why: "Secrets committed to git are readable by everyone with the repository, forever, in \
+            every fork and clone; rotating them means rewriting history.",
+        example: r#"kind: Secret
+data:
+  password: aHVudGVyMg==
+"#,
+        fix: "Keep the secret in an external store and let a controller create the Secret: an \
+            `ExternalSecret` (External Secrets Operator), a `SealedSecret`, or the Vault agent.",
         help: "replace the Secret with an ExternalSecret or SealedSecret",
         references: "[The policy: Secrets](../policy.md#secrets).",
     },

@@ -8,10 +8,24 @@ pub static RULE: Rule = Rule {
     levels: levels(Off, Warn, Warn),
     params: &[],
     doc: Doc {
-        what: "The pod must set `automountServiceAccountToken: false`, or leave it unset and run as a ServiceAccount, among the inputs in the same namespace, that sets it to `false`. A pod-level `true` wins over the ServiceAccount and is reported. When the ServiceAccount is not among the inputs, only the pod's own setting counts.",
-        why: "A mounted token is an API credential inside every container; most workloads never call the Kubernetes API, and a stolen token is the first step of lateral movement.",
-        example: "kind: ServiceAccount\nmetadata:\n  name: event-service\n# automountServiceAccountToken not set\n",
-        fix: "```yaml\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: event-service\nautomountServiceAccountToken: false  # Disable unless needed\n```",
+        what: "The pod must set `automountServiceAccountToken: false`, or leave it unset and run as \
+            a ServiceAccount, among the inputs in the same namespace, that sets it to `false`. A \
+            pod-level `true` wins over the ServiceAccount and is reported. When the \
+            ServiceAccount is not among the inputs, only the pod's own setting counts.",
+        why: "A mounted token is an API credential inside every container; most workloads never \
+            call the Kubernetes API, and a stolen token is the first step of lateral movement.",
+        example: r#"kind: ServiceAccount
+metadata:
+  name: event-service
+# automountServiceAccountToken not set
+"#,
+        fix: r#"```yaml
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: event-service
+automountServiceAccountToken: false  # Disable unless needed
+```"#,
         help: "set automountServiceAccountToken: false on the ServiceAccount (or the pod)",
         references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },

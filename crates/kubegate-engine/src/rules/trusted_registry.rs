@@ -8,10 +8,19 @@ pub static RULE: Rule = Rule {
     levels: levels(Deny, Deny, Deny),
     params: &[],
     doc: Doc {
-        what: "Every container image must start with one of `trusted_registries` in `kubegate.yaml` (e.g. `ghcr.io/sdottatum/`, `registry.example.com`). A prefix matches whole path components: `ghcr.io/org` matches `ghcr.io/org/app` but not `ghcr.io/organization/app`. Images without a registry are Docker Hub's: `nginx` is `docker.io/library/nginx`. The rule is off while no registry is configured.",
-        why: "Images from arbitrary registries bypass the scanning, signing and retention your own registry enforces; a typo-squatted Docker Hub image runs with your service account.",
-        example: "containers:\n  - name: app\n    image: docker.io/someone/backend:v1\n",
-        fix: "Mirror the image into a trusted registry and reference it there; or add the registry to `trusted_registries` after review.",
+        what: "Every container image must start with one of `trusted_registries` in `kubegate.yaml` \
+            (e.g. `ghcr.io/sdottatum/`, `registry.example.com`). A prefix matches whole path \
+            components: `ghcr.io/org` matches `ghcr.io/org/app` but not \
+            `ghcr.io/organization/app`. Images without a registry are Docker Hub's: `nginx` is \
+            `docker.io/library/nginx`. The rule is off while no registry is configured.",
+        why: "Images from arbitrary registries bypass the scanning, signing and retention your own \
+            registry enforces; a typo-squatted Docker Hub image runs with your service account.",
+        example: r#"containers:
+  - name: app
+    image: docker.io/someone/backend:v1
+"#,
+        fix: "Mirror the image into a trusted registry and reference it there; or add the registry \
+            to `trusted_registries` after review.",
         help: "pull the image from a trusted registry (trusted_registries in kubegate.yaml)",
         references: "[The policy: Images](../policy.md#images).",
     },

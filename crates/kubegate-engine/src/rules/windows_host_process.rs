@@ -10,10 +10,16 @@ pub static RULE: Rule = Rule {
     doc: Doc {
         what: "`securityContext.windowsOptions.hostProcess` (pod or container) must be unset or `false`.",
         why: "A Windows HostProcess container runs directly on the host with the host's privileges.",
-        example: "securityContext:\n  windowsOptions:\n    hostProcess: true\n",
+        example: r#"securityContext:
+  windowsOptions:
+    hostProcess: true
+"#,
         fix: "Remove `hostProcess: true`.",
         help: "remove securityContext.windowsOptions.hostProcess: true",
-        references: "Kubernetes Pod Security Standards (baseline), check `windowsHostProcess` (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate test --profile pss-baseline --pss-version V` runs the standard of any version exactly.",
+        references: "Kubernetes Pod Security Standards (baseline), check `windowsHostProcess` \
+            (pod-security-admission); evaluated at the latest policy version (v1.37). `kubegate \
+            test --profile pss-baseline --pss-version V` runs the standard of any version \
+            exactly.",
     },
     check: Check::Resource(check),
 };
