@@ -18,9 +18,6 @@ pub const ISSUE: &str = "exemption-issue";
 /// The rule ids it covers, comma-separated.
 pub const RULES: &str = "exemption-rules";
 
-/// The rules that report on exemptions; an exemption cannot cover them.
-pub const EXEMPTION_RULES: [&str; 3] = ["invalid-exemption", "expired-exemption", "exemption-expiring"];
-
 /// A date written exactly as `YYYY-MM-DD` that exists in the calendar (`2026-02-30` does
 /// not; neither does `2026-2-3` or `20260203`).
 pub fn parse_date(s: &str) -> Option<Date> {

@@ -74,7 +74,7 @@ pub fn assess(
         for id in &d.rule_ids {
             let text = if !is_known_rule(id) {
                 format!("{} names unknown rule '{id}' (`kubegate rules` lists them)", d.names[3])
-            } else if EXEMPTION_RULES.contains(&id.as_str()) {
+            } else if rules::reports_on_exemptions(id) {
                 format!("'{id}' cannot be exempted: it reports on exemptions themselves")
             } else if let Some(env) = env.filter(|e| gov.not_exemptible(&e.name).iter().any(|r| r == id)) {
                 format!(

@@ -23,6 +23,9 @@ pub struct Rule {
     pub params: &'static [Param],
     pub doc: Doc,
     pub check: Check,
+    /// The Pod Security Standards check this rule reports (`--profile pss-*` names that
+    /// check's findings with this rule's id).
+    pub pss: Option<crate::pss::Check>,
 }
 
 /// How a rule checks.

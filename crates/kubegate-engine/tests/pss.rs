@@ -85,8 +85,8 @@ fn every_upstream_fixture_gets_the_upstream_verdict() {
         } else if row.reject {
             rejected += 1;
             let check = row.check.expect("a fail fixture names its check");
-            if !out.findings.iter().any(|f| f.rule == check.rule_id()) {
-                wrong.push(format!("{}: rejected, but not by {} ({})", row.path, check.upstream_id(), check.rule_id()));
+            if !out.findings.iter().any(|f| f.rule == rule_id(check)) {
+                wrong.push(format!("{}: rejected, but not by {} ({})", row.path, check.upstream_id(), rule_id(check)));
             }
         } else {
             accepted += 1;
@@ -101,4 +101,17 @@ fn every_upstream_fixture_gets_the_upstream_verdict() {
     );
     assert_eq!(rejected + accepted, rows.len());
     eprintln!("PSS conformance: {rejected} rejected and {accepted} accepted, as upstream");
+}
+
+fn rule_id(check: kubegate_engine::pss::Check) -> &'static str {
+    kubegate_engine::rules::for_pss(check).map_or("<none>", |r| r.id)
+}
+
+#[test]
+fn every_pod_security_check_is_reported_by_exactly_one_rule() {
+    for check in kubegate_engine::pss::Check::ALL {
+        let rules: Vec<&str> =
+            kubegate_engine::rules::ALL.iter().filter(|r| r.pss == Some(check)).map(|r| r.id).collect();
+        assert_eq!(rules.len(), 1, "{}: {rules:?}", check.upstream_id());
+    }
 }

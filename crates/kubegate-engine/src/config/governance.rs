@@ -186,7 +186,7 @@ pub fn parse(
             Some(format!(
                 "unknown rule `{id}` in {at}; `kubegate rules` lists them (Rego rules are `<package>.<rule>`)"
             ))
-        } else if exemptions::EXEMPTION_RULES.contains(&id) {
+        } else if crate::rules::reports_on_exemptions(id) {
             Some(format!("`{id}` in {at} reports on exemptions themselves; no exemption can cover it"))
         } else {
             None

@@ -155,7 +155,8 @@ impl FileCheck<'_> {
                     for v in pss::run(check, version, pod) {
                         let message = format!("{} {}", r.subject(&env.display), v.message);
                         let place = place(&self.shown, self.fi, &r, Some(v.span));
-                        let f = Finding::new(check.rule_id(), Level::Deny, env.name.clone(), message, place, v.path);
+                        let id = rules::for_pss(check).map_or(check.upstream_id(), |r| r.id);
+                        let f = Finding::new(id, Level::Deny, env.name.clone(), message, place, v.path);
                         out.findings.push(Finding { container: v.container, ..f });
                     }
                 }

@@ -126,30 +126,6 @@ impl Check {
     }
 
     /// The kubegate rule that reports this check (in both profiles).
-    pub fn rule_id(self) -> &'static str {
-        match self {
-            Check::HostNamespaces => "host-namespaces",
-            Check::Privileged => "privileged",
-            Check::CapabilitiesBaseline => "capabilities-baseline",
-            Check::HostPathVolumes => "host-path",
-            Check::HostPorts => "host-ports",
-            Check::AppArmorProfile => "apparmor",
-            Check::SeLinuxOptions => "selinux",
-            Check::ProcMount => "proc-mount",
-            Check::SeccompProfileBaseline => "seccomp-baseline",
-            Check::Sysctls => "sysctls",
-            Check::WindowsHostProcess => "windows-host-process",
-            Check::HostProbesAndHostLifecycle => "host-probes",
-            Check::RestrictedVolumes => "restricted-volume-types",
-            Check::AllowPrivilegeEscalation => "allow-privilege-escalation",
-            Check::RunAsNonRoot => "run-as-non-root",
-            Check::RunAsUser => "run-as-user",
-            Check::SeccompProfileRestricted => "seccomp-profile",
-            Check::CapabilitiesRestricted => "capabilities-restricted",
-            Check::ProcMountRestricted => "proc-mount-restricted",
-        }
-    }
-
     pub fn level(self) -> Level {
         match self {
             Check::RestrictedVolumes

@@ -30,6 +30,7 @@ containers:
             Pod Security Standards (restricted): Privilege Escalation.",
     },
     check: Check::Resource(check),
+    pss: Some(crate::pss::Check::AllowPrivilegeEscalation),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

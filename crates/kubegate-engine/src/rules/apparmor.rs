@@ -25,6 +25,7 @@ pub static RULE: Rule = Rule {
             exactly.",
     },
     check: Check::Resource(check),
+    pss: Some(crate::pss::Check::AppArmorProfile),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

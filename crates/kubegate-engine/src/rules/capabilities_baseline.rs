@@ -27,6 +27,7 @@ pub static RULE: Rule = Rule {
             exactly.",
     },
     check: Check::Resource(check),
+    pss: Some(crate::pss::Check::CapabilitiesBaseline),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

@@ -33,6 +33,7 @@ containers:
             Pod Security Standards (restricted): Capabilities.",
     },
     check: Check::Pod(check),
+    pss: None,
 };
 
 fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {

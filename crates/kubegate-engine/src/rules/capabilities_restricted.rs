@@ -35,6 +35,7 @@ securityContext:
             runs the whole check of any version exactly.",
     },
     check: Check::Pod(check),
+    pss: Some(crate::pss::Check::CapabilitiesRestricted),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {

@@ -31,6 +31,7 @@ serviceAccountName: event-service
         references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },
     check: Check::Pod(check),
+    pss: None,
 };
 
 fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {

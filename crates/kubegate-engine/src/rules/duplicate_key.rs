@@ -24,6 +24,7 @@ pub static RULE: Rule = Rule {
             fields are errors.",
     },
     check: Check::Resource(check),
+    pss: None,
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

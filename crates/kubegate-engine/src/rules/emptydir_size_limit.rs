@@ -26,6 +26,7 @@ volumes:
         references: "[The policy: Resources](../policy.md#resources).",
     },
     check: Check::Pod(check),
+    pss: None,
 };
 
 fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {

@@ -28,6 +28,7 @@ metadata:
         references: "[The policy: Environment labels](../policy.md#environment-labels).",
     },
     check: Check::Resource(check),
+    pss: None,
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

@@ -26,6 +26,7 @@ resources:
         references: "[The policy: Resources](../policy.md#resources).",
     },
     check: Check::Pod(check),
+    pss: None,
 };
 
 fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {

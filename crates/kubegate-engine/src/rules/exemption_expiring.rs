@@ -28,6 +28,7 @@ pub static RULE: Rule = Rule {
         references: "[The policy: Exemptions](../policy.md#exemptions).",
     },
     check: Check::Resource(check),
+    pss: None,
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

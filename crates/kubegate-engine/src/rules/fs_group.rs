@@ -31,6 +31,7 @@ spec:
         references: "[The policy: Pod security context](../policy.md#pod-security-context).",
     },
     check: Check::Pod(check),
+    pss: None,
 };
 
 fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {

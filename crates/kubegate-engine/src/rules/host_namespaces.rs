@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
             exactly.",
     },
     check: Check::Resource(check),
+    pss: Some(crate::pss::Check::HostNamespaces),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

@@ -24,6 +24,7 @@ pub static RULE: Rule = Rule {
             exactly.",
     },
     check: Check::Resource(check),
+    pss: Some(crate::pss::Check::HostPathVolumes),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

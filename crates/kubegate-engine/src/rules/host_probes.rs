@@ -26,6 +26,7 @@ pub static RULE: Rule = Rule {
             exactly.",
     },
     check: Check::Resource(check),
+    pss: Some(crate::pss::Check::HostProbesAndHostLifecycle),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

@@ -34,6 +34,7 @@ containers:
             matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Container(check),
+    pss: None,
 };
 
 fn check(ctx: &mut Ctx<'_, '_>, c: &Container<'_>) {

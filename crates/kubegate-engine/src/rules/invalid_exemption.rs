@@ -47,6 +47,7 @@ A rule that cannot be exempted in an environment has to be fixed, not exempted. 
         references: "[The policy: Exemptions](../policy.md#exemptions).",
     },
     check: Check::Resource(check),
+    pss: None,
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

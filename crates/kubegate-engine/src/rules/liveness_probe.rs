@@ -31,6 +31,7 @@ containers:
             matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Resource(check),
+    pss: None,
 };
 
 pub(super) fn check_probe(ctx: &mut Ctx<'_, '_>, probe: &str) {

@@ -58,6 +58,20 @@ mod sysctls;
 mod trusted_registry;
 mod windows_host_process;
 
+/// The rules that report on exemptions; an exemption cannot cover them.
+pub static EXEMPTION_RULES: [&Rule; 3] =
+    [&invalid_exemption::RULE, &expired_exemption::RULE, &exemption_expiring::RULE];
+
+/// The rule that reports a Pod Security Standards check.
+pub fn for_pss(check: crate::pss::Check) -> Option<&'static Rule> {
+    ALL.iter().copied().find(|r| r.pss == Some(check))
+}
+
+/// Whether a rule id is one of [`EXEMPTION_RULES`].
+pub fn reports_on_exemptions(id: &str) -> bool {
+    EXEMPTION_RULES.iter().any(|r| r.id == id)
+}
+
 /// Every built-in rule, in the order they run and are listed.
 pub static ALL: &[&Rule] = &[
     &image_tag_latest::RULE,

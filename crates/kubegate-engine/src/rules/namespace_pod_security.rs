@@ -30,6 +30,7 @@ metadata:
         references: "[The policy: Pod Security Standards](../policy.md#pod-security-standards).",
     },
     check: Check::Resource(check),
+    pss: None,
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

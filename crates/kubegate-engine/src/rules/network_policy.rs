@@ -43,6 +43,7 @@ spec:
         references: "[The policy: Network policies](../policy.md#network-policies).",
     },
     check: Check::Bundle { collect, judge },
+    pss: None,
 };
 
 fn collect(ctx: &mut Ctx<'_, '_>) {

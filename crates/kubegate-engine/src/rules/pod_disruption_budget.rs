@@ -41,6 +41,7 @@ spec:
         references: "[The policy: High availability](../policy.md#high-availability).",
     },
     check: Check::Bundle { collect, judge },
+    pss: None,
 };
 
 fn collect(ctx: &mut Ctx<'_, '_>) {

@@ -23,6 +23,7 @@ pub static RULE: Rule = Rule {
             exactly.",
     },
     check: Check::Resource(check),
+    pss: Some(crate::pss::Check::ProcMount),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

@@ -26,6 +26,7 @@ pub static RULE: Rule = Rule {
             `procMount_restricted` (pod-security-admission).",
     },
     check: Check::Resource(check),
+    pss: Some(crate::pss::Check::ProcMountRestricted),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

@@ -37,6 +37,7 @@ volumes:
             and [the environment matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Resource(check),
+    pss: None,
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

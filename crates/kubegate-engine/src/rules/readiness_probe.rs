@@ -32,6 +32,7 @@ containers:
             matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Resource(check),
+    pss: None,
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

@@ -41,6 +41,7 @@ metadata:
             matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Bundle { collect, judge },
+    pss: None,
 };
 
 /// Kinds whose `spec.replicas` counts their pods: the built-in ones, OpenShift's

@@ -33,6 +33,7 @@ resources:
             matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Resource(check),
+    pss: None,
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

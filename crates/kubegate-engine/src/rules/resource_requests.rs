@@ -31,6 +31,7 @@ resources:
             matrix](../policy.md#the-environment-matrix).",
     },
     check: Check::Resource(check),
+    pss: None,
 };
 
 pub(super) const REQUESTS: [&str; 2] = ["resources.requests.cpu", "resources.requests.memory"];

@@ -28,6 +28,7 @@ pub static RULE: Rule = Rule {
             exactly.",
     },
     check: Check::Resource(check),
+    pss: Some(crate::pss::Check::RestrictedVolumes),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

@@ -33,6 +33,7 @@ spec:
             Standards (restricted): Running as Non-root.",
     },
     check: Check::Pod(check),
+    pss: Some(crate::pss::Check::RunAsNonRoot),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {

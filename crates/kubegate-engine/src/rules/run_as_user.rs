@@ -30,6 +30,7 @@ spec:
         references: "[The policy: Pod security context](../policy.md#pod-security-context).",
     },
     check: Check::Pod(check),
+    pss: Some(crate::pss::Check::RunAsUser),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {

@@ -28,6 +28,7 @@ securityContext:
             exactly.",
     },
     check: Check::Resource(check),
+    pss: Some(crate::pss::Check::SeccompProfileBaseline),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

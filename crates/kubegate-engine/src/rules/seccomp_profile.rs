@@ -37,6 +37,7 @@ spec:
             (restricted): Seccomp.",
     },
     check: Check::Pod(check),
+    pss: Some(crate::pss::Check::SeccompProfileRestricted),
 };
 
 fn profile_type<'n>(n: &'n Node<'_>) -> Option<&'n str> {

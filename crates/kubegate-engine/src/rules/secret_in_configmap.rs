@@ -36,6 +36,7 @@ data:
         references: "[The policy: Secrets](../policy.md#secrets).",
     },
     check: Check::Resource(check),
+    pss: None,
 };
 
 /// What is wrong with one ConfigMap value, if anything, and on which line of the value.

@@ -33,6 +33,7 @@ env:
         references: "[The policy: Secrets](../policy.md#secrets).",
     },
     check: Check::Container(check),
+    pss: None,
 };
 
 /// `API_KEY: api-key-goes-here`: a value that names its own variable is a placeholder.

@@ -22,6 +22,7 @@ data:
         references: "[The policy: Secrets](../policy.md#secrets).",
     },
     check: Check::Resource(check),
+    pss: None,
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

@@ -30,6 +30,7 @@ automountServiceAccountToken: false  # Disable unless needed
         references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },
     check: Check::Bundle { collect, judge },
+    pss: None,
 };
 
 fn collect(ctx: &mut Ctx<'_, '_>) {

@@ -30,6 +30,7 @@ pub static RULE: Rule = Rule {
             exactly.",
     },
     check: Check::Resource(check),
+    pss: Some(crate::pss::Check::Sysctls),
 };
 
 fn check(ctx: &mut Ctx<'_, '_>) {

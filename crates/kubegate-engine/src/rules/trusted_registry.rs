@@ -25,6 +25,7 @@ pub static RULE: Rule = Rule {
         references: "[The policy: Images](../policy.md#images).",
     },
     check: Check::Resource(check),
+    pss: None,
 };
 
 /// `nginx` is `docker.io/library/nginx`; `org/app` is `docker.io/org/app`.
