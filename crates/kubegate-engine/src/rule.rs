@@ -80,6 +80,18 @@ pub struct Param {
     pub integer: bool,
 }
 
+impl Param {
+    /// A whole-number parameter (`ctx.int(&P)` reads it).
+    pub const fn integer(name: &'static str, doc: &'static str, default: i64, min: i64) -> Param {
+        Param { name, doc, default: default as f64, min: min as f64, integer: true }
+    }
+
+    /// A number parameter (`ctx.number(&P)` reads it).
+    pub const fn number(name: &'static str, doc: &'static str, default: f64, min: f64) -> Param {
+        Param { name, doc, default, min, integer: false }
+    }
+}
+
 /// What rules read of the run's configuration (built from the config once per run).
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
@@ -117,10 +129,23 @@ pub struct Ctx<'r, 'a> {
 }
 
 impl Ctx<'_, '_> {
-    /// A parameter's value (from the config, else its default).
-    pub fn param(&self, name: &str) -> f64 {
-        let i = self.rule.params.iter().position(|p| p.name == name).expect("declared parameter");
-        self.params[i]
+    /// The value of one of the rule's whole-number parameters (from the config, else its
+    /// default).
+    pub fn int(&self, p: &Param) -> i64 {
+        debug_assert!(p.integer, "{} is not a whole-number parameter", p.name);
+        self.value(p) as i64
+    }
+
+    /// The value of one of the rule's number parameters (from the config, else its default).
+    pub fn number(&self, p: &Param) -> f64 {
+        self.value(p)
+    }
+
+    fn value(&self, p: &Param) -> f64 {
+        match self.rule.params.iter().position(|q| q.name == p.name) {
+            Some(i) => self.params.get(i).copied().unwrap_or(p.default),
+            None => p.default,
+        }
     }
 
     /// `Production deployment 'backend'`

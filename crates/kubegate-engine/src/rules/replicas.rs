@@ -3,11 +3,13 @@ use crate::facts::{Index, Pending, Question};
 use crate::finding::Level::{Deny, Off, Warn};
 use crate::resources::Resource;
 
+const MINIMUM: Param = Param::integer("minimum", "The fewest replicas accepted", 2, 1);
+
 pub static RULE: Rule = Rule {
     id: "replicas",
     summary: "Replicated workloads must run `replicas >= 2` (or an HPA with `minReplicas >= 2`)",
     levels: levels(Off, Warn, Deny),
-    params: &[Param { name: "minimum", doc: "The fewest replicas accepted", default: 2.0, min: 1.0, integer: true }],
+    params: &[MINIMUM],
     doc: Doc {
         what: "Deployments, StatefulSets, ReplicaSets, ReplicationControllers, OpenShift \
             DeploymentConfigs and the `workloads:` kinds marked `replicated` must run at least \
@@ -71,7 +73,7 @@ fn collect(ctx: &mut Ctx<'_, '_>) {
     if !is_replicated(ctx) || ctx.res.label("allow-single-replica").and_then(|n| n.as_str()) == Some("true") {
         return;
     }
-    let question = Question::Replicas { declared: declared_replicas(ctx.res), minimum: ctx.param("minimum") as i64 };
+    let question = Question::Replicas { declared: declared_replicas(ctx.res), minimum: ctx.int(&MINIMUM) };
     // An HPA elsewhere in the inputs decides, either way.
     ctx.defer(ctx.res.locate("spec.replicas"), "spec.replicas", question);
 }

@@ -3,17 +3,13 @@ use crate::finding::Level::{Off, Warn};
 use crate::resources::PodSpec;
 use crate::resources::{ContainerKind, quantity};
 
+const MAX_RATIO: Param = Param::number("max_ratio", "The largest accepted limit/request ratio", 4.0, 1.0);
+
 pub static RULE: Rule = Rule {
     id: "resource-limit-ratio",
     summary: "A limit should be at most 4x its request (the 2-4x guideline)",
     levels: levels(Off, Off, Warn),
-    params: &[Param {
-        name: "max_ratio",
-        doc: "The largest accepted limit/request ratio",
-        default: 4.0,
-        min: 1.0,
-        integer: false,
-    }],
+    params: &[MAX_RATIO],
     doc: Doc {
         what: "For cpu and memory, where a container sets both the request and the limit, the limit \
             must be at most `max_ratio` (4 by default) times the request. Missing values are the \
@@ -42,7 +38,7 @@ resources:
 };
 
 fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {
-    let max = ctx.param("max_ratio");
+    let max = ctx.number(&MAX_RATIO);
     for c in pod.containers.iter().filter(|c| c.kind != ContainerKind::Ephemeral) {
         for (i, res) in ["cpu", "memory"].into_iter().enumerate() {
             let (req_path, lim_path) = (super::resource_requests::REQUESTS[i], super::resource_requests::LIMITS[i]);

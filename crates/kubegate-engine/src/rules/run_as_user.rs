@@ -3,11 +3,13 @@ use crate::finding::Level::{Deny, Warn};
 use crate::resources::PodSpec;
 use crate::resources::pod::Failure;
 
+const MINIMUM: Param = Param::integer("minimum", "The lowest UID accepted", 1000, 0);
+
 pub static RULE: Rule = Rule {
     id: "run-as-user",
     summary: "Every container must effectively run as a UID >= 1000",
     levels: levels(Warn, Warn, Deny),
-    params: &[Param { name: "minimum", doc: "The lowest UID accepted", default: 1000.0, min: 0.0, integer: true }],
+    params: &[MINIMUM],
     doc: Doc {
         what: "The effective `securityContext.runAsUser` of every container must be set and at \
             least `minimum` (1000 by default). A pod-level value applies to each container that \
@@ -38,7 +40,7 @@ fn check(ctx: &mut Ctx<'_, '_>, pod: &PodSpec<'_>) {
     if pod.is_windows() {
         return;
     }
-    let min = ctx.param("minimum") as i64;
+    let min = ctx.int(&MINIMUM);
     for f in pod.inherited_failures("runAsUser", |n| n.as_i64().is_some_and(|u| u >= min)) {
         let rel = "securityContext.runAsUser";
         match f {
