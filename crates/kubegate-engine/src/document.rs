@@ -90,7 +90,7 @@ mod tests {
         let config = Config::default();
         let o = check_document(Document::Text(b"kind: Pod\n\xff\n"), "prod", None, &config, None);
         assert_eq!(o.errors.len(), 1);
-        assert_eq!(o.errors[0].file, UNNAMED);
+        assert_eq!(o.errors[0].file(), UNNAMED);
         let o = check_document(Document::Text(b"kind: Pod\0"), "prod", None, &config, None);
         assert_eq!(o.errors[0].message, "binary file (contains NUL bytes): not a YAML or JSON manifest");
         let o = check_document(Document::Text(POD.as_bytes()), "qa", None, &config, None);

@@ -134,28 +134,73 @@ impl Finding {
     }
 }
 
-/// An input, config or policy that could not be read. Any error makes the exit status 2;
-/// the other inputs are still checked.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct InputError {
-    pub file: String,
+/// What an error is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorKind {
+    /// A file (an input, the config, a policy, a data file) or standard input.
+    File,
+    /// A command-line flag (`--env`, `-p`): `InputError::subject` names it.
+    Flag,
+}
+
+/// A 1-based line and column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Position {
     pub line: u32,
     pub column: u32,
+}
+
+/// An input, config, policy or flag that could not be read. Any error makes the exit
+/// status 2; the other inputs are still checked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InputError {
+    pub kind: ErrorKind,
+    /// The file (`<stdin>` for standard input), or the flag.
+    pub subject: String,
+    /// Where in the file; `None` when the error is about the whole file, or a flag.
+    pub at: Option<Position>,
     pub message: String,
 }
 
 impl InputError {
+    /// An error in a file, at `line` and `column` (line 0: the whole file).
     pub fn new(file: impl Into<String>, line: u32, column: u32, message: impl Into<String>) -> Self {
-        InputError { file: file.into(), line, column, message: message.into() }
+        let at = (line > 0).then_some(Position { line, column });
+        InputError { kind: ErrorKind::File, subject: file.into(), at, message: message.into() }
+    }
+
+    /// An error about a whole file.
+    pub fn whole(file: impl Into<String>, message: impl Into<String>) -> Self {
+        InputError { kind: ErrorKind::File, subject: file.into(), at: None, message: message.into() }
+    }
+
+    /// An error about a command-line flag.
+    pub fn flag(flag: impl Into<String>, message: impl Into<String>) -> Self {
+        InputError { kind: ErrorKind::Flag, subject: flag.into(), at: None, message: message.into() }
+    }
+
+    /// The file (or the flag) the error is about, as reports name it.
+    pub fn file(&self) -> &str {
+        &self.subject
+    }
+
+    /// The line, 0 when the error has no position.
+    pub fn line(&self) -> u32 {
+        self.at.map_or(0, |p| p.line)
+    }
+
+    /// The column, 0 when the error has no position.
+    pub fn column(&self) -> u32 {
+        self.at.map_or(0, |p| p.column)
     }
 }
 
 impl std::fmt::Display for InputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.line > 0 {
-            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
-        } else {
-            write!(f, "{}: {}", self.file, self.message)
+        match self.at {
+            Some(p) => write!(f, "{}:{}:{}: {}", self.subject, p.line, p.column, self.message),
+            None => write!(f, "{}: {}", self.subject, self.message),
         }
     }
 }

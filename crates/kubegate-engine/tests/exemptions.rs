@@ -442,7 +442,7 @@ fn an_annotation_exemption_covers_before_a_central_one() {
 
 fn config_errors(text: &str) -> Vec<String> {
     let errors = Config::parse(text, Path::new("kubegate.yaml"), None).expect_err("the config is invalid");
-    errors.iter().map(|e| format!("{}:{} {}", e.line, e.column, e.message)).collect()
+    errors.iter().map(|e| format!("{}:{} {}", e.line(), e.column(), e.message)).collect()
 }
 
 #[test]

@@ -69,7 +69,7 @@ impl Input {
         match self {
             Input::File { shown, .. } | Input::Kustomize { shown, .. } => shown,
             Input::Stdin(_) => STDIN,
-            Input::Failed(e) => &e.file,
+            Input::Failed(e) => e.file(),
         }
     }
 

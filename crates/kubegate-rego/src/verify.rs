@@ -43,7 +43,7 @@ pub fn verify(opts: &Options) -> Result<Vec<TestResult>, Vec<InputError>> {
             Ok(v) => Some(v.to_json_str().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ")),
             Err(e) => {
                 let e = crate::error(&e, &[]);
-                Some(if e.line > 0 { format!("{}:{}: {}", e.file, e.line, e.message) } else { e.message })
+                Some(if e.line() > 0 { format!("{}:{}: {}", e.file(), e.line(), e.message) } else { e.message })
             }
         };
         out.push(TestResult { name, file, line, failure });

@@ -339,7 +339,7 @@ fn kubegate(case: &Case, docs: &[Value]) -> Result<Vec<Outcome>, String> {
         ..Options::default()
     };
     let policies = load(&opts).map_err(|errors| {
-        errors.iter().map(|e| format!("{}:{}: {}", e.file, e.line, e.message)).collect::<Vec<_>>().join("; ")
+        errors.iter().map(|e| format!("{}:{}: {}", e.file(), e.line(), e.message)).collect::<Vec<_>>().join("; ")
     })?;
     Ok(docs
         .iter()
@@ -357,7 +357,7 @@ fn kubegate(case: &Case, docs: &[Value]) -> Result<Vec<Outcome>, String> {
                 excepted.sort();
                 Outcome::Verdict { results, excepted, exceptions: v.exceptions }
             }
-            Err(e) => Outcome::Error(format!("{}:{}: {}", e.file, e.line, e.message)),
+            Err(e) => Outcome::Error(format!("{}:{}: {}", e.file(), e.line(), e.message)),
         })
         .collect())
 }

@@ -2,8 +2,8 @@
 //! anything, as a table or as JSON.
 
 use comfy_table::{Table, presets};
+use kubegate_engine::Outcome;
 use kubegate_engine::evaluate::ResourceInfo;
-use kubegate_engine::{InputError, Outcome};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -14,9 +14,9 @@ struct Document<'a> {
     /// Resources per environment.
     environments: BTreeMap<&'a str, usize>,
     resources: &'a [ResourceInfo],
-    errors: &'a [InputError],
+    errors: Vec<crate::json::v1::Problem<'a>>,
     /// What the run noticed (a config glob that matches nothing).
-    notices: &'a [InputError],
+    notices: Vec<crate::json::v1::Problem<'a>>,
 }
 
 fn per_environment(outcome: &Outcome) -> BTreeMap<&str, usize> {
@@ -73,8 +73,8 @@ pub fn json(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
         version: 1,
         environments: per_environment(outcome),
         resources: &outcome.resources,
-        errors: &outcome.errors,
-        notices: &outcome.notices,
+        errors: outcome.errors.iter().map(crate::json::v1::Problem::of).collect(),
+        notices: outcome.notices.iter().map(crate::json::v1::Problem::of).collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

@@ -4,7 +4,7 @@
 use crate::clean;
 use comfy_table::{Table, presets};
 use kubegate_engine::exemptions::State;
-use kubegate_engine::{ExemptionRecord, InputError, Outcome, ResourceId};
+use kubegate_engine::{ExemptionRecord, Outcome, ResourceId};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -24,7 +24,7 @@ struct Document<'a> {
     today: String,
     summary: Summary,
     exemptions: &'a [ExemptionRecord],
-    errors: &'a [InputError],
+    errors: Vec<crate::json::v1::Problem<'a>>,
 }
 
 fn summary(outcome: &Outcome) -> Summary {
@@ -119,7 +119,7 @@ pub fn json(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
         today: outcome.today.to_string(),
         summary: summary(outcome),
         exemptions: &outcome.exemptions,
-        errors: &outcome.errors,
+        errors: outcome.errors.iter().map(crate::json::v1::Problem::of).collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

@@ -17,8 +17,8 @@ fn property(s: &str) -> String {
 
 pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
     for e in &outcome.errors {
-        let at = if e.line > 0 { format!(",line={},col={}", e.line, e.column.max(1)) } else { String::new() };
-        writeln!(out, "::error file={}{at},title=kubegate::{}", property(&e.file), data(&e.message))?;
+        let at = if e.line() > 0 { format!(",line={},col={}", e.line(), e.column().max(1)) } else { String::new() };
+        writeln!(out, "::error file={}{at},title=kubegate::{}", property(e.file()), data(&e.message))?;
     }
     for f in &outcome.findings {
         let (command, title, message) = match (&f.exemption, f.level) {

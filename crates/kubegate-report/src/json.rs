@@ -96,13 +96,20 @@ pub mod v1 {
         pub line: u32,
     }
 
-    /// An error or a notice, at its place (`line` 0: the whole file).
+    /// An error or a notice, at its place (`line` 0: the whole file; `file` names the
+    /// flag of an error about one).
     #[derive(Serialize)]
     pub struct Problem<'a> {
         pub file: &'a str,
         pub line: u32,
         pub column: u32,
         pub message: &'a str,
+    }
+
+    impl Problem<'_> {
+        pub fn of(e: &kubegate_engine::InputError) -> Problem<'_> {
+            Problem { file: e.file(), line: e.line(), column: e.column(), message: &e.message }
+        }
     }
 
     #[derive(Serialize)]
@@ -134,9 +141,7 @@ pub fn document(outcome: &Outcome) -> v1::Document<'_> {
     for r in &outcome.resources {
         *environments.entry(&*r.environment).or_default() += 1;
     }
-    fn problem(e: &kubegate_engine::InputError) -> v1::Problem<'_> {
-        v1::Problem { file: &e.file, line: e.line, column: e.column, message: &e.message }
-    }
+    let problem = v1::Problem::of;
     let findings = outcome
         .findings
         .iter()

@@ -64,8 +64,8 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     for e in &outcome.errors {
-        suite(&e.file, &mut order);
-        suites.entry(&e.file).or_default().errors.push((e.line, &e.message));
+        suite(e.file(), &mut order);
+        suites.entry(e.file()).or_default().errors.push((e.line(), &e.message));
     }
     let failed =
         |c: &(String, String, Vec<&Finding>)| c.2.iter().any(|f| f.level == Level::Deny && f.exemption.is_none());

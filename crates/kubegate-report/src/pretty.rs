@@ -4,6 +4,7 @@
 
 use crate::clean;
 use annotate_snippets::{AnnotationKind, Group, Level as ALevel, Renderer, Snippet, renderer::DecorStyle};
+use kubegate_engine::finding::ErrorKind;
 use kubegate_engine::{Level, Outcome};
 use std::io::{self, Write};
 
@@ -79,15 +80,24 @@ pub fn render(
         }
     };
     for e in &outcome.errors {
-        switch_to(&mut current, &e.file);
+        if e.kind == ErrorKind::Flag {
+            // About the command line: no file to show.
+            let text = format!("{}: {}", e.file(), e.message);
+            let title = ALevel::ERROR.primary_title(clean(&text));
+            writeln!(out, "{}\n", renderer.render(&[Group::with_title(title)]))?;
+            continue;
+        }
+        switch_to(&mut current, e.file());
         let lines = current.1.as_ref();
         let title = ALevel::ERROR.primary_title(clean(&e.message));
-        let group = match snippet(lines, &e.file, e.line, e.column, e.line, e.column) {
+        let group = match snippet(lines, e.file(), e.line(), e.column(), e.line(), e.column()) {
             Some(s) => Group::with_title(title).element(s),
-            None if e.line > 0 => Group::with_title(title).element(
-                annotate_snippets::Origin::path(clean(&e.file)).line(e.line as usize).char_column(e.column as usize),
+            None if e.line() > 0 => Group::with_title(title).element(
+                annotate_snippets::Origin::path(clean(e.file()))
+                    .line(e.line() as usize)
+                    .char_column(e.column() as usize),
             ),
-            None => Group::with_title(title).element(annotate_snippets::Origin::path(clean(&e.file))),
+            None => Group::with_title(title).element(annotate_snippets::Origin::path(clean(e.file()))),
         };
         writeln!(out, "{}\n", renderer.render(&[group]))?;
     }

@@ -134,7 +134,7 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
     let notifications: Vec<Value> = outcome
         .errors
         .iter()
-        .map(|e| json!({"level": "error", "message": {"text": &e.message}, "locations": [location(&e.file, e.line, e.column, 0, 0)]}))
+        .map(|e| json!({"level": "error", "message": {"text": &e.message}, "locations": [location(e.file(), e.line(), e.column(), 0, 0)]}))
         .collect();
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

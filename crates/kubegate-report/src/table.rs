@@ -12,7 +12,7 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
     for e in &outcome.errors {
         t.add_row([
             "error".to_string(),
-            location(&e.file, e.line, e.column),
+            location(e.file(), e.line(), e.column()),
             String::new(),
             String::new(),
             clean(&e.message).into_owned(),

@@ -30,8 +30,8 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
     let mut n = 0;
     for e in &outcome.errors {
         n += 1;
-        writeln!(out, "not ok {n} - {}:{}:{} {}", desc(&e.file), e.line, e.column, desc(&e.message))?;
-        writeln!(out, "  ---\n  severity: error\n  file: {}\n  line: {}\n  ...", yaml_str(&e.file), e.line)?;
+        writeln!(out, "not ok {n} - {}:{}:{} {}", desc(e.file()), e.line(), e.column(), desc(&e.message))?;
+        writeln!(out, "  ---\n  severity: error\n  file: {}\n  line: {}\n  ...", yaml_str(e.file()), e.line())?;
     }
     for f in &outcome.findings {
         n += 1;

@@ -60,7 +60,7 @@ fn main() -> ExitCode {
                     commands::test::test(&mut out, run, output, fail_on_warn, color)
                 }
                 Err(message) => {
-                    let errors = vec![InputError::new("--pss-version", 0, 0, message)];
+                    let errors = vec![InputError::flag("--pss-version", message)];
                     let _ = render(&Outcome { errors, ..Outcome::default() }, &|_: &str| None, output, color, &mut out);
                     Exit::Error
                 }

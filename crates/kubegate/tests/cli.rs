@@ -552,3 +552,21 @@ fn rules_refuses_the_formats_it_cannot_write_and_verify_lists_only_its_flags() {
         assert!(!help.contains(flag), "{flag}: {help}");
     }
 }
+
+#[test]
+fn an_error_about_a_flag_names_the_flag_not_a_file() {
+    let r = run(&["test", "examples/k8s", "--env", "qa", "--no-color"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stdout.starts_with("error: --env: unknown environment `qa`; known: dev, staging, prod\n\n"),
+        "{}",
+        r.stdout
+    );
+    let (code, v) = json(&["test", "examples/k8s", "--env", "qa"]);
+    assert_eq!(code, 2);
+    // The JSON contract (version 1) keeps the flag in `file`, with no position.
+    assert_eq!(
+        v["errors"],
+        serde_json::json!([{"file": "--env", "line": 0, "column": 0, "message": "unknown environment `qa`; known: dev, staging, prod"}])
+    );
+}

@@ -302,6 +302,6 @@ pub fn parse(
             expires: date,
         });
     }
-    errors[first_error..].sort_by_key(|e| (e.line, e.column));
+    errors[first_error..].sort_by_key(|e| (e.line(), e.column()));
     gov
 }

@@ -166,10 +166,8 @@ pub fn check_inputs<'s>(
         Some(name) => match config.env_index(name) {
             Some(i) => Some(i),
             None => {
-                outcome.errors.push(InputError::new(
+                outcome.errors.push(InputError::flag(
                     "--env",
-                    0,
-                    0,
                     format!("unknown environment `{name}`; known: {}", config.env_names().join(", ")),
                 ));
                 return outcome;

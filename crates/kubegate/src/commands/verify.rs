@@ -19,7 +19,7 @@ pub fn verify(out: &mut dyn Write, rego: &PolicyFiles, config: Option<PathBuf>) 
         rego.policies.clone()
     };
     if policies.is_empty() {
-        let e = InputError::new("-p", 0, 0, "no policies: name them with -p/--policy (or `policies` in kubegate.yaml)");
+        let e = InputError::flag("-p", "no policies: name them with -p/--policy (or `policies` in kubegate.yaml)");
         return print_errors(out, &[e]);
     }
     match kubegate_rego::verify::verify(&rego.options(policies, &Packages::default(), false)) {
