@@ -55,7 +55,7 @@ pub fn rule_table(link_prefix: &str) -> String {
 pub fn rules_index() -> String {
     format!(
         "# Rules\n\nGenerated from the rule declarations in `crates/kubegate-engine/src/rules/`; do not edit by hand \
-         (run `KUBEGATE_BLESS=1 cargo test -p kubegate --test generated`).\n\n\
+         (run `KUBEGATE_BLESS=1 cargo test -p kubegate --test it generated`).\n\n\
          Levels: `deny` fails the run, `warn` is reported (fails only with `--fail-on-warn`), `off` does not run. \
          Override them per environment in `kubegate.yaml`.\n\n{}",
         rule_table("")

@@ -4,7 +4,7 @@
 //! inputs that genuinely cannot be checked here; every finding is in a reviewed snapshot,
 //! so any change of verdict shows in review.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use std::path::Path;

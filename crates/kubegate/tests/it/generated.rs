@@ -1,6 +1,6 @@
 //! The rule reference, the README's rule table and the config JSON Schema are generated
 //! from the rule declarations. This test fails when the checked-in copies are stale;
-//! `KUBEGATE_BLESS=1 cargo test -p kubegate --test generated` rewrites them.
+//! `KUBEGATE_BLESS=1 cargo test -p kubegate --test it generated` rewrites them.
 
 use std::path::{Path, PathBuf};
 
@@ -47,7 +47,7 @@ fn generated_docs_are_up_to_date() {
     }
     assert!(
         stale.is_empty(),
-        "stale generated files {stale:?}; run KUBEGATE_BLESS=1 cargo test -p kubegate --test generated"
+        "stale generated files {stale:?}; run KUBEGATE_BLESS=1 cargo test -p kubegate --test it generated"
     );
 }
 

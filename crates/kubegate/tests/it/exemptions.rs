@@ -6,7 +6,7 @@
 //! `image-digest` until 2027-02-15, and a vendor Deployment exempted centrally (in
 //! `examples/kubegate.yaml`) from `read-only-root-filesystem` until 2026-12-10.
 
-mod common;
+use crate::common;
 use common::{Run, root, run_in};
 
 use serde_json::{Value, json};

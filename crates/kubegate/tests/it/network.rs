@@ -3,7 +3,7 @@
 //! errors, and a run under a network namespace with its system calls traced attempts no
 //! connection off the machine.
 
-mod common;
+use crate::common;
 
 use common::run_in;
 use serde_json::Value;

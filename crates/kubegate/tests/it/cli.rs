@@ -1,7 +1,7 @@
 //! End-to-end tests of the `kubegate` binary: exit statuses, bad input, environments,
 //! the config file, stdin, and the rendered outputs (insta snapshots).
 
-mod common;
+use crate::common;
 use common::{Run, brief, root, run_in};
 
 use serde_json::Value;

@@ -3,7 +3,7 @@
 //! exit status 2, and that the other inputs are still checked. Fixtures live in
 //! `tests/data/hostile/`; the large inputs are generated into a temporary folder.
 
-mod common;
+use crate::common;
 use common::{brief, errors};
 
 use serde_json::Value;

@@ -3,7 +3,7 @@
 //! a Git work tree, `.kubegateignore` always, `.ignore` never, and every file left out is
 //! counted in the summary; nested Lists are checked at any depth.
 
-mod common;
+use crate::common;
 
 use common::{root, run_in};
 use serde_json::Value;

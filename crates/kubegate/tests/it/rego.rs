@@ -3,7 +3,7 @@
 //! counts, exemptions of Rego findings, the JSON contract, and the seed's policies against
 //! the built-in rules. Fixtures live in `tests/data/rego/`.
 
-mod common;
+use crate::common;
 use common::{Run, brief, errors, root};
 
 use serde_json::{Value, json};

@@ -3,7 +3,7 @@
 //! are not templates, and a path's tier is read only below the project root, the
 //! strictest segment winning.
 
-mod common;
+use crate::common;
 
 use common::{errors, root, run_in};
 use serde_json::Value;

@@ -1,0 +1,17 @@
+//! kubegate's integration tests, one binary: each module runs the `kubegate` command (or
+//! the crates under it) on fixtures, corpora and generated trees, and asserts exact
+//! rules, levels, lines and messages.
+
+mod cli;
+mod common;
+mod exemptions;
+mod formats;
+mod generated;
+mod hostile;
+mod kustomize;
+mod network;
+mod real;
+mod recipes;
+mod rego;
+mod repos;
+mod walk;
