@@ -229,96 +229,11 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kubegate_engine::evaluate::{ResourceInfo, Skipped};
-    use kubegate_engine::exemptions::{Exemption, Origin, State};
-    use kubegate_engine::{Finding, InputError, PolicyCounts, ResourceId, Route};
-    use std::sync::Arc;
-
-    /// An outcome with every field of the contract set, and the optional ones both ways.
-    fn outcome() -> Outcome {
-        let resource = Arc::new(ResourceId {
-            api_version: "v1".into(),
-            kind: "ConfigMap".into(),
-            namespace: Some("shop".into()),
-            name: Some("app".into()),
-        });
-        let finding = Finding {
-            rule: "secret-in-configmap".into(),
-            level: Level::Deny,
-            environment: "prod".into(),
-            message: "Production configmap 'app' key 'application.properties' sets db.password to a literal secret"
-                .into(),
-            file: "k8s/base/configmap.yaml".into(),
-            line: 10,
-            column: 5,
-            end_line: 10,
-            end_column: 31,
-            resource: resource.clone(),
-            container: None,
-            source: Some("chart/templates/cm.yaml".into()),
-            path: Route::parse("data").key("application.properties"),
-            exemption: Some(Arc::new(Exemption {
-                reason: "migrating to a Secret".into(),
-                expires: Some("2027-01-15".into()),
-                issue: Some("https://example.com/issues/7".into()),
-                days_left: Some(45),
-                state: State::Active,
-                source: Origin::Annotations,
-                file: "k8s/base/configmap.yaml".into(),
-                line: 6,
-            })),
-            note: Some("not in the contract".into()),
-            help: Some("not in the contract either".into()),
-            file_index: 0,
-            resource_index: 0,
-        };
-        let warn = Finding {
-            rule: "main.warn_replicas".into(),
-            level: Level::Warn,
-            container: Some("app".into()),
-            source: None,
-            path: Route::root(),
-            exemption: None,
-            ..finding.clone()
-        };
-        Outcome {
-            findings: vec![finding, warn],
-            errors: vec![InputError::new(
-                "k8s/bad.yaml",
-                3,
-                7,
-                "cannot parse YAML: mapping values are not allowed here",
-            )],
-            notices: vec![InputError::new("kubegate.yaml", 6, 13, "environments.qa.paths: `qa/**` matches no input")],
-            skipped: vec![Skipped { file: "k8s/README.md".into(), why: "no Kubernetes document".into() }],
-            resources: vec![
-                ResourceInfo {
-                    file: "k8s/base/configmap.yaml".into(),
-                    line: 1,
-                    id: resource.clone(),
-                    environment: "prod".into(),
-                    environment_reason: "path segment `prod`".into(),
-                    source: Some("chart/templates/cm.yaml".into()),
-                },
-                ResourceInfo {
-                    file: "k8s/base/configmap.yaml".into(),
-                    line: 12,
-                    id: Arc::new(ResourceId { namespace: None, name: None, ..(*resource).clone() }),
-                    environment: "dev".into(),
-                    environment_reason: "default environment".into(),
-                    source: None,
-                },
-            ],
-            files: 3,
-            policy: Some(PolicyCounts { tests: 4, passed: 2, warnings: 1, failures: 0, exceptions: 1 }),
-            ..Outcome::default()
-        }
-    }
 
     #[test]
     fn the_version_1_shape_is_frozen() {
         let mut out = Vec::new();
-        render(&outcome(), &mut out).unwrap();
+        render(&crate::tests::outcome(), &mut out).unwrap();
         insta::assert_snapshot!(String::from_utf8(out).unwrap());
     }
 }

@@ -11,6 +11,8 @@ mod pretty;
 pub mod sarif;
 mod table;
 mod tap;
+#[cfg(test)]
+mod tests;
 
 pub use github::render as github;
 pub use json::render as json;
@@ -127,22 +129,4 @@ pub fn summary_line(outcome: &Outcome) -> String {
         if exempted > 0 { format!(", {exempted} exempted") } else { String::new() },
         plural(outcome.errors.len(), "error", "errors"),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clean_escapes_what_a_terminal_would_act_on_and_nothing_else() {
-        assert!(matches!(clean("plain text, tabs\tand\nnewlines: été ✓"), Cow::Borrowed(_)));
-        assert_eq!(clean("a\u{1b}[2Jb\rc\u{7f}d\u{85}e"), r"a\u{1b}[2Jb\u{d}c\u{7f}d\u{85}e");
-        assert_eq!(clean("x\u{2028}y\u{2029}z\u{202e}w\u{2066}v"), r"x\u{2028}y\u{2029}z\u{202e}w\u{2066}v");
-    }
-
-    #[test]
-    fn sarif_uris_encode_everything_but_unreserved_characters_and_slashes() {
-        assert_eq!(sarif::uri(r"k8s\prod/a b%#?:é.yaml"), "k8s/prod/a%20b%25%23%3F%3A%C3%A9.yaml");
-        assert_eq!(sarif::uri("deploy/app-1_v2.~.yaml"), "deploy/app-1_v2.~.yaml");
-    }
 }
