@@ -185,11 +185,8 @@ pub fn check(run: Run) -> Result<Checked, Box<Outcome>> {
         }
     }
     if traced {
-        // Traced findings now stand in source files: order them there (stable, so rules
-        // keep their order at one position).
-        outcome
-            .findings
-            .sort_by(|a, b| (a.file_index, &a.file, a.line, a.column).cmp(&(b.file_index, &b.file, b.line, b.column)));
+        // Traced findings now stand in source files: order them there.
+        outcome.sort_findings();
     }
     outcome.notices.extend(policy_warnings);
     if opts.env.is_none() {

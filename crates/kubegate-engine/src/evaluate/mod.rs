@@ -134,6 +134,18 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Orders the findings as every report shows them: by input, then file (a finding
+    /// traced from a rendered overlay to a source file stands in that file), line and
+    /// column; at one position, by resource (documents of one overlay traced to one base
+    /// line), then rules in registry order (Rego results last).
+    pub fn sort_findings(&mut self) {
+        let order: HashMap<&str, usize> = rules::ALL.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        self.findings.sort_by_cached_key(|f| {
+            let rule = order.get(&*f.rule).copied().unwrap_or(usize::MAX);
+            (f.file_index, f.file.clone(), f.line, f.column, f.resource_index, rule)
+        });
+    }
+
     pub fn count(&self, level: Level) -> usize {
         self.findings.iter().filter(|f| f.level == level && f.exemption.is_none()).count()
     }
@@ -324,10 +336,6 @@ pub fn check_inputs<'s>(
         outcome.exemptions.push(ExemptionRecord::new(&a, None));
     }
     outcome.exemptions.sort_by_key(|e| (e.file_index, e.line, e.column));
-    // Stable: within one position, rules keep their registry order.
-    let order: HashMap<&str, usize> = rules::ALL.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-    outcome
-        .findings
-        .sort_by_cached_key(|f| (f.file_index, f.line, f.column, order.get(&*f.rule).copied().unwrap_or(usize::MAX)));
+    outcome.sort_findings();
     outcome
 }
