@@ -122,6 +122,43 @@ impl PolicyFiles {
     }
 }
 
+/// The manifests a command reads, and the config that says how (`test`, `exemptions`,
+/// `env`).
+#[derive(clap::Args, Clone)]
+pub struct Manifests {
+    /// Files or directories to read; `-` reads stdin
+    #[arg(default_value = ".")]
+    pub paths: Vec<String>,
+    /// Config file (default: kubegate.yaml in the working directory or above)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// `--env`: one environment for every resource (`test`, `exemptions`).
+#[derive(clap::Args, Clone)]
+pub struct EnvArg {
+    /// Bind every resource to this environment (dev, staging, prod or a configured one)
+    #[arg(long = "env", value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+/// `--today`: the date exemptions are judged on (`test`, `exemptions`).
+#[derive(clap::Args, Clone)]
+pub struct TodayArg {
+    /// Judge exemptions on this date (default: today's local date)
+    #[arg(long = "today", value_name = "YYYY-MM-DD", value_parser = parse_today)]
+    pub date: Option<Date>,
+}
+
+/// `--kustomize-bin` (`test`, `env`).
+#[derive(clap::Args, Clone)]
+pub struct KustomizeArg {
+    /// The program that renders Kustomize directories: a `kustomize` or `kubectl`
+    /// binary (default: kustomize, else kubectl, from PATH)
+    #[arg(long = "kustomize-bin", value_name = "BIN")]
+    pub bin: Option<PathBuf>,
+}
+
 /// What `kubegate rules` prints.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum RulesOutput {
@@ -135,37 +172,29 @@ pub enum RulesOutput {
 pub enum Command {
     /// Check manifests (files, directories, `-` for stdin) against the policy
     Test {
-        /// Files or directories to check; `-` reads stdin
-        #[arg(default_value = ".")]
-        paths: Vec<String>,
-        /// Bind every resource to this environment (dev, staging, prod or a configured one)
-        #[arg(long, value_name = "NAME")]
-        env: Option<String>,
+        #[command(flatten)]
+        manifests: Manifests,
+        #[command(flatten)]
+        env: EnvArg,
         /// Output format
         #[arg(short, long, value_enum, default_value = "pretty")]
         output: Output,
-        /// Config file (default: kubegate.yaml in the working directory or above)
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
         /// Fail (exit 1) on warnings too
         #[arg(long)]
         fail_on_warn: bool,
         /// Never colour the output (NO_COLOR is honoured too)
         #[arg(long)]
         no_color: bool,
-        /// Judge exemptions on this date (default: today's local date)
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
-        today: Option<Date>,
+        #[command(flatten)]
+        today: TodayArg,
         /// What to check
         #[arg(long, value_enum, default_value = "default")]
         profile: ProfileArg,
         /// Pod Security Standards version for --profile pss-*: v1.0 … v1.37 or latest
         #[arg(long, value_name = "VERSION")]
         pss_version: Option<String>,
-        /// The program that renders Kustomize directories: a `kustomize` or `kubectl`
-        /// binary (default: kustomize, else kubectl, from PATH)
-        #[arg(long, value_name = "BIN")]
-        kustomize_bin: Option<PathBuf>,
+        #[command(flatten)]
+        kustomize: KustomizeArg,
         /// The most one input (file, stdin) may hold, in MB; a larger one is an error
         #[arg(long, value_name = "MB", default_value_t = inputs::DEFAULT_MAX_INPUT_MB, value_parser = clap::value_parser!(u64).range(1..=65_536))]
         max_input_mb: u64,
@@ -197,37 +226,26 @@ pub enum Command {
     /// List every exemption (annotations and central ones) with its state and days left;
     /// exit 1 when any is expired or invalid
     Exemptions {
-        /// Files or directories to read; `-` reads stdin
-        #[arg(default_value = ".")]
-        paths: Vec<String>,
-        /// Bind every resource to this environment (dev, staging, prod or a configured one)
-        #[arg(long, value_name = "NAME")]
-        env: Option<String>,
+        #[command(flatten)]
+        manifests: Manifests,
+        #[command(flatten)]
+        env: EnvArg,
         /// Output format
         #[arg(short, long, value_enum, default_value = "table")]
         output: ListOutput,
-        /// Config file (default: kubegate.yaml in the working directory or above)
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        /// Judge exemptions on this date (default: today's local date)
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
-        today: Option<Date>,
+        #[command(flatten)]
+        today: TodayArg,
     },
     /// Say which environment each resource (of files, directories, rendered overlays) is
     /// bound for, and why, without checking anything
     Env {
-        /// Files or directories to read; `-` reads stdin
-        #[arg(default_value = ".")]
-        paths: Vec<String>,
+        #[command(flatten)]
+        manifests: Manifests,
         /// Output format
         #[arg(short, long, value_enum, default_value = "table")]
         output: ListOutput,
-        /// Config file (default: kubegate.yaml in the working directory or above)
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        /// The program that renders Kustomize directories (as for `test`)
-        #[arg(long, value_name = "BIN")]
-        kustomize_bin: Option<PathBuf>,
+        #[command(flatten)]
+        kustomize: KustomizeArg,
     },
     /// List the built-in rules with their levels per environment
     Rules {

@@ -32,16 +32,15 @@ fn main() -> ExitCode {
     let mut out = Stdout::new();
     let exit = match cli.command {
         Command::Test {
-            paths,
+            manifests: cli::Manifests { paths, config },
             env,
             output,
-            config,
             fail_on_warn,
             no_color,
             today,
             profile: p,
             pss_version,
-            kustomize_bin,
+            kustomize,
             max_input_mb,
             rego,
             packages,
@@ -54,9 +53,9 @@ fn main() -> ExitCode {
                 && std::io::stdout().is_terminal();
             match profile(p, pss_version.as_deref()) {
                 Ok(profile) => {
-                    let opts = CheckOptions { env, today, profile, ..CheckOptions::default() };
+                    let opts = CheckOptions { env: env.name, today: today.date, profile, ..CheckOptions::default() };
                     let policy = Some(PolicyArgs { rego, packages, builtin, combine });
-                    let run = Run { paths, opts, config, kustomize_bin, policy };
+                    let run = Run { paths, opts, config, kustomize_bin: kustomize.bin, policy };
                     commands::test::test(&mut out, run, output, fail_on_warn, color)
                 }
                 Err(message) => {
@@ -66,15 +65,15 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Exemptions { paths, env, output, config, today } => commands::exemptions::exemptions(
+        Command::Exemptions { manifests, env, output, today } => commands::exemptions::exemptions(
             &mut out,
-            paths,
-            CheckOptions { env, today, ..CheckOptions::default() },
+            manifests.paths,
+            CheckOptions { env: env.name, today: today.date, ..CheckOptions::default() },
             output,
-            config,
+            manifests.config,
         ),
-        Command::Env { paths, output, config, kustomize_bin } => {
-            commands::env::env(&mut out, paths, output, config, kustomize_bin)
+        Command::Env { manifests, output, kustomize } => {
+            commands::env::env(&mut out, manifests.paths, output, manifests.config, kustomize.bin)
         }
         Command::Verify { rego, config, no_color: _ } => commands::verify::verify(&mut out, &rego, config),
         Command::Rules { output } => commands::rules::list(&mut out, output),
