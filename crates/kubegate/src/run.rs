@@ -3,12 +3,13 @@
 
 use crate::cli::{Output, Packages, PolicyFiles};
 use crate::exit::Exit;
+use crate::progress::Progress;
 use kubegate_engine::config::{self, Config};
 use kubegate_engine::{CheckOptions, InputError, Level, Outcome};
 use kubegate_inputs as inputs;
 use kubegate_inputs::{kustomize, walk};
 use std::borrow::Cow;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 pub fn load_config(explicit: Option<PathBuf>, cwd: &std::path::Path) -> Result<Config, Vec<InputError>> {
@@ -89,47 +90,6 @@ pub struct Checked {
     pub config: Config,
     pub inputs: Vec<inputs::Input>,
     pub outcome: Outcome,
-}
-
-/// A progress line on stderr for large scans, only when stderr is a terminal (CI logs and
-/// pipes stay clean): `kubegate: 1200/5000 files`, redrawn a few times a second.
-struct Progress {
-    done: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Progress {
-    /// How many inputs make a scan worth a progress line.
-    const LARGE: usize = 200;
-
-    fn start(total: usize) -> Progress {
-        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-        let done = std::sync::Arc::new(AtomicUsize::new(0));
-        let stop = std::sync::Arc::new(AtomicBool::new(false));
-        let thread = (total >= Self::LARGE && std::io::stderr().is_terminal()).then(|| {
-            let (done, stop) = (done.clone(), stop.clone());
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    eprint!("\rkubegate: {}/{total} files", done.load(Ordering::Relaxed));
-                    std::thread::sleep(std::time::Duration::from_millis(120));
-                }
-                eprint!("\r\x1b[2K");
-            })
-        });
-        Progress { done, stop, thread }
-    }
-
-    fn tick(&self) {
-        self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    fn finish(mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
 }
 
 /// What a check needs: the inputs, the options, the config file, the kustomize binary
