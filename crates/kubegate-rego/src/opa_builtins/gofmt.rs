@@ -79,10 +79,9 @@ fn write_rego(v: &Value, out: &mut String) {
             Arg::Int(i) => {
                 let _ = write!(out, "{i}");
             }
-            // OPA writes the number's own text, most often decimal digits (`0.000012345`).
-            Arg::Float(f) => {
-                let _ = write!(out, "{f}");
-            }
+            // OPA writes the number's own text: as Go's JSON writes a float (`0.000012345`,
+            // `2.5e-10`, `1.2345678901234568e+22`).
+            Arg::Float(f) => out.push_str(&json_float(f)),
             Arg::Big(b) => out.push_str(&big_digits(b, 10)),
             Arg::Str(s) => out.push_str(&s),
         },
@@ -781,6 +780,23 @@ impl Printer {
             return;
         }
         self.pad(&num[1..]);
+    }
+}
+
+/// A float as Go's `encoding/json` writes it: decimal between 1e-6 and 1e21, else with an
+/// exponent (`1e-07` written `1e-7`).
+fn json_float(f: f64) -> String {
+    let a = f.abs();
+    if a != 0.0 && !(1e-6..1e21).contains(&a) {
+        let mut s = format_float(f, b'e', -1);
+        if let Some(i) = s.find("e-0")
+            && s.len() == i + 4
+        {
+            s.remove(i + 2);
+        }
+        s
+    } else {
+        format_float(f, b'f', -1)
     }
 }
 

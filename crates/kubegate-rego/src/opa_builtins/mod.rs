@@ -127,7 +127,7 @@ fn to_number(args: &[Value]) -> Result<Value> {
             if text.parse::<f64>().map_or(true, f64::is_infinite) {
                 bail!("to_number: strconv.ParseFloat: parsing {s:?}: value out of range");
             }
-            crate::budget::call_builtin("to_number", &[Value::from(text)])?
+            Value::from_numeric_string(&text)?
         }
         GoFloat::Hex(f) if f.is_infinite() => bail!("to_number: strconv.ParseFloat: parsing {s:?}: value out of range"),
         GoFloat::Hex(f) => Value::from(f),
@@ -367,10 +367,12 @@ fn semver_compare(args: &[Value]) -> Result<Value> {
     Ok(Value::from(order as i64))
 }
 
-/// Pre-releases compared identifier by identifier: numbers (as Go's `Atoi` reads them)
-/// before words, numbers by value then text, words by text; more identifiers win.
+/// Pre-releases compared identifier by identifier: numbers (digits only) before words,
+/// numbers by value, words by text; more identifiers win. (OPA does not finish comparing
+/// two numbers of equal value written differently, `01` and `1`; here the text decides.)
 fn pre_release_order(a: &str, b: &str) -> std::cmp::Ordering {
     use std::cmp::Ordering::*;
+    let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let (mut a, mut b) = (a.split('.'), b.split('.'));
     loop {
         let (x, y) = match (a.next(), b.next()) {
@@ -379,15 +381,14 @@ fn pre_release_order(a: &str, b: &str) -> std::cmp::Ordering {
             (Some(_), None) => return Greater,
             (Some(x), Some(y)) => (x, y),
         };
-        let atoi = |s: &str| {
-            let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-            (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<i64>().ok()).flatten()
-        };
-        let order = match (atoi(x), atoi(y)) {
-            (Some(_), None) => Less,
-            (None, Some(_)) => Greater,
-            (Some(i), Some(j)) => i.cmp(&j).then(x.cmp(y)),
-            (None, None) => x.cmp(y),
+        let order = match (numeric(x), numeric(y)) {
+            (true, false) => Less,
+            (false, true) => Greater,
+            (true, true) => {
+                let (i, j) = (x.trim_start_matches('0'), y.trim_start_matches('0'));
+                i.len().cmp(&j.len()).then(i.cmp(j)).then(x.cmp(y))
+            }
+            (false, false) => x.cmp(y),
         };
         if order != Equal {
             return order;
@@ -396,14 +397,46 @@ fn pre_release_order(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 /// The first document of a YAML text, read as Kubernetes reads YAML (1.1 booleans,
-/// octal, `_` in numbers); an empty text is null.
+/// octal, `_` in numbers); an empty text is null. As OPA, which converts it to JSON: a key
+/// is the text of its resolved value (`y:` is `"true"`, `010:` is `"8"`), a null key and
+/// an infinite or NaN number are errors.
 fn yaml_document(builtin: &str, text: &str) -> Result<Value> {
     let arena = kubegate_yaml::Bump::new();
     let loaded = kubegate_yaml::load(text, &arena);
     if let Some(e) = loaded.error {
         bail!("{builtin}: line {}: {}", e.pos.line, e.message);
     }
-    Ok(loaded.documents.first().map(|d| crate::convert(&d.root)).unwrap_or(Value::Null))
+    match loaded.documents.first() {
+        Some(d) => yaml_value(builtin, &d.root),
+        None => Ok(Value::Null),
+    }
+}
+
+fn yaml_value(builtin: &str, node: &kubegate_yaml::Node<'_>) -> Result<Value> {
+    use kubegate_yaml::{Data, ScalarKind, resolve_plain};
+    match &node.data {
+        Data::Map(entries) => {
+            let mut map = std::collections::BTreeMap::new();
+            for (k, v) in entries.iter() {
+                let key = match (k.plain, resolve_plain(k.text)) {
+                    (false, _) | (true, ScalarKind::Str | ScalarKind::Float) => Value::from(k.text),
+                    (true, ScalarKind::Null) => bail!("{builtin}: unsupported map key of type null"),
+                    (true, ScalarKind::Bool(b)) => Value::from(if b { "true" } else { "false" }),
+                    (true, ScalarKind::Int) => match kubegate_yaml::parse_int(k.text) {
+                        Some(i) => Value::from(i.to_string()),
+                        None => Value::from(k.text),
+                    },
+                };
+                map.insert(key, yaml_value(builtin, v)?);
+            }
+            Ok(Value::from(map))
+        }
+        Data::Seq(items) => Ok(Value::from(items.iter().map(|i| yaml_value(builtin, i)).collect::<Result<Vec<_>>>()?)),
+        Data::Scalar { kind: ScalarKind::Float, .. } if node.as_f64().is_some_and(|f| !f.is_finite()) => {
+            bail!("{builtin}: json: unsupported value: {}", node.as_f64().unwrap_or_default())
+        }
+        Data::Scalar { .. } => Ok(crate::convert(node)),
+    }
 }
 
 fn yaml_unmarshal(args: &[Value]) -> Result<Value> {
