@@ -51,7 +51,8 @@ pub const MAX_CIDR_ADDRESSES: u128 = 1 << 16;
 /// The widest `sprintf` field width or precision (`%09999d`).
 pub const MAX_FORMAT_WIDTH: usize = 9999;
 
-/// Registers the bounded builtins in a fresh engine.
+/// Registers the bounded builtins in a fresh engine, and kubegate's versions of the
+/// builtins whose results must be OPA's (`opa_builtins`).
 pub(crate) fn add_bounded_builtins(engine: &mut Engine) {
     use Growth::*;
     let strings: [(&'static str, u8, Growth); 17] = [
@@ -80,6 +81,7 @@ pub(crate) fn add_bounded_builtins(engine: &mut Engine) {
     guard(engine, "net.cidr_expand", 1, Cidr);
     guard(engine, "bits.lsh", 2, ShiftLeft);
     add_ranges(engine);
+    crate::opa_builtins::add(engine);
 }
 
 /// How a builtin's result grows with its arguments, to bound it before it is built.
@@ -107,7 +109,11 @@ enum Growth {
 }
 
 fn guard(engine: &mut Engine, name: &'static str, nargs: u8, growth: Growth) {
-    let Some(&(builtin, _)) = BUILTINS.get(name) else { return };
+    // kubegate's own version (one that gives OPA's results), else regorus' builtin.
+    let own = crate::opa_builtins::replacement(name);
+    if own.is_none() && !BUILTINS.contains_key(name) {
+        return;
+    }
     let bounded = move |args: Vec<Value>| -> anyhow::Result<Value> {
         if args.contains(&Value::Undefined) {
             return Ok(Value::Undefined);
@@ -116,24 +122,47 @@ fn guard(engine: &mut Engine, name: &'static str, nargs: u8, growth: Growth) {
             Ok(bytes) => bytes,
             Err(why) => bail!("{name}: {why}, beyond kubegate's evaluation budget"),
         };
-        let built = BUILT.with(|b| {
-            let total = b.get().saturating_add(bytes);
-            b.set(total);
-            total
-        });
-        if built > MAX_EVALUATION_BYTES {
-            bail!(
-                "{name}: the bounded builtins have built {built} bytes in this evaluation (more than \
-                 {MAX_EVALUATION_BYTES}), beyond kubegate's evaluation budget"
-            );
+        spend(name, bytes)?;
+        let value = match own {
+            Some(f) => f(&args)?,
+            None => call_builtin(name, &args)?,
+        };
+        // A result larger than foreseen (a `sprintf` width taken from its arguments, `%*d`)
+        // counts for all its bytes.
+        if let Value::String(s) = &value
+            && s.len() > bytes
+        {
+            spend(name, s.len() - bytes)?;
         }
-        match CALL.with(|c| builtin(&c.span, &c.params[..args.len().min(c.params.len())], &args, true)) {
-            Ok(v) => Ok(v),
-            Err(e) => bail!("{}", plain(&e)),
-        }
+        Ok(value)
     };
     // A fresh engine has no extension of that name: adding cannot fail.
     let _ = engine.add_extension(name.into(), nargs, Box::new(bounded));
+}
+
+/// Counts `bytes` against the evaluation's budget.
+fn spend(name: &str, bytes: usize) -> anyhow::Result<()> {
+    let built = BUILT.with(|b| {
+        let total = b.get().saturating_add(bytes);
+        b.set(total);
+        total
+    });
+    if built > MAX_EVALUATION_BYTES {
+        bail!(
+            "{name}: the bounded builtins have built {built} bytes in this evaluation (more than \
+             {MAX_EVALUATION_BYTES}), beyond kubegate's evaluation budget"
+        );
+    }
+    Ok(())
+}
+
+/// Runs regorus' own builtin `name` (one the engine has) on `args`.
+pub(crate) fn call_builtin(name: &str, args: &[Value]) -> anyhow::Result<Value> {
+    let Some(&(builtin, _)) = BUILTINS.get(name) else { bail!("{name}: no such builtin") };
+    match CALL.with(|c| builtin(&c.span, &c.params[..args.len().min(c.params.len())], args, true)) {
+        Ok(v) => Ok(v),
+        Err(e) => bail!("{}", plain(&e)),
+    }
 }
 
 /// What a builtin called from an extension needs besides its arguments: the span and

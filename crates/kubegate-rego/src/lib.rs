@@ -25,6 +25,7 @@ pub mod conftest;
 mod convert;
 mod load;
 mod negation;
+mod opa_builtins;
 mod recursion;
 mod rewrite;
 pub mod verify;

@@ -291,10 +291,13 @@ fn entrypoint(selected: &[Namespace]) -> (String, Vec<(String, String)>) {
             }
         }
     }
+    // One rule a line: regorus refuses a line longer than 1,024 columns, which a policy of
+    // forty rules would otherwise make.
     let mut module = String::from("package kubegate__conftest\n\nresults := [");
     for (ns, rule) in &slots {
-        module.push_str(&format!("data.{ns}.{rule}, "));
+        module.push_str(&format!("\n\tdata.{ns}.{rule},"));
     }
+    module.push_str("\n\t");
     if rest.is_empty() {
         module.push_str("set()]\n");
     } else {

@@ -35,7 +35,8 @@ fn without_underscores(s: &str) -> Cow<'_, str> {
     if s.contains('_') { Cow::Owned(s.replace('_', "")) } else { Cow::Borrowed(s) }
 }
 
-/// A YAML 1.1 integer: decimal, `0x` hex, `0b` binary, leading-zero octal, `_` allowed.
+/// A YAML 1.1 integer: decimal, `0x` hex, `0b` binary, leading-zero or `0o` octal (the
+/// prefixes Go's `ParseInt` reads, either case), `_` allowed.
 /// The digits after the prefix are digits of that base only (no second sign, as in
 /// `-0x-8000000000000000`, which is therefore a string); a value beyond 64 bits is not an
 /// integer here (the caller reads it as a float).
@@ -47,10 +48,12 @@ pub fn parse_int(s: &str) -> Option<i64> {
     };
     let cleaned = without_underscores(body);
     let c: &str = &cleaned;
-    let (digits, radix) = if let Some(hex) = c.strip_prefix("0x") {
+    let (digits, radix) = if let Some(hex) = c.strip_prefix("0x").or_else(|| c.strip_prefix("0X")) {
         (hex, 16)
-    } else if let Some(bin) = c.strip_prefix("0b") {
+    } else if let Some(bin) = c.strip_prefix("0b").or_else(|| c.strip_prefix("0B")) {
         (bin, 2)
+    } else if let Some(oct) = c.strip_prefix("0o").or_else(|| c.strip_prefix("0O")) {
+        (oct, 8)
     } else if c.len() > 1 && c.starts_with('0') && c.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
         (&c[1..], 8)
     } else {

@@ -1,4 +1,4 @@
-# sprintf verbs that both engines format without an error.
+# sprintf verbs, as Go's fmt formats them.
 package main
 
 deny_percent contains sprintf("100%% of %s", ["pods"])
@@ -31,7 +31,7 @@ deny_s_number contains sprintf("number %s", [3])
 
 deny_s_input_number contains sprintf("name %s", [input.metadata.name]) if is_number(input.metadata.name)
 
-deny_v_exponent contains sprintf("big %v, small %v", [1e21, 1.0e-7])
+deny_v_exponent contains sprintf("small %v, tiny %v", [1.0e-7, 2.5e-300])
 
 deny_e contains sprintf("e %e", [1.5])
 
