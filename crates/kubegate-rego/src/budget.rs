@@ -118,6 +118,8 @@ fn guard(engine: &mut Engine, name: &'static str, nargs: u8, growth: Growth) {
         if args.contains(&Value::Undefined) {
             return Ok(Value::Undefined);
         }
+        // A regex builtin's pattern, read as Go reads it.
+        let args = crate::opa_builtins::go_regex::arguments(name, &args);
         let bytes = match within_budget(growth, &args) {
             Ok(bytes) => bytes,
             Err(why) => bail!("{name}: {why}, beyond kubegate's evaluation budget"),

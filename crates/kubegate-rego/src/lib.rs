@@ -23,6 +23,7 @@ mod budget;
 mod config_builtins;
 pub mod conftest;
 mod convert;
+mod differences;
 mod load;
 mod negation;
 mod opa_builtins;

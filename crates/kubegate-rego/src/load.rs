@@ -170,6 +170,7 @@ pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>), Vec<InputE
     }
     errors.extend(crate::recursion::check(&mut engine));
     errors.extend(crate::negation::unsafe_wildcards(&mut engine));
+    errors.extend(crate::differences::check(&mut engine).1);
     for p in &opts.data {
         let mut found = Vec::new();
         if let Err(e) = files(p, &["yaml", "yml", "json"], &mut found) {
@@ -322,7 +323,8 @@ pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
     let (module, slots) = entrypoint(&selected);
     let any_rule = selected.iter().any(|n| !n.rules.is_empty() || n.exception.is_some());
     let limit = opts.time_limit;
-    let warnings = crate::negation::warnings(&mut engine);
+    let mut warnings = crate::negation::warnings(&mut engine);
+    warnings.extend(crate::differences::check(&mut engine).0);
     let diagnose = engine.clone();
     let compiled = if any_rule {
         let mut with_entry = engine;

@@ -170,10 +170,13 @@ pub(crate) enum Seen<'e> {
     With(&'e Expr, &'e Expr),
 }
 
-/// Calls `f` on every expression of a rule: its head's value and each body.
+/// Calls `f` on every expression of a rule: its head's value (or a set rule's key) and
+/// each body.
 pub(crate) fn walk_rule<'e>(head: &'e RuleHead, bodies: &'e [RuleBody], f: &mut dyn FnMut(Seen<'e>)) {
-    if let RuleHead::Compr { assign: Some(a), .. } | RuleHead::Func { assign: Some(a), .. } = head {
-        walk_expr(&a.value, f);
+    match head {
+        RuleHead::Compr { assign: Some(a), .. } | RuleHead::Func { assign: Some(a), .. } => walk_expr(&a.value, f),
+        RuleHead::Set { key: Some(k), .. } => walk_expr(k, f),
+        _ => {}
     }
     for body in bodies {
         if let Some(a) = &body.assign {

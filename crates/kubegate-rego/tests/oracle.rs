@@ -72,11 +72,6 @@ const DIVERGENCES: &[Divergence] = &[
         rule: None,
         what: "a number literal beyond float64 (`1e400 > 1`): OPA `true`, regorus refuses the policy (`serde_json cannot parse number: out of range`)",
     },
-    Divergence {
-        case: "constructs/builtin_constant_missing_key.rego",
-        rule: None,
-        what: "a constant object indexed by a key it lacks (`{\"a\": 1}[\"b\"]`): OPA's type checker refuses the policy (`undefined ref`), regorus is undefined",
-    },
 ];
 
 /// The fixtures OPA does not run here, and why: what they test is what OPA does not do.

@@ -16,12 +16,15 @@
 //!   (`yes` is true, `010` is 8), through kubegate's own YAML loader;
 //! - `json.patch`: a remove, replace, move or copy of a path that does not exist is an
 //!   error, as in OPA, where regorus' result is undefined;
-//! - `crypto.md5`, `crypto.sha1`, `crypto.sha256`, `crypto.hmac.*`: missing from regorus.
+//! - `crypto.md5`, `crypto.sha1`, `crypto.sha256`, `crypto.hmac.*`: missing from regorus;
+//! - `regex.*`: the pattern read as Go's RE2 reads it (`\d`, `\w`, `\s`, `\b` are ASCII;
+//!   `go_regex`), then regorus' builtin.
 //!
 //! `sprintf` and `to_number` are also bounded (`budget`): the bounded version runs the
 //! function from [`replacement`] once its checks pass.
 
 mod go_print;
+pub(crate) mod go_regex;
 mod gofmt;
 
 use anyhow::{Result, bail};
@@ -66,6 +69,17 @@ pub(crate) fn add(engine: &mut Engine) {
             f(&args)
         };
         // None of these names is taken in a fresh engine: adding cannot fail.
+        let _ = engine.add_extension(name.into(), nargs, Box::new(call));
+    }
+    // `regex.replace` is bounded (`budget`), which reads its pattern the same way.
+    for (name, _) in go_regex::PATTERN_ARGUMENT.into_iter().filter(|(n, _)| *n != "regex.replace") {
+        let Some(&(_, nargs)) = regorus::unstable::BUILTINS.get(name) else { continue };
+        let call = move |args: Vec<Value>| -> Result<Value> {
+            if args.contains(&Value::Undefined) {
+                return Ok(Value::Undefined);
+            }
+            crate::budget::call_builtin(name, &go_regex::arguments(name, &args))
+        };
         let _ = engine.add_extension(name.into(), nargs, Box::new(call));
     }
 }

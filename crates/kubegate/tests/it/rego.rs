@@ -607,3 +607,47 @@ fn constructs_regorus_read_otherwise_are_read_as_opa_reads_them() {
             "message": "var _ is unsafe: a wildcard inside `not` is never bound, so OPA (and Conftest) refuse the policy; bind it first (`some p in prefixes` then `not startswith(x, p)`) or move the test into a helper rule"}])
     );
 }
+
+#[test]
+fn what_would_still_differ_from_opa_is_a_warning_at_load_and_what_opa_refuses_is_an_error() {
+    let dir = std::env::temp_dir().join(format!("kubegate-differences-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("p.rego"),
+        "package main\n\ndeny_walk contains \"w\" if {\n  w := walk(input)\n  w[0] == [\"kind\"]\n}\n\ndeny_half contains \"h\" if {\n  input.spec.replicas * 0.5 > 1\n}\n\ndeny_exp contains sprintf(\"%v\", [2e2]) if true\n\n# Not a difference: whole numbers, and the two-argument walk.\nok if {\n  y := 2 * 3\n  walk(input, [p, v])\n  y > 2.0\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("app.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  replicas: 3\n",
+    )
+    .unwrap();
+    let r = common::run_in(&dir, &["test", "app.yaml", "-p", "p.rego", "-o", "json"], None);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let notices: Vec<String> = v["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| format!("{}:{} {}", n["line"], n["column"], n["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        notices,
+        [
+            "4:8 `walk(x)` with one argument yields nothing in kubegate, where OPA (and Conftest) yields every [path, value] of x; write `walk(x, [path, value])`, which both read alike",
+            "9:3 arithmetic (`*`) on a decimal number is float64 in kubegate and exact in OPA (and Conftest): 0.1 + 0.2 is 0.30000000000000004 here, 0.3 there, so an exact comparison can differ; compare with a margin, or scale to whole numbers (millicores, bytes)",
+            "12:34 the number `2e2` is printed as its value in kubegate and from its text in OPA (and Conftest), so sprintf gives other text; write it without an exponent",
+        ]
+    );
+    // OPA's type checker refuses a constant object indexed by a key it lacks.
+    std::fs::write(dir.join("k.rego"), "package main\n\ndeny contains \"x\" if {\n  v := {\"a\": 1}[\"b\"]\n}\n")
+        .unwrap();
+    let r = common::run_in(&dir, &["test", "app.yaml", "-p", "k.rego", "-o", "json"], None);
+    assert_eq!(r.code, 2);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        v["errors"],
+        json!([{"file": "k.rego", "line": 4, "column": 16,
+            "message": "the object has no key \"b\", so this is never defined; OPA (and Conftest) refuse the policy (rego_type_error: undefined ref)"}])
+    );
+}
