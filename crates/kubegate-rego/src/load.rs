@@ -158,6 +158,17 @@ pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>), Vec<InputE
                             "arrays, sets and objects nest more than {MAX_LITERAL_NESTING} levels deep here (kubegate's limit: the Rego parser's time grows exponentially with this nesting)"
                         ),
                     ));
+                } else if let Some((line, col, number)) = crate::rewrite::huge_number(&name, &text) {
+                    errors.push(InputError::new(
+                        &name,
+                        line,
+                        col,
+                        format!(
+                            "the number {number} has an exponent beyond {} (kubegate's limit: its exact value would take \
+                             minutes to compute)",
+                            crate::rewrite::MAX_EXPONENT
+                        ),
+                    ));
                 } else if let Err(e) =
                     engine.add_policy(name.clone(), crate::rewrite::rewrite(&name, &text, opts.rego_v0))
                 {

@@ -114,6 +114,24 @@ pub(crate) fn original_column(file: &str, line: u32, col: u32) -> u32 {
     col.saturating_sub(shift).max(1)
 }
 
+/// The most a number literal's exponent may say (`1e1300`), as kubegate's numbers hold
+/// at most about 4096 bits: regorus computes a literal's exact value, so `0e225555555`
+/// would take it minutes at load.
+pub(crate) const MAX_EXPONENT: u32 = 1300;
+
+/// The first number literal whose exponent is beyond [`MAX_EXPONENT`]: its line, column
+/// and text.
+pub(crate) fn huge_number(name: &str, text: &str) -> Option<(u32, u32, String)> {
+    tokens(name, text)?.into_iter().find_map(|t| {
+        if t.kind != TokenKind::Number {
+            return None;
+        }
+        let (_, exponent) = t.text.split_once(['e', 'E'])?;
+        let digits = exponent.trim_start_matches(['+', '-']).trim_start_matches('0');
+        (digits.len() > 4 || digits.parse::<u32>().is_ok_and(|e| e > MAX_EXPONENT)).then(|| (t.line, t.col, t.text))
+    })
+}
+
 /// A token as the passes need it.
 #[derive(Clone, Debug)]
 struct Tok {
@@ -422,6 +440,16 @@ mod tests {
         assert_eq!(original_column(name, 4, 1), 1);
         // Inside inserted text: where it was inserted.
         assert_eq!(original_column(name, 3, 14), 13);
+    }
+
+    #[test]
+    fn a_number_whose_exponent_would_take_minutes_to_compute_is_found() {
+        let text = "package main\nok if 1e300 > 2.5E-10\nno if {\n  input.kind == 0e225555555\n}\n";
+        assert_eq!(huge_number("n.rego", text), Some((4, 17, "0e225555555".to_string())));
+        assert_eq!(huge_number("n.rego", "package main\nok if 1e1300 > 1E-0001300\n"), None);
+        assert_eq!(huge_number("n.rego", "package main\nok if 1e-1301 < 1\n").map(|h| h.2), Some("1e-1301".into()));
+        // In a string it is text.
+        assert_eq!(huge_number("n.rego", "package main\nok if \"0e225555555\" != \"\"\n"), None);
     }
 
     #[test]

@@ -1,0 +1,3 @@
+-deny conaitns msg if {
+	kind ==  0e225555555	mf("%s runs %d", [input.mpmprint.name, ---ut.spec.rephicas])
+}
