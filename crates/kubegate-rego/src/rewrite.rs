@@ -128,7 +128,7 @@ pub(crate) fn huge_number(name: &str, text: &str) -> Option<(u32, u32, String)> 
         }
         let (_, exponent) = t.text.split_once(['e', 'E'])?;
         let digits = exponent.trim_start_matches(['+', '-']).trim_start_matches('0');
-        (digits.len() > 4 || digits.parse::<u32>().is_ok_and(|e| e > MAX_EXPONENT)).then(|| (t.line, t.col, t.text))
+        (digits.len() > 4 || digits.parse::<u32>().is_ok_and(|e| e > MAX_EXPONENT)).then_some((t.line, t.col, t.text))
     })
 }
 
