@@ -198,7 +198,7 @@ impl FileCheck<'_> {
         }
         if let Some(policies) = self.policies {
             if policies.combine() {
-                out.kept.push(policies.keep(root));
+                // Kept whole, List or not, by `document` (Conftest's combined input).
             } else {
                 match policies.evaluate(root) {
                     Ok(verdict) => {
@@ -239,6 +239,14 @@ impl FileCheck<'_> {
         prefix: &Route,
         depth: usize,
     ) {
+        if depth == 0
+            && root.is_map()
+            && root.get("kind").is_some()
+            && let Some(policies) = self.policies.filter(|p| p.combine())
+        {
+            // Conftest's combined input holds each document as written: a List whole.
+            self.out.kept.push(policies.keep(root));
+        }
         let kind = root.get("kind").and_then(|k| k.as_str()).unwrap_or("");
         let Some(items) = root.get("items").filter(|_| kind.ends_with("List")) else {
             let dups = duplicates

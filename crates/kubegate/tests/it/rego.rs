@@ -651,3 +651,27 @@ fn what_would_still_differ_from_opa_is_a_warning_at_load_and_what_opa_refuses_is
             "message": "the object has no key \"b\", so this is never defined; OPA (and Conftest) refuse the policy (rego_type_error: undefined ref)"}])
     );
 }
+
+#[test]
+fn combine_holds_a_list_whole_as_conftest_does() {
+    // Conftest's combined input has one entry per document as written: a `kind: List` is
+    // one entry whose contents is the List, not its items.
+    let dir = std::env::temp_dir().join(format!("kubegate-combine-list-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("p.rego"),
+        "package main\n\ndeny contains sprintf(\"%d %s %s\", [i, input[i].path, input[i].contents.kind]) if some i, _ in input\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("list.yaml"),
+        "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Service\n    metadata: {name: a}\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: b}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: c}\n",
+    )
+    .unwrap();
+    let r = common::run_in(&dir, &["test", "list.yaml", "-p", "p.rego", "--combine", "-o", "json"], None);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let mut got: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["message"].as_str().unwrap()).collect();
+    got.sort();
+    assert_eq!(got, ["0 list.yaml List", "1 list.yaml Secret"]);
+}
