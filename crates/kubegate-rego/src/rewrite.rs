@@ -122,7 +122,8 @@ pub(crate) const MAX_EXPONENT: u32 = 1300;
 /// The first number literal whose exponent is beyond [`MAX_EXPONENT`]: its line, column
 /// and text.
 pub(crate) fn huge_number(name: &str, text: &str) -> Option<(u32, u32, String)> {
-    tokens(name, text)?.into_iter().find_map(|t| {
+    // Up to where the lexer stops: the parser reads (and computes) every number before it.
+    scan(name, text).0.into_iter().find_map(|t| {
         if t.kind != TokenKind::Number {
             return None;
         }
@@ -163,20 +164,29 @@ impl Tok {
 
 /// Every token of the text, or `None` when the lexer cannot read it.
 fn tokens(name: &str, text: &str) -> Option<Vec<Tok>> {
-    let source = Source::from_contents(name.to_string(), text.to_string()).ok()?;
-    let mut lexer = Lexer::new(&source);
+    match scan(name, text) {
+        (tokens, true) => Some(tokens),
+        (_, false) => None,
+    }
+}
+
+/// The tokens of the text up to where the lexer stops, and whether it read it all.
+fn scan(name: &str, text: &str) -> (Vec<Tok>, bool) {
     let mut out = Vec::new();
+    let Ok(source) = Source::from_contents(name.to_string(), text.to_string()) else { return (out, false) };
+    let mut lexer = Lexer::new(&source);
     loop {
-        let token = lexer.next_token().ok()?;
+        let Ok(token) = lexer.next_token() else { return (out, false) };
         let span = &token.1;
         let (mut start, mut end) = (span.start as usize, span.end as usize);
         if matches!(token.0, TokenKind::String | TokenKind::RawString) {
             // The span is the string's content: take in its quotes.
-            start = start.checked_sub(1)?;
+            let Some(before) = start.checked_sub(1) else { return (out, false) };
+            start = before;
             end += 1;
         }
-        if end > text.len() || start > end {
-            return None;
+        if end > text.len() || start > end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            return (out, false);
         }
         let written = &text[start..end];
         let (end_line, end_col) = match written.rsplit_once('\n') {
@@ -186,7 +196,7 @@ fn tokens(name: &str, text: &str) -> Option<Vec<Tok>> {
             None => (span.line, span.col + written.chars().count() as u32),
         };
         match token.0 {
-            TokenKind::Eof => return Some(out),
+            TokenKind::Eof => return (out, true),
             kind => out.push(Tok {
                 kind,
                 text: span.text().to_string(),
@@ -244,7 +254,8 @@ fn iterable_collections(tokens: &[Tok], out: &mut Vec<Insertion>) {
     let mut i = 0;
     while i < tokens.len() {
         let t = &tokens[i];
-        if !(t.is("some") || t.is("every")) {
+        // `some`/`every` as keywords, not a field named so (`input.some`).
+        if !(t.is("some") || t.is("every")) || i > 0 && tokens[i - 1].is(".") {
             i += 1;
             continue;
         }
@@ -450,6 +461,8 @@ mod tests {
         assert_eq!(huge_number("n.rego", "package main\nok if 1e-1301 < 1\n").map(|h| h.2), Some("1e-1301".into()));
         // In a string it is text.
         assert_eq!(huge_number("n.rego", "package main\nok if \"0e225555555\" != \"\"\n"), None);
+        // Before a place the lexer cannot read, too.
+        assert_eq!(huge_number("n.rego", "package main\nx := 0e99999\ny := \"open").map(|h| h.0), Some(2));
     }
 
     #[test]
