@@ -101,8 +101,9 @@ pub(crate) fn shown(p: &Path) -> String {
 }
 
 /// Reads every policy file into a fresh engine (with kubegate's bounded builtins) and the
-/// data files into `data`. Returns the engine and the policy files' shown names.
-pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>), Vec<InputError>> {
+/// data files into `data`. Returns the engine, the policy files' shown names and the
+/// load-time warnings of `differences` (what OPA would decide otherwise).
+pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>, Vec<InputError>), Vec<InputError>> {
     // The timer bounds every evaluation of every engine regorus creates (one per document
     // for a compiled policy; `verify`'s tests too); it is read from this process-wide
     // setting. It is checked at every expression: an operation regorus cannot interrupt
@@ -181,7 +182,8 @@ pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>), Vec<InputE
     }
     errors.extend(crate::recursion::check(&mut engine));
     errors.extend(crate::negation::unsafe_wildcards(&mut engine));
-    errors.extend(crate::differences::check(&mut engine).1);
+    let (differences, refused) = crate::differences::check(&mut engine);
+    errors.extend(refused);
     for p in &opts.data {
         let mut found = Vec::new();
         if let Err(e) = files(p, &["yaml", "yml", "json"], &mut found) {
@@ -193,7 +195,7 @@ pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>), Vec<InputE
             }
         }
     }
-    if errors.is_empty() { Ok((engine, names)) } else { Err(errors) }
+    if errors.is_empty() { Ok((engine, names, differences)) } else { Err(errors) }
 }
 
 /// Merges one YAML or JSON data file into `data` (every document of a YAML stream).
@@ -322,7 +324,7 @@ fn entrypoint(selected: &[Namespace]) -> (String, Vec<(String, String)>) {
 /// Loads and compiles the policies. Every error (unreadable file, syntax error, data that
 /// does not merge) is an input error with its file and line.
 pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
-    let (mut engine, files) = engine(opts)?;
+    let (mut engine, files, differences) = engine(opts)?;
     let all = namespaces(&mut engine);
     let selected: Vec<Namespace> = match &opts.namespaces {
         Namespaces::Main => all.into_iter().filter(|n| n.name == "main").collect(),
@@ -335,7 +337,7 @@ pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
     let any_rule = selected.iter().any(|n| !n.rules.is_empty() || n.exception.is_some());
     let limit = opts.time_limit;
     let mut warnings = crate::negation::warnings(&mut engine);
-    warnings.extend(crate::differences::check(&mut engine).0);
+    warnings.extend(differences);
     let diagnose = engine.clone();
     let compiled = if any_rule {
         let mut with_entry = engine;

@@ -21,7 +21,7 @@ pub struct TestResult {
 
 /// Loads the policies (and data) and runs every test, in file order.
 pub fn verify(opts: &Options) -> Result<Vec<TestResult>, Vec<InputError>> {
-    let (mut engine, _files) = engine(opts)?;
+    let (mut engine, _files, _warnings) = engine(opts)?;
     let mut tests: Vec<(String, Arc<str>, u32)> = Vec::new();
     for module in engine.get_modules().iter() {
         let Ok(pkg) = regorus::utils::get_path_string(&module.package.refr, None) else { continue };

@@ -71,6 +71,18 @@ pub(crate) fn rego_text(v: &Value) -> String {
     out
 }
 
+/// The Rego text of an array's or a set's items, between `open` and `close`.
+fn write_items<'v>(open: char, items: impl Iterator<Item = &'v Value>, close: char, out: &mut String) {
+    out.push(open);
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write_rego(item, out);
+    }
+    out.push(close);
+}
+
 fn write_rego(v: &Value, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
@@ -86,27 +98,9 @@ fn write_rego(v: &Value, out: &mut String) {
             Arg::Str(s) => out.push_str(&s),
         },
         Value::String(s) => quote(s, '"', false, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_rego(item, out);
-            }
-            out.push(']');
-        }
+        Value::Array(items) => write_items('[', items.iter(), ']', out),
         Value::Set(items) if items.is_empty() => out.push_str("set()"),
-        Value::Set(items) => {
-            out.push('{');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_rego(item, out);
-            }
-            out.push('}');
-        }
+        Value::Set(items) => write_items('{', items.iter(), '}', out),
         Value::Object(fields) => {
             out.push('{');
             for (i, (k, v)) in fields.iter().enumerate() {
