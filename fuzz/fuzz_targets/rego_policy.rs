@@ -28,7 +28,7 @@ fuzz_target!(
         }
         let opts = kubegate_rego::Options {
             policies: vec![file],
-            time_limit: Duration::from_millis(200),
+            time_limit: Duration::from_millis(20),
             rego_v0: mode % 2 == 1,
             ..kubegate_rego::Options::default()
         };

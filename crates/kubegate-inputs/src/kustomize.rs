@@ -16,7 +16,7 @@
 
 use kubegate_engine::evaluate::ResourceInfo;
 use kubegate_engine::resources::{Located, locate_path};
-use kubegate_engine::{ExemptionRecord, Finding, InputError, Route, Segment};
+use kubegate_engine::{ExemptionRecord, Finding, InputError, Route, Segment, Source};
 use kubegate_yaml::{Bump, Node, Span};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -270,10 +270,11 @@ pub fn find_tool(explicit: Option<&Path>) -> Result<Tool, String> {
         .ok_or_else(|| "neither `kustomize` nor `kubectl` was found on PATH".to_string())
 }
 
-/// A rendered kustomization: the stream, and the temporary folder origin paths are
-/// relative to (already removed; only path arithmetic uses it).
+/// A rendered kustomization: the stream (named as the kustomization's folder is shown),
+/// and the temporary folder origin paths are relative to (already removed; only path
+/// arithmetic uses it).
 pub struct Rendered {
-    pub text: String,
+    pub source: Source,
     pub wrapper: PathBuf,
 }
 
@@ -355,7 +356,7 @@ pub fn render(dir: &Path, shown_dir: &str, bin: Option<&Path>) -> Result<Rendere
     }
     let text =
         String::from_utf8(output.stdout).map_err(|_| InputError::new(file(), 0, 0, "kustomize wrote invalid UTF-8"))?;
-    Ok(Rendered { text, wrapper })
+    Ok(Rendered { source: Source { path: shown_dir.to_string(), text, walked: false }, wrapper })
 }
 
 /// kustomize's whole message, in its own words: `kubectl kustomize` writes it as a Go
@@ -449,7 +450,7 @@ struct DocOrigin {
 
 fn doc_origins(r: &Rendered) -> Vec<DocOrigin> {
     let arena = Bump::new();
-    let loaded = kubegate_yaml::load(&r.text, &arena);
+    let loaded = kubegate_yaml::load(&r.source.text, &arena);
     let annotation = |root: &Node<'_>, key: &str| -> Option<String> {
         root.path("metadata.annotations").and_then(|a| a.get(key)).and_then(|v| v.as_str()).map(str::to_string)
     };
@@ -543,7 +544,7 @@ pub fn trace(
 ) {
     let docs = doc_origins(rendered);
     let arena = Bump::new();
-    let rendered_docs = kubegate_yaml::load(&rendered.text, &arena).documents;
+    let rendered_docs = kubegate_yaml::load(&rendered.source.text, &arena).documents;
     let doc_at = |line: u32| docs.iter().position(|d| d.start <= line && line <= d.end.max(d.start));
     let sources = Bump::new();
     let mut files = Files::new(&sources);

@@ -9,6 +9,7 @@ pub mod walk;
 use crate::kustomize::Rendered;
 use kubegate_engine::evaluate::Skipped;
 use kubegate_engine::{InputError, Source};
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -23,10 +24,12 @@ pub static MAX_INPUT_BYTES: std::sync::atomic::AtomicU64 =
 /// The default cap, far above any real manifest or rendered stream.
 pub const DEFAULT_MAX_INPUT_MB: u64 = 256;
 
-/// Reads at most the cap (`/dev/zero` is an error, not an exhausted memory).
-fn read_capped(reader: std::io::Result<impl Read>, shown: &str) -> Result<Vec<u8>, InputError> {
+/// Reads at most the cap (`/dev/zero` is an error, not an exhausted memory), into a
+/// buffer sized for `size` bytes (a file's length: a large stream is not copied as the
+/// buffer grows).
+fn read_capped(reader: std::io::Result<impl Read>, shown: &str, size: u64) -> Result<Vec<u8>, InputError> {
     let max = MAX_INPUT_BYTES.load(std::sync::atomic::Ordering::Relaxed);
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(size.min(max + 1) as usize + 1);
     let read = reader.and_then(|r| r.take(max + 1).read_to_end(&mut bytes));
     match read {
         Err(e) => Err(InputError::new(shown, 0, 0, format!("cannot read: {e}"))),
@@ -51,7 +54,8 @@ pub enum Input {
         /// Found by walking a folder (not named on the command line).
         walked: bool,
     },
-    Stdin(Vec<u8>),
+    /// Stdin, read and checked once (a stream can be large: it is lent, never copied).
+    Stdin(Source),
     /// A directory holding a kustomization, rendered once when first read.
     Kustomize {
         dir: PathBuf,
@@ -73,17 +77,20 @@ impl Input {
         }
     }
 
-    /// Reads the input, or says why it is not a manifest.
-    pub fn load(&self) -> Result<Source, InputError> {
+    /// Reads the input, or says why it is not a manifest. A file is read now; stdin and a
+    /// rendered kustomization, held already, are lent.
+    pub fn load(&self) -> Result<Cow<'_, Source>, InputError> {
         match self {
-            Input::File { path, shown, walked } => match read_capped(std::fs::File::open(path), shown) {
-                Ok(bytes) => Source::from_bytes(shown.clone(), bytes).map(|s| Source { walked: *walked, ..s }),
-                Err(e) => Err(e),
-            },
-            Input::Stdin(bytes) => Source::from_bytes(STDIN, bytes.clone()),
-            Input::Kustomize { .. } => {
-                self.rendered().map(|r| Source { path: self.shown().to_string(), text: r.text.clone(), walked: false })
+            Input::File { path, shown, walked } => {
+                match read_capped(std::fs::File::open(path), shown, std::fs::metadata(path).map_or(0, |m| m.len())) {
+                    Ok(bytes) => {
+                        Source::from_bytes(shown.clone(), bytes).map(|s| Cow::Owned(Source { walked: *walked, ..s }))
+                    }
+                    Err(e) => Err(e),
+                }
             }
+            Input::Stdin(source) => Ok(Cow::Borrowed(source)),
+            Input::Kustomize { .. } => self.rendered_ref().map(|r| Cow::Borrowed(&r.source)),
             Input::Failed(e) => Err(e.clone()),
         }
     }
@@ -96,10 +103,15 @@ impl Input {
 
     /// The rendered stream of a kustomization (rendering it on first use).
     pub fn rendered(&self) -> Result<Arc<Rendered>, InputError> {
+        self.rendered_ref().cloned()
+    }
+
+    fn rendered_ref(&self) -> Result<&Arc<Rendered>, InputError> {
         match self {
-            Input::Kustomize { dir, shown, bin, rendered } => {
-                rendered.get_or_init(|| kustomize::render(dir, shown, bin.as_deref()).map(Arc::new)).clone()
-            }
+            Input::Kustomize { dir, shown, bin, rendered } => rendered
+                .get_or_init(|| kustomize::render(dir, shown, bin.as_deref()).map(Arc::new))
+                .as_ref()
+                .map_err(Clone::clone),
             _ => Err(InputError::new(self.shown(), 0, 0, "not a kustomization")),
         }
     }
@@ -145,8 +157,8 @@ pub fn collect(
     let project = std::cell::OnceCell::new();
     for p in paths {
         if p == "-" {
-            match read_capped(Ok(&mut *stdin), STDIN) {
-                Ok(bytes) => inputs.push(Input::Stdin(bytes)),
+            match read_capped(Ok(&mut *stdin), STDIN, 0).and_then(|bytes| Source::from_bytes(STDIN, bytes)) {
+                Ok(source) => inputs.push(Input::Stdin(source)),
                 Err(e) => inputs.push(Input::Failed(e)),
             }
             continue;

@@ -64,7 +64,8 @@ const INDEX_FROM: usize = 8;
 /// One YAML document of a stream.
 #[derive(Debug, Clone)]
 pub struct Document<'a> {
-    /// 0-based index of the document in its stream.
+    /// 0-based index of the document in its stream (in its part, for a part parsed on
+    /// its own with [`load_part`]).
     pub index: usize,
     pub root: Node<'a>,
 }
@@ -72,7 +73,6 @@ pub struct Document<'a> {
 /// A key that appears twice in one mapping.
 #[derive(Debug, Clone)]
 pub struct DuplicateKey {
-    pub document: usize,
     pub key: String,
     /// Field path of the repeated key (`spec.template.spec.containers[0].image`).
     pub path: Route,
@@ -131,16 +131,78 @@ pub fn load_each(text: &str, f: impl FnMut(Document<'_>, Vec<DuplicateKey>)) -> 
 /// its error is recorded and parsing resumes at the next line that starts a document
 /// (`---`), so every other document of the stream is still delivered. Returns the errors,
 /// in order; positions (of errors and of nodes) are those of the whole stream.
-pub fn load_each_recovering(text: &str, mut f: impl FnMut(Document<'_>, Vec<DuplicateKey>)) -> Vec<LoadError> {
+pub fn load_each_recovering(text: &str, f: impl FnMut(Document<'_>, Vec<DuplicateKey>)) -> Vec<LoadError> {
+    load_part(Part { text, line0: 0 }, f).errors
+}
+
+/// A part of a stream that starts where a document starts, to be parsed on its own (see
+/// [`split_stream`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Part<'t> {
+    pub text: &'t str,
+    /// Lines of the stream before the part.
+    pub line0: u32,
+}
+
+/// What parsing one part of a stream found besides its documents.
+#[derive(Debug, Default)]
+pub struct PartLoad {
+    /// The documents that could not be parsed, in order.
+    pub errors: Vec<LoadError>,
+    /// Nodes alias expansion created in the part: a stream's parts together are within
+    /// [`ALIAS_EXPANSION_BUDGET`] only if the sum of theirs is.
+    pub expanded: usize,
+}
+
+/// Splits a stream into parts of about `target` bytes at lines that start a document:
+/// `---` at the start of a line followed by a space, a tab or a line break, where a YAML
+/// document ends whatever it holds (a block or plain scalar ends there; a quoted scalar
+/// or a flow collection left open there is an error, so it cannot hide in a part that
+/// parses cleanly). Never after a directive line (`%…`), which belongs to the document
+/// after it. The parts' texts concatenate to the stream; each part parsed on its own
+/// with [`load_part`] gives the documents and positions the whole stream gives, as long
+/// as no part fails to parse and the parts' alias expansion stays within the budget
+/// together (the caller checks both, and parses the whole stream otherwise).
+pub fn split_stream(text: &str, target: usize) -> Vec<Part<'_>> {
+    let target = target.max(1);
+    if text.len() <= target {
+        return vec![Part { text, line0: 0 }];
+    }
+    let is_marker = |l: &str| {
+        l.strip_prefix("---").is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+    };
+    let mut parts = Vec::new();
+    let (mut start, mut start_line) = (0usize, 0u32);
+    let (mut offset, mut line) = (0usize, 0u32);
+    let mut after_directive = false;
+    for l in yaml_lines(text) {
+        if offset - start >= target && !after_directive && is_marker(l) {
+            parts.push(Part { text: &text[start..offset], line0: start_line });
+            (start, start_line) = (offset, line);
+        }
+        after_directive = l.starts_with('%');
+        offset += l.len();
+        line += 1;
+    }
+    parts.push(Part { text: &text[start..], line0: start_line });
+    parts
+}
+
+/// Parses one part of a stream as [`load_each_recovering`] parses a whole one, with
+/// positions counted from the part's place in the stream.
+pub fn load_part(part: Part<'_>, mut f: impl FnMut(Document<'_>, Vec<DuplicateKey>)) -> PartLoad {
+    let text = part.text;
     let mut errors = Vec::new();
     // The stream is scanned once for being ASCII; the alias budget and document count run
     // on across resumptions.
-    let mut cursor = Cursor { ascii: text.is_ascii(), ..Cursor::default() };
+    let mut cursor = Cursor { ascii: text.is_ascii(), line0: part.line0, ..Cursor::default() };
     // The byte offset of the part of the stream still to parse.
     let mut from = 0usize;
     loop {
         let rest = &text[from..];
-        let Some(error) = load_each_from(rest, &mut cursor, &mut f) else { return errors };
+        let Some(error) = load_each_from(rest, &mut cursor, &mut f) else {
+            return PartLoad { errors, expanded: cursor.expanded };
+        };
         cursor.doc_index += 1;
         // Resume after the failed line, at the next document start.
         let failed_line = error.pos.line.saturating_sub(cursor.line0).max(1) as usize;
@@ -163,7 +225,7 @@ pub fn load_each_recovering(text: &str, mut f: impl FnMut(Document<'_>, Vec<Dupl
             offset += l.len();
             skipped += 1;
         }
-        let Some(resume) = resume else { return errors };
+        let Some(resume) = resume else { return PartLoad { errors, expanded: cursor.expanded } };
         from += resume;
         cursor.line0 += skipped as u32;
     }
@@ -209,10 +271,30 @@ fn load_each_from(
     cursor: &mut Cursor,
     mut f: impl FnMut(Document<'_>, Vec<DuplicateKey>),
 ) -> Option<LoadError> {
-    let mut arena = Bump::new();
+    thread_local! {
+        /// Each thread's arena, kept between files and parts (reset, its largest chunk
+        /// kept) rather than allocated and freed for each, which scatters the heap.
+        static ARENA: std::cell::RefCell<Bump> = std::cell::RefCell::new(Bump::new());
+    }
+    ARENA.with(|kept| match kept.try_borrow_mut() {
+        Ok(mut arena) => {
+            arena.reset();
+            load_each_in(text, cursor, &mut f, &mut arena)
+        }
+        // Loading from inside `f` (a nested load on this thread): an arena of its own.
+        Err(_) => load_each_in(text, cursor, &mut f, &mut Bump::new()),
+    })
+}
+
+fn load_each_in(
+    text: &str,
+    cursor: &mut Cursor,
+    mut f: impl FnMut(Document<'_>, Vec<DuplicateKey>),
+    arena: &mut Bump,
+) -> Option<LoadError> {
     let mut parser = Parser::new_from_str(text);
     loop {
-        let mut builder = Builder::new(&arena, text, cursor.ascii);
+        let mut builder = Builder::new(arena, text, cursor.ascii);
         builder.doc_index = cursor.doc_index;
         builder.line0 = cursor.line0;
         builder.expanded = cursor.expanded;
@@ -458,13 +540,7 @@ impl<'a> Builder<'a> {
         if let Some(i) = frame.find(&self.entries, key.text) {
             let first = self.entries[i].0.span;
             let path = self.path_to(key.text);
-            self.duplicates.push(DuplicateKey {
-                document: self.doc_index,
-                key: key.text.to_string(),
-                path,
-                span: key.span,
-                first,
-            });
+            self.duplicates.push(DuplicateKey { key: key.text.to_string(), path, span: key.span, first });
             self.entries[i] = (key, node);
         } else {
             self.entries.push((key, node));

@@ -308,3 +308,29 @@ fn recovery_counts_lines_as_yaml_does_lone_carriage_returns_included() {
     }
     assert_eq!(crate::yaml_lines("a\r\nb\rc\n\nd").collect::<Vec<_>>(), ["a\r\n", "b\r", "c\n", "\n", "d"]);
 }
+
+#[test]
+fn a_stream_splits_at_document_markers_only_and_its_parts_give_the_streams_positions() {
+    let text = "a: 1\n---\n---x\nc\n--- # d\nd: 4\n...\n%YAML 1.2\n---\ne: 5\n---\tf\n---";
+    let parts = crate::split_stream(text, 1);
+    let starts: Vec<(u32, &str)> = parts.iter().map(|p| (p.line0, p.text.lines().next().unwrap())).collect();
+    // `---x` is a plain scalar's text, not a marker; the marker after a directive stays
+    // with the directive.
+    assert_eq!(starts, [(0, "a: 1"), (1, "---"), (4, "--- # d"), (10, "---\tf"), (11, "---")]);
+    assert_eq!(parts.iter().map(|p| p.text).collect::<String>(), text);
+    let mut whole = Vec::new();
+    crate::load_each_recovering(text, |d, _| whole.push((d.root.span, format!("{:?}", d.root.data))));
+    let mut in_parts = Vec::new();
+    for part in &parts {
+        let load = crate::load_part(*part, |d, _| in_parts.push((d.root.span, format!("{:?}", d.root.data))));
+        assert!(load.errors.is_empty(), "{part:?}: {:?}", load.errors);
+    }
+    assert_eq!(in_parts, whole);
+    // A stream no longer than the target is one part, without a scan.
+    assert_eq!(crate::split_stream(text, text.len()), [crate::Part { text, line0: 0 }]);
+    // Parts of about the target size: a new part starts at the first marker past it.
+    let stream = "k: v\n---\n".repeat(100);
+    let sizes: Vec<usize> = crate::split_stream(&stream, 100).iter().map(|p| p.text.len()).collect();
+    assert_eq!(sizes.len(), 9, "{sizes:?}");
+    assert!(sizes[..8].iter().all(|&s| (100..100 + 9).contains(&s)), "{sizes:?}");
+}

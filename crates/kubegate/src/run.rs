@@ -8,7 +8,6 @@ use kubegate_engine::config::{self, Config};
 use kubegate_engine::{CheckOptions, InputError, Level, Outcome};
 use kubegate_inputs as inputs;
 use kubegate_inputs::{kustomize, walk};
-use std::borrow::Cow;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -123,7 +122,7 @@ pub fn check(run: Run) -> Result<Checked, Box<Outcome>> {
         inputs.len(),
         |i| {
             progress.tick();
-            inputs[i].load().map(Cow::Owned)
+            inputs[i].load()
         },
         &config,
         &opts,

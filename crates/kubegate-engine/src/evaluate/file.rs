@@ -13,10 +13,11 @@ use crate::resources::{self, NotAResource};
 use crate::rules::{self, Check, Ctx};
 use kubegate_yaml::Node;
 use kubegate_yaml::Route;
+use rayon::prelude::*;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::{CheckOptions, Plan, Profile, ResourceInfo, Skipped, Source};
+use super::{CheckOptions, PART_BYTES, Plan, Profile, ResourceInfo, Skipped, Source};
 
 /// The `# Source: chart/templates/x.yaml` comments `helm template` writes before each
 /// document, by line.
@@ -24,10 +25,28 @@ fn helm_sources(text: &str) -> Vec<(u32, Arc<str>)> {
     if !text.contains("# Source: ") {
         return Vec::new();
     }
-    text.lines()
+    kubegate_yaml::yaml_lines(text)
         .enumerate()
         .filter_map(|(i, l)| l.strip_prefix("# Source: ").map(|s| (i as u32 + 1, Arc::from(s.trim()))))
         .collect()
+}
+
+/// Names the template each resource of a `helm template` stream was rendered from: the
+/// last `# Source:` line between the previous resource and this one (resources in the
+/// order of the file).
+fn name_templates(sources: &[(u32, Arc<str>)], resources: &mut [ResourceInfo]) {
+    if sources.is_empty() {
+        return;
+    }
+    let mut previous = 0;
+    for r in resources {
+        let start = r.line;
+        r.source = match sources.partition_point(|(l, _)| *l < start) {
+            0 => None,
+            i => Some(&sources[i - 1]).filter(|(l, _)| *l >= previous).map(|(_, s)| s.clone()),
+        };
+        previous = previous.max(start);
+    }
 }
 
 /// Where an unrendered Helm template shows in the document around `line` (a document
@@ -61,8 +80,10 @@ pub(super) struct FileResult {
     pub(super) findings: Vec<Finding>,
     pub(super) errors: Vec<InputError>,
     pub(super) resources: Vec<ResourceInfo>,
-    pub(super) facts: Vec<Fact>,
-    pub(super) pending: Vec<Pending>,
+    /// Facts and deferred questions, a list per file or part (joining them would copy
+    /// them all).
+    pub(super) facts: Vec<Vec<Fact>>,
+    pub(super) pending: Vec<Vec<Pending>>,
     pub(super) exemptions: Vec<ExemptionRecord>,
     /// Rego: rules without results (Conftest's passed tests) and granted exceptions.
     pub(super) policy_passed: usize,
@@ -75,7 +96,57 @@ pub(super) struct FileResult {
     pub(super) skipped: Option<Skipped>,
 }
 
-/// The state of checking one file: its identity and what it has yielded so far.
+impl FileResult {
+    /// Makes room for the results of `all`, to be appended one after another (so that
+    /// the lists are allocated once, at their final size).
+    pub(super) fn reserve<'r>(&mut self, all: impl Iterator<Item = &'r FileResult> + Clone) {
+        let total = |f: fn(&FileResult) -> usize| all.clone().map(f).sum::<usize>();
+        self.findings.reserve_exact(total(|r| r.findings.len()));
+        self.resources.reserve_exact(total(|r| r.resources.len()));
+        self.exemptions.reserve_exact(total(|r| r.exemptions.len()));
+    }
+
+    /// Appends what a later file (or a later part of the same stream) yielded, turning its
+    /// local resource indices into indices among the resources gathered so far.
+    pub(super) fn append(&mut self, mut later: FileResult) {
+        let offset = self.resources.len();
+        for f in &mut later.findings {
+            f.resource_index += offset as u32;
+        }
+        for f in later.facts.iter_mut().flatten() {
+            if let Fact::Pdb { resource, .. } = f {
+                *resource += offset;
+            }
+        }
+        for p in later.pending.iter_mut().flatten() {
+            p.resource_index += offset;
+        }
+        for e in &mut later.exemptions {
+            e.resource_index = e.resource_index.map(|i| i + offset as u32);
+        }
+        // Into an empty list that has not room for it, the later list moves whole.
+        fn join<T>(to: &mut Vec<T>, mut from: Vec<T>) {
+            if to.is_empty() && to.capacity() < from.len() {
+                *to = from;
+            } else {
+                to.append(&mut from);
+            }
+        }
+        join(&mut self.findings, later.findings);
+        join(&mut self.errors, later.errors);
+        join(&mut self.resources, later.resources);
+        join(&mut self.facts, later.facts);
+        join(&mut self.pending, later.pending);
+        join(&mut self.exemptions, later.exemptions);
+        self.policy_passed += later.policy_passed;
+        self.policy_exceptions += later.policy_exceptions;
+        join(&mut self.policy_errors, later.policy_errors);
+        join(&mut self.kept, later.kept);
+    }
+}
+
+/// The state of checking one file (or one part of a stream): its identity and what it
+/// has yielded so far.
 struct FileCheck<'c> {
     fi: usize,
     path: &'c str,
@@ -91,15 +162,16 @@ struct FileCheck<'c> {
     last_binding: Option<(Option<String>, environment::Binding)>,
     /// Documents that are not Kubernetes resources (no `kind`, no `apiVersion`).
     not_kubernetes: usize,
-    /// `# Source:` lines of a `helm template` stream, and the previous document's start.
-    helm: Vec<(u32, Arc<str>)>,
-    previous_doc_line: u32,
+    /// Whether any document was not empty.
+    any_document: bool,
+    facts: Vec<Fact>,
+    pending: Vec<Pending>,
     out: FileResult,
 }
 
 impl FileCheck<'_> {
     /// Checks one resource (a document, or an item of a `List`).
-    fn resource(&mut self, doc_index: usize, root: &Node<'_>, duplicates: Vec<kubegate_yaml::DuplicateKey>) {
+    fn resource(&mut self, root: &Node<'_>, duplicates: Vec<kubegate_yaml::DuplicateKey>) {
         let out = &mut self.out;
         let (api_version, kind) = match resources::identify(root) {
             Ok(id) => id,
@@ -120,30 +192,22 @@ impl FileCheck<'_> {
             }
         };
         let pod_spec = self.config.pod_spec_path(api_version, kind);
-        let mut r = resources::build(self.fi, doc_index, root, (api_version, kind), binding, duplicates, pod_spec);
+        let mut r = resources::build(self.fi, root, (api_version, kind), binding, duplicates, pod_spec);
         r.index = out.resources.len();
         let env = &self.config.environments[r.binding.env].env;
-        // The template is the last `# Source:` between the previous document and this one.
-        let start = root.span.start.line;
-        let source = match self.helm.partition_point(|(l, _)| *l < start) {
-            0 => None,
-            i => Some(&self.helm[i - 1]).filter(|(l, _)| *l >= self.previous_doc_line).map(|(_, s)| s.clone()),
-        };
-        if start > self.previous_doc_line {
-            self.previous_doc_line = start;
-        }
         out.resources.push(ResourceInfo {
             file: self.shown.clone(),
             line: root.span.start.line,
             id: r.id(),
             environment: env.name.clone(),
             environment_reason: r.binding.reason.clone(),
-            source,
+            // Set once the whole file is read (see `helm_sources`).
+            source: None,
         });
         if self.bind_only {
             return;
         }
-        out.facts.extend(Fact::of(&r));
+        self.facts.extend(Fact::of(&r));
         // Most resources carry no exemption and match no central one: no allocation then.
         let assessed = exemptions::for_resource(&r, &self.shown, self.config, self.plan.today);
         if self.policies_only {
@@ -178,7 +242,7 @@ impl FileCheck<'_> {
                     exemptions: &assessed,
                     params,
                     out: &mut out.findings,
-                    deferred: &mut out.pending,
+                    deferred: &mut self.pending,
                 };
                 match rule.check {
                     Check::Resource(check) => check(&mut ctx),
@@ -231,14 +295,7 @@ impl FileCheck<'_> {
     /// Checks a document: a resource, or a `List` (`kind: List`, `kubectl get -o yaml`
     /// output such as `PodList`) whose `items` are checked at any depth, as `kubectl`
     /// flattens nested lists. `prefix` is the path of `root` in the document.
-    fn document(
-        &mut self,
-        doc_index: usize,
-        root: &Node<'_>,
-        duplicates: &[kubegate_yaml::DuplicateKey],
-        prefix: &Route,
-        depth: usize,
-    ) {
+    fn document(&mut self, root: &Node<'_>, duplicates: &[kubegate_yaml::DuplicateKey], prefix: &Route, depth: usize) {
         if depth == 0
             && root.is_map()
             && root.get("kind").is_some()
@@ -256,7 +313,7 @@ impl FileCheck<'_> {
                     Some(kubegate_yaml::DuplicateKey { path, ..d.clone() })
                 })
                 .collect();
-            return self.resource(doc_index, root, dups);
+            return self.resource(root, dups);
         };
         if !matches!(items.data, kubegate_yaml::Data::Seq(_)) && !items.is_null() {
             let at = items.span.start;
@@ -271,7 +328,7 @@ impl FileCheck<'_> {
             return;
         }
         for (i, item) in items.items().iter().enumerate() {
-            self.document(doc_index, item, duplicates, &prefix.clone().key("items").index(i), depth + 1);
+            self.document(item, duplicates, &prefix.clone().key("items").index(i), depth + 1);
         }
     }
 }
@@ -311,10 +368,13 @@ pub(super) fn check_file(
         Ok(s) => s,
         Err(e) => return failed(e),
     };
-    let mut file = FileCheck {
+    // The text is freed before the results are joined: what outlives it is copied.
+    let (path, walked) = (src.path.clone(), src.walked);
+    let shown: Arc<str> = src.path.as_str().into();
+    let blank = || FileCheck {
         fi,
-        path: &src.path,
-        shown: src.path.as_str().into(),
+        path: &path,
+        shown: shown.clone(),
         config,
         forced,
         profile: opts.profile,
@@ -323,58 +383,103 @@ pub(super) fn check_file(
         policies_only: opts.policies_only && opts.policies.is_some(),
         bind_only: opts.bind_only,
         not_kubernetes: 0,
+        any_document: false,
         last_binding: None,
-        helm: helm_sources(&src.text),
-        previous_doc_line: 0,
+        facts: Vec::new(),
+        pending: Vec::new(),
         out: FileResult::default(),
     };
-    let mut any_document = false;
-    let errors = kubegate_yaml::load_each_recovering(&src.text, |doc, duplicates| {
+    let each = |file: &mut FileCheck<'_>, doc: kubegate_yaml::Document<'_>, duplicates: Vec<_>| {
         if doc.root.is_null() {
             return;
         }
-        any_document = true;
-        file.document(doc.index, &doc.root, &duplicates, &Route::root(), 0);
-    });
-    let not_kubernetes = file.not_kubernetes;
-    let mut out = file.out;
+        file.any_document = true;
+        file.document(&doc.root, &duplicates, &Route::root(), 0);
+    };
+    // A long stream is checked in parts, in parallel, when every part parses on its own;
+    // else (a document that fails to parse, a file over the alias budget) as a whole, so
+    // that errors and the recovery after them are exactly the whole stream's.
+    let parts = kubegate_yaml::split_stream(&src.text, opts.part_bytes.unwrap_or(PART_BYTES));
+    let in_parts = (parts.len() > 1)
+        .then(|| {
+            let checked: Vec<(FileCheck<'_>, kubegate_yaml::PartLoad)> = parts
+                .into_par_iter()
+                .map(|part| {
+                    let mut file = blank();
+                    let load = kubegate_yaml::load_part(part, |doc, dups| each(&mut file, doc, dups));
+                    (file, load)
+                })
+                .collect();
+            let expanded: usize = checked.iter().map(|(_, l)| l.expanded).sum();
+            let clean =
+                expanded <= kubegate_yaml::ALIAS_EXPANSION_BUDGET && checked.iter().all(|(_, l)| l.errors.is_empty());
+            clean.then(|| checked.into_iter().map(|(part, _)| part).collect::<Vec<_>>())
+        })
+        .flatten();
+    let (checked, errors) = match in_parts {
+        Some(parts) => (parts, Vec::new()),
+        None => {
+            let mut file = blank();
+            let errors = kubegate_yaml::load_each_recovering(&src.text, |doc, dups| each(&mut file, doc, dups));
+            (vec![file], errors)
+        }
+    };
+    // What still needs the text: the Helm templates named in it, and the places of
+    // unrendered templates among the errors. A file read for this check is then freed
+    // before its parts' results are joined.
+    let helm = helm_sources(&src.text);
+    let errors: Vec<InputError> = {
+        // The file's lines, split once for every error (only a file holding `{{` can
+        // hold a template).
+        let lines: Vec<&str> = if errors.is_empty() || !src.text.contains("{{") {
+            Vec::new()
+        } else {
+            kubegate_yaml::yaml_lines(&src.text).map(|l| l.trim_end_matches(['\r', '\n'])).collect()
+        };
+        // One document that cannot be parsed is an error in its place; the documents
+        // around it were checked.
+        errors
+            .iter()
+            .map(|e| match template_in_document(&lines, e.pos.line) {
+                Some((line, col)) => InputError::new(
+                    &src.path,
+                    line,
+                    col,
+                    "unrendered Helm template (`{{ … }}`): render it first, e.g. `helm template CHART | kubegate test -`",
+                ),
+                None => InputError::new(&src.path, e.pos.line, e.pos.col, format!("cannot parse YAML: {}", e.message)),
+            })
+            .collect()
+    };
+    drop(src);
+    let (mut any_document, mut not_kubernetes) = (false, 0);
+    let mut out = FileResult::default();
+    if checked.len() > 1 {
+        out.reserve(checked.iter().map(|part| &part.out));
+    }
+    for part in checked {
+        not_kubernetes += part.not_kubernetes;
+        any_document |= part.any_document;
+        let mut part_out = part.out;
+        part_out.facts.push(part.facts);
+        part_out.pending.push(part.pending);
+        out.append(part_out);
+    }
     if !out.kept.is_empty() {
         out.kept.shrink_to_fit();
     }
-    // The file's lines, split once for every error (only a file holding `{{` can hold a
-    // template).
-    let lines: Vec<&str> = if errors.is_empty() || !src.text.contains("{{") {
-        Vec::new()
-    } else {
-        kubegate_yaml::yaml_lines(&src.text).map(|l| l.trim_end_matches(['\r', '\n'])).collect()
-    };
-    for e in &errors {
-        // One document that cannot be parsed is an error in its place; the documents
-        // around it were checked.
-        out.errors.push(match template_in_document(&lines, e.pos.line) {
-            Some((line, col)) => InputError::new(
-                &src.path,
-                line,
-                col,
-                "unrendered Helm template (`{{ … }}`): render it first, e.g. `helm template CHART | kubegate test -`",
-            ),
-            None => InputError::new(&src.path, e.pos.line, e.pos.col, format!("cannot parse YAML: {}", e.message)),
-        });
-    }
+    name_templates(&helm, &mut out.resources);
+    let unparsed = errors.len();
+    out.errors.extend(errors);
     // A file found by walking whose documents are none of them Kubernetes resources (no
     // `apiVersion` and `kind` anywhere: a values file, a CI workflow) is not a manifest:
     // it is skipped and counted, where a file named on the command line is an error.
-    if src.walked
-        && errors.is_empty()
-        && not_kubernetes > 0
-        && out.resources.is_empty()
-        && out.errors.len() == not_kubernetes
-    {
+    if walked && unparsed == 0 && not_kubernetes > 0 && out.resources.is_empty() && out.errors.len() == not_kubernetes {
         let why = "no Kubernetes document (no apiVersion and kind)".into();
-        return FileResult { skipped: Some(Skipped { file: src.path.clone(), why }), ..FileResult::default() };
+        return FileResult { skipped: Some(Skipped { file: path.clone(), why }), ..FileResult::default() };
     }
-    if errors.is_empty() && !any_document {
-        out.errors.push(InputError::new(&src.path, 1, 1, "empty file: no Kubernetes documents"));
+    if unparsed == 0 && !any_document {
+        out.errors.push(InputError::new(&path, 1, 1, "empty file: no Kubernetes documents"));
     }
     out
 }

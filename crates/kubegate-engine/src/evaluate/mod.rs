@@ -12,7 +12,7 @@
 
 use crate::config::Config;
 use crate::exemptions::{self, Date, ExemptionRecord};
-use crate::facts::{Fact, Index};
+use crate::facts::Index;
 use crate::finding::{Finding, InputError, Level, Place, ResourceId};
 use crate::policy::{Kept, Policies, PolicyCounts};
 use crate::pss;
@@ -80,7 +80,16 @@ pub struct CheckOptions {
     pub profile: Profile,
     /// Bind each resource to its environment and check nothing (`kubegate env`).
     pub bind_only: bool,
+    /// A stream longer than this many bytes is cut at document starts into parts of
+    /// about this size, checked in parallel (default [`PART_BYTES`]). The outcome is the
+    /// same whatever the size: tests and fuzzing compare small parts with none.
+    pub part_bytes: Option<usize>,
 }
+
+/// The default of [`CheckOptions::part_bytes`]: large enough that a part's fixed costs
+/// vanish, small enough that a `kustomize build` stream of a few megabytes keeps every
+/// core busy.
+pub const PART_BYTES: usize = 256 * 1024;
 
 /// `--profile`: the built-in rule pack with its levels per environment (default), or
 /// exactly the Pod Security Standard of one level and version, every violation denied.
@@ -200,12 +209,11 @@ pub fn check_inputs<'s>(
 
     // Merge, turning file-local resource indices into run-wide ones; sized exactly, so
     // the merge does not double the findings' memory.
-    let total = |f: fn(&FileResult) -> usize| results.iter().map(f).sum::<usize>();
-    outcome.findings.reserve_exact(total(|r| r.findings.len()));
-    outcome.resources.reserve_exact(total(|r| r.resources.len()));
-    let mut facts = Vec::with_capacity(total(|r| r.facts.len()));
-    let mut pending = Vec::with_capacity(total(|r| r.pending.len()));
-    let (mut policy_passed, mut policy_exceptions) = (0, 0);
+    // One input's lists move whole.
+    let mut all = FileResult::default();
+    if results.len() > 1 {
+        all.reserve(results.iter());
+    }
     let mut policy_errors: Vec<(InputError, Vec<String>)> = Vec::new();
     let mut kept: Vec<(String, Vec<Kept>)> = Vec::new();
     for mut r in results {
@@ -214,10 +222,8 @@ pub fn check_inputs<'s>(
             outcome.files -= 1;
             outcome.skipped.push(s);
         }
-        policy_passed += r.policy_passed;
-        policy_exceptions += r.policy_exceptions;
         // One broken policy fails on every document: report it once, saying where.
-        for (e, doc) in r.policy_errors {
+        for (e, doc) in std::mem::take(&mut r.policy_errors) {
             match policy_errors.iter_mut().find(|(seen, _)| *seen == e) {
                 Some((_, docs)) => docs.push(doc),
                 None => policy_errors.push((e, vec![doc])),
@@ -227,32 +233,19 @@ pub fn check_inputs<'s>(
             let path = r.resources.first().map(|i| i.file.to_string()).unwrap_or_default();
             kept.push((path, std::mem::take(&mut r.kept)));
         }
-        let offset = outcome.resources.len();
-        outcome.findings.extend(r.findings.into_iter().map(|mut f| {
-            f.resource_index += offset as u32;
-            f
-        }));
-        outcome.errors.append(&mut r.errors);
-        outcome.resources.append(&mut r.resources);
-        facts.extend(r.facts.into_iter().map(|mut f| {
-            if let Fact::Pdb { resource, .. } = &mut f {
-                *resource += offset;
-            }
-            f
-        }));
-        pending.extend(r.pending.into_iter().map(|mut p| {
-            p.resource_index += offset;
-            p
-        }));
-        outcome.exemptions.extend(r.exemptions.into_iter().map(|mut e| {
-            e.resource_index = e.resource_index.map(|i| i + offset as u32);
-            e
-        }));
+        all.append(r);
     }
+    let FileResult {
+        findings, errors, resources, facts, pending, exemptions, policy_passed, policy_exceptions, ..
+    } = all;
+    let (mut policy_passed, mut policy_exceptions) = (policy_passed, policy_exceptions);
+    (outcome.findings, outcome.errors, outcome.resources, outcome.exemptions) =
+        (findings, errors, resources, exemptions);
 
-    let index = Index::new(facts);
+    let index = Index::new(facts.into_iter().flatten());
     let judged: Vec<Finding> = pending
         .into_par_iter()
+        .flatten()
         .filter_map(|p| {
             let Check::Bundle { judge, .. } = p.rule.check else {
                 return None;

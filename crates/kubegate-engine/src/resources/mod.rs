@@ -43,8 +43,6 @@ pub struct Resource<'a> {
     pub index: usize,
     /// Index of the file among the inputs.
     pub file: usize,
-    /// Index of the document in its file.
-    pub doc: usize,
     pub root: &'a Node<'a>,
     pub api_version: &'a str,
     pub kind: &'a str,
@@ -240,7 +238,6 @@ pub fn identify<'a>(root: &'a Node<'a>) -> Result<(&'a str, &'a str), NotAResour
 /// Builds the resource view of one document.
 pub fn build<'a>(
     file: usize,
-    doc: usize,
     root: &'a Node<'a>,
     (api_version, kind): (&'a str, &'a str),
     binding: Binding,
@@ -261,7 +258,6 @@ pub fn build<'a>(
         id,
         index: 0,
         file,
-        doc,
         root,
         api_version,
         kind,

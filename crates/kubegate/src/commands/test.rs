@@ -23,7 +23,7 @@ pub fn test(out: &mut dyn Write, run: Run, output: Output, fail_on_warn: bool, c
     let by_name: HashMap<&str, &inputs::Input> = inputs.iter().map(|i| (i.shown(), i)).collect();
     let config_name = config.display_path();
     let source = |name: &str| match by_name.get(name) {
-        Some(i) => i.load().ok().map(|s| s.text),
+        Some(i) => i.load().ok().map(|s| s.into_owned().text),
         None if name == config_name => config.file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()),
         // A source file a kustomization was traced to.
         None => std::fs::read_to_string(name).ok(),
