@@ -1,5 +1,7 @@
 //! The whole rule engine on arbitrary documents, in an environment the first byte
-//! chooses: findings point inside the text, nothing panics, nothing hangs.
+//! chooses: findings point inside the text, nothing panics, nothing hangs; and a stream
+//! checked in parts (cut at every document start, in parallel) gives exactly the outcome
+//! the whole stream gives.
 #![no_main]
 
 use kubegate_engine::{CheckOptions, Config, Source, check};
@@ -13,9 +15,13 @@ fuzz_target!(|data: &[u8]| {
     let lines = kubegate_yaml::yaml_lines(text).count() as u32 + 1;
     let source = Source { path: "k8s/overlays/prod/app.yaml".into(), text: text.to_string(), walked: false };
     let env = ["dev", "staging", "prod"][usize::from(env) % 3];
-    let opts = CheckOptions { env: Some(env.to_string()), ..CheckOptions::default() };
-    let out = check(std::slice::from_ref(&source), &CONFIG, &opts);
-    for f in &out.findings {
+    let opts = CheckOptions { env: Some(env.to_string()), part_bytes: Some(usize::MAX), ..CheckOptions::default() };
+    let whole = check(std::slice::from_ref(&source), &CONFIG, &opts);
+    for f in &whole.findings {
         assert!(f.line <= lines + 1, "{f:?}");
+    }
+    if kubegate_yaml::split_stream(text, 1).len() > 1 {
+        let parts = check(std::slice::from_ref(&source), &CONFIG, &CheckOptions { part_bytes: Some(1), ..opts });
+        assert_eq!(format!("{whole:#?}"), format!("{parts:#?}"), "parts differ from the whole stream");
     }
 });
