@@ -448,6 +448,15 @@ struct DocOrigin {
     configured_in: Vec<PathBuf>,
 }
 
+/// The first rendered document whose lines hold `line`. Documents are in stream order,
+/// so their starts and ends only grow: two binary searches, not a scan per finding
+/// (which made tracing quadratic in the length of the stream).
+fn doc_at(docs: &[DocOrigin], line: u32) -> Option<usize> {
+    let started = docs.partition_point(|d| d.start <= line);
+    let first = docs[..started].partition_point(|d| d.end.max(d.start) < line);
+    (first < started).then_some(first)
+}
+
 fn doc_origins(r: &Rendered) -> Vec<DocOrigin> {
     let arena = Bump::new();
     let loaded = kubegate_yaml::load(&r.source.text, &arena);
@@ -492,11 +501,13 @@ fn doc_origins(r: &Rendered) -> Vec<DocOrigin> {
 struct Files<'a> {
     arena: &'a Bump,
     docs: HashMap<PathBuf, Option<&'a [kubegate_yaml::Document<'a>]>>,
+    /// The documents of each source file by kind and name, made when first asked.
+    named: HashMap<PathBuf, Named<'a>>,
 }
 
 impl<'a> Files<'a> {
     fn new(arena: &'a Bump) -> Self {
-        Files { arena, docs: HashMap::new() }
+        Files { arena, docs: HashMap::new(), named: HashMap::new() }
     }
 
     /// The documents of a file (none when it cannot be read).
@@ -507,22 +518,69 @@ impl<'a> Files<'a> {
             Some(arena.alloc_slice_clone(&kubegate_yaml::load(text, arena).documents))
         })
     }
+
+    /// The document of source file `p` that a rendered resource came from: same kind,
+    /// and the name the rendered name was made from (prefixes and suffixes added): the
+    /// only document of that kind, else the longest name the rendered name holds (the
+    /// last of equals, in file order).
+    fn source_doc(&mut self, p: &Path, kind: &str, rendered_name: &str) -> Option<&'a Node<'a>> {
+        let docs = self.get(p)?;
+        let named = self.named.entry(p.to_path_buf()).or_insert_with(|| Named::new(docs));
+        named.find(kind, rendered_name)
+    }
 }
 
-/// The document of a source file that a rendered resource came from: same kind, and the
-/// name the rendered name was made from (prefixes and suffixes added).
-fn source_doc<'a>(docs: &'a [kubegate_yaml::Document<'a>], kind: &str, rendered_name: &str) -> Option<&'a Node<'a>> {
-    let name = |n: &Node<'_>| n.path("metadata.name").and_then(|v| v.as_str()).unwrap_or("").to_string();
-    let same_kind: Vec<&Node<'_>> =
-        docs.iter().map(|d| &d.root).filter(|r| r.get("kind").and_then(|k| k.as_str()) == Some(kind)).collect();
-    if let [only] = same_kind[..] {
-        return Some(only);
+/// A source file's documents by kind, each with its name, for finding the one a rendered
+/// resource came from in time that does not grow with the file's length.
+struct Named<'a> {
+    /// Per kind, the documents in file order.
+    by_kind: HashMap<&'a str, Vec<&'a Node<'a>>>,
+    /// Per kind and name, the position of the last such document in `by_kind`.
+    exact: HashMap<(&'a str, &'a str), usize>,
+}
+
+fn name_of<'a>(n: &'a Node<'a>) -> &'a str {
+    n.path("metadata.name").and_then(|v| v.as_str()).unwrap_or("")
+}
+
+impl<'a> Named<'a> {
+    fn new(docs: &'a [kubegate_yaml::Document<'a>]) -> Named<'a> {
+        let mut named = Named { by_kind: HashMap::new(), exact: HashMap::new() };
+        for d in docs {
+            let Some(kind) = d.root.get("kind").and_then(|k| k.as_str()) else { continue };
+            let same = named.by_kind.entry(kind).or_default();
+            named.exact.insert((kind, name_of(&d.root)), same.len());
+            same.push(&d.root);
+        }
+        named
     }
-    same_kind
-        .iter()
-        .filter(|r| !name(r).is_empty() && rendered_name.contains(&name(r)))
-        .max_by_key(|r| name(r).len())
-        .copied()
+
+    fn find(&self, kind: &str, rendered_name: &str) -> Option<&'a Node<'a>> {
+        let same_kind = self.by_kind.get(kind)?;
+        if let [only] = same_kind[..] {
+            return Some(only);
+        }
+        // The longest name held is the rendered name itself, when it was not changed.
+        if let Some(&i) = self.exact.get(&(kind, rendered_name)).filter(|_| !rendered_name.is_empty()) {
+            return Some(same_kind[i]);
+        }
+        // A prefix or suffix was added: few documents are scanned; among many, the
+        // rendered name's own substrings are looked up, longest first.
+        let held = |n: &str| !n.is_empty() && rendered_name.contains(n);
+        if same_kind.len() <= 64 {
+            return same_kind.iter().filter(|r| held(name_of(r))).max_by_key(|r| name_of(r).len()).copied();
+        }
+        let bounds: Vec<usize> = rendered_name.char_indices().map(|(i, _)| i).chain([rendered_name.len()]).collect();
+        for len in (1..bounds.len()).rev() {
+            let last = (0..bounds.len() - len)
+                .filter_map(|a| self.exact.get(&(kind, &rendered_name[bounds[a]..bounds[a + len]])))
+                .max();
+            if let Some(&i) = last {
+                return Some(same_kind[i]);
+            }
+        }
+        None
+    }
 }
 
 fn set_span(f: &mut Finding, file: &str, span: Span) {
@@ -545,15 +603,15 @@ pub fn trace(
     let docs = doc_origins(rendered);
     let arena = Bump::new();
     let rendered_docs = kubegate_yaml::load(&rendered.source.text, &arena).documents;
-    let doc_at = |line: u32| docs.iter().position(|d| d.start <= line && line <= d.end.max(d.start));
+    let doc_at = |line: u32| doc_at(&docs, line);
     let sources = Bump::new();
     let mut files = Files::new(&sources);
     for r in resources.iter_mut().filter(|r| &*r.file == input) {
         let Some(i) = doc_at(r.line) else { continue };
         let Some(origin) = &docs[i].origin else { continue };
         let name = r.id.name.clone().unwrap_or_default();
-        if let Some(src) = files.get(origin) {
-            if let Some(doc) = source_doc(src, &docs[i].kind, &name) {
+        if files.get(origin).is_some() {
+            if let Some(doc) = files.source_doc(origin, &docs[i].kind, &name) {
                 r.line = doc.span.start.line;
             }
             r.file = Arc::from(shown(origin));
@@ -645,8 +703,7 @@ fn locate_traced(
     container: Option<&str>,
     files: &mut Files,
 ) -> Option<Traced> {
-    let src = files.get(origin)?;
-    let doc = source_doc(src, &d.kind, name)?;
+    let doc = files.source_doc(origin, &d.kind, name)?;
     let Located { exists, nearest } = locate_path(doc, path, container);
     let origin_shown = shown(origin);
     let fallback = nearest.unwrap_or_else(|| doc.get("kind").map(|k| k.span).unwrap_or(doc.span));
@@ -974,6 +1031,78 @@ fn cycles(dirs: &[PathBuf], parsed: &[Option<Kustomization>]) -> Vec<Vec<PathBuf
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rendered_resource_finds_the_source_document_a_scan_would_find() {
+        // Few and many documents of a kind, names that hold each other, a name twice,
+        // a document without a name.
+        for count in [3, 200] {
+            let mut text = String::from("kind: Secret\nmetadata: {name: only}\n");
+            for i in 0..count {
+                text.push_str(&format!("---\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n"));
+            }
+            text.push_str("---\nkind: ConfigMap\nmetadata: {name: c1}\n---\nkind: ConfigMap\nmetadata: {}\n");
+            text.push_str(
+                "---\nkind: ConfigMap\nmetadata: {name: app-c}\n---\nkind: ConfigMap\nmetadata: {name: pp-c1}\n",
+            );
+            let arena = Bump::new();
+            let docs = kubegate_yaml::load(&text, &arena).documents;
+            let named = Named::new(&docs);
+            let scan = |kind: &str, rendered: &str| {
+                let same: Vec<&Node<'_>> = docs
+                    .iter()
+                    .map(|d| &d.root)
+                    .filter(|r| r.get("kind").and_then(|k| k.as_str()) == Some(kind))
+                    .collect();
+                if let [only] = same[..] {
+                    return Some(only.span);
+                }
+                let name = |r: &Node<'_>| name_of_owned(r);
+                same.iter()
+                    .filter(|r| !name(r).is_empty() && rendered.contains(&name(r)))
+                    .max_by_key(|r| name(r).len())
+                    .map(|r| r.span)
+            };
+            for rendered in ["c1", "c12", "prod-c12-x", "app-c1", "xapp-c12", "zzz", "", "c", "pp-c1", "only", "c199"] {
+                for kind in ["ConfigMap", "Secret", "Service"] {
+                    assert_eq!(
+                        named.find(kind, rendered).map(|n| n.span),
+                        scan(kind, rendered),
+                        "{count} {kind} {rendered}"
+                    );
+                }
+            }
+        }
+    }
+
+    fn name_of_owned(n: &Node<'_>) -> String {
+        n.path("metadata.name").and_then(|v| v.as_str()).unwrap_or("").to_string()
+    }
+
+    #[test]
+    fn the_document_holding_a_line_is_the_first_whose_lines_hold_it() {
+        let doc = |start, end| DocOrigin {
+            start,
+            end,
+            kind: String::new(),
+            origin: None,
+            generated_by: None,
+            configured_in: Vec::new(),
+        };
+        // A block document ends on the next marker's line; a flow document on a marker's
+        // line starts there too (the earlier one wins, as a scan would find it); a scalar
+        // document is one line.
+        let docs = [doc(1, 5), doc(6, 9), doc(9, 9), doc(11, 11), doc(13, 20)];
+        let found: Vec<_> = (0..=22).map(|l| doc_at(&docs, l)).collect();
+        let scan: Vec<_> =
+            (0..=22).map(|l| docs.iter().position(|d| d.start <= l && l <= d.end.max(d.start))).collect();
+        assert_eq!(found, scan);
+        assert_eq!(found[9], Some(1));
+        assert_eq!(found[10], None);
+        assert_eq!(found[12], None);
+        assert_eq!(found[20], Some(4));
+        assert_eq!(doc_at(&[], 3), None);
+    }
 
     #[test]
     fn remote_references_are_recognised_in_every_form() {
