@@ -27,6 +27,14 @@ pub fn check_document(
     config: &Config,
     today: Option<Date>,
 ) -> Outcome {
+    let opts = CheckOptions { env: Some(env.to_string()), today, ..CheckOptions::default() };
+    check_object(doc, name, config, &opts)
+}
+
+/// [`check_document`] with every option of a run: Rego policies, the environment (or
+/// none: bound by the document's namespace and `name` as a path), and
+/// [`CheckOptions::alone`] for an object judged without the others (admission).
+pub fn check_object(doc: Document<'_>, name: Option<&str>, config: &Config, opts: &CheckOptions) -> Outcome {
     let name = name.unwrap_or(UNNAMED);
     let source = match doc {
         Document::Text(bytes) => Source::from_bytes(name, bytes.to_vec()),
@@ -34,11 +42,10 @@ pub fn check_document(
             .map(|text| Source { path: name.to_string(), text, walked: false })
             .map_err(|e| InputError::new(name, 0, 0, format!("cannot write the value as JSON: {e}"))),
     };
-    let opts = CheckOptions { env: Some(env.to_string()), today, ..CheckOptions::default() };
     match source {
-        Ok(source) => check(std::slice::from_ref(&source), config, &opts),
+        Ok(source) => check(std::slice::from_ref(&source), config, opts),
         Err(e) => {
-            let today = today.unwrap_or_else(crate::exemptions::local_today);
+            let today = opts.today.unwrap_or_else(crate::exemptions::local_today);
             Outcome { files: 1, errors: vec![e], today, ..Outcome::default() }
         }
     }

@@ -30,7 +30,7 @@ pub mod rules;
 pub mod secrets;
 
 pub use config::Config;
-pub use document::{Document, check_document};
+pub use document::{Document, check_document, check_object};
 pub use evaluate::{CheckOptions, Outcome, Profile, Source, check, check_inputs};
 pub use exemption::Date;
 pub use exemptions::ExemptionRecord;

@@ -124,6 +124,8 @@ pub struct Policies {
     /// that evaluation) and not evaluated again in this run, so that a runaway policy
     /// costs the limit once, not once per document.
     exhausted: AtomicBool,
+    /// [`Options::serving`]: no run-wide exhaustion.
+    serving: bool,
 }
 
 impl std::fmt::Debug for Policies {
@@ -150,6 +152,12 @@ impl Policies {
         budget::start_evaluation();
         match compiled.eval(input.clone()) {
             Ok(v) => conftest::verdict(&self.namespaces, &self.slots, &v),
+            Err(e) if is_time_limit(&e) && self.serving => Err(InputError::new(
+                self.files.join(", "),
+                0,
+                0,
+                format!("policy evaluation did not finish within {} (a runaway policy)", seconds(self.time_limit)),
+            )),
             // Only the first evaluation to run out reports (documents run in parallel).
             Err(e) if is_time_limit(&e) => match self.exhausted.swap(true, Ordering::Relaxed) {
                 false => {

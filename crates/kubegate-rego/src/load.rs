@@ -38,6 +38,10 @@ pub struct Options {
     pub combine: bool,
     /// How long one evaluation (one document) may run.
     pub time_limit: Duration,
+    /// A long-running server (`kubegate serve`): an evaluation that runs out of time is an
+    /// error for its own request only, and the next request is evaluated again (a run
+    /// of `test` stops evaluating a runaway policy after the first document instead).
+    pub serving: bool,
 }
 
 impl Default for Options {
@@ -49,6 +53,7 @@ impl Default for Options {
             rego_v0: false,
             combine: false,
             time_limit: DEFAULT_TIME_LIMIT,
+            serving: false,
         }
     }
 }
@@ -363,6 +368,7 @@ pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
         warnings,
         diagnose: Mutex::new(diagnose),
         exhausted: Default::default(),
+        serving: opts.serving,
     })
 }
 

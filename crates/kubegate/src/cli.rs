@@ -118,6 +118,7 @@ impl PolicyFiles {
             rego_v0: self.rego_version == RegoVersion::V0,
             combine,
             time_limit: self.rego_timeout,
+            serving: false,
         }
     }
 }

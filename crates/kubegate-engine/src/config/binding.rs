@@ -14,11 +14,22 @@ use std::path::Path;
 
 /// Chooses the environment of a resource from its file path and namespace.
 pub fn bind(config: &Config, forced: Option<usize>, file: &str, namespace: Option<&str>) -> Binding {
+    bind_at(config, forced, Some(file), namespace)
+}
+
+/// Chooses the environment of an object that has no file (an admission request's) from
+/// its namespace: the config's `namespaces` globs, the conventions, the default.
+pub fn bind_namespace(config: &Config, namespace: Option<&str>) -> Binding {
+    bind_at(config, None, None, namespace)
+}
+
+fn bind_at(config: &Config, forced: Option<usize>, file: Option<&str>, namespace: Option<&str>) -> Binding {
     if let Some(env) = forced {
         return Binding { env, reason: "--env on the command line".into() };
     }
+    let is_stdin = file.is_none_or(|f| f == "-" || f == "<stdin>");
+    let file = file.unwrap_or("");
     let rel = config.relative_path(file);
-    let is_stdin = file == "-" || file == "<stdin>";
     if !is_stdin {
         for (i, env) in config.environments.iter().enumerate() {
             // A rendered overlay is named by its folder: `k8s/overlays/staging/**` covers

@@ -158,6 +158,7 @@ struct FileCheck<'c> {
     policies: Option<&'c dyn Policies>,
     policies_only: bool,
     bind_only: bool,
+    alone: bool,
     /// Documents of one file mostly share a namespace, hence a binding: reuse it.
     last_binding: Option<(Option<String>, environment::Binding)>,
     /// Documents that are not Kubernetes resources (no `kind`, no `apiVersion`).
@@ -256,6 +257,7 @@ impl FileCheck<'_> {
                             check(&mut ctx, c);
                         }
                     }
+                    Check::Bundle { .. } if self.alone => {}
                     Check::Bundle { collect, .. } => collect(&mut ctx),
                 }
             }
@@ -382,6 +384,7 @@ pub(super) fn check_file(
         policies: opts.policies.as_deref(),
         policies_only: opts.policies_only && opts.policies.is_some(),
         bind_only: opts.bind_only,
+        alone: opts.alone,
         not_kubernetes: 0,
         any_document: false,
         last_binding: None,

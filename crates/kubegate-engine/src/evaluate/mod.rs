@@ -80,6 +80,10 @@ pub struct CheckOptions {
     pub profile: Profile,
     /// Bind each resource to its environment and check nothing (`kubegate env`).
     pub bind_only: bool,
+    /// Judge each object alone (admission): the rules that need other resources (a
+    /// PodDisruptionBudget, a NetworkPolicy, a ServiceAccount, an HPA) are skipped, as
+    /// one object cannot answer them.
+    pub alone: bool,
     /// A stream longer than this many bytes is cut at document starts into parts of
     /// about this size, checked in parallel (default [`PART_BYTES`]). The outcome is the
     /// same whatever the size: tests and fuzzing compare small parts with none.
