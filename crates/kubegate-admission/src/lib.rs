@@ -180,7 +180,13 @@ pub fn decide(gate: &Gate, body: &[u8]) -> Result<Decision, BadRequest> {
         warning(f, &display, Some(&until))
     }));
     let denial = (!allowed).then(|| denied.iter().map(|f| format!("[{}] {}", f.rule, f.message)).collect::<Vec<_>>());
-    let rules: Vec<serde_json::Value> = denied.iter().map(|f| f.rule.to_string().into()).collect();
+    let mut rules: Vec<serde_json::Value> = Vec::new();
+    for f in &denied {
+        let rule = serde_json::Value::from(f.rule.to_string());
+        if !rules.contains(&rule) {
+            rules.push(rule);
+        }
+    }
     log.insert("decision".into(), decision.into());
     log.insert("rules".into(), rules.into());
     let verdict = Verdict {

@@ -160,6 +160,15 @@ pub struct KustomizeArg {
     pub bin: Option<PathBuf>,
 }
 
+/// `kubegate serve --mode`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ModeArg {
+    /// Deny-level findings deny the request
+    Enforce,
+    /// Everything is allowed; what would be denied is a warning and a log line
+    Audit,
+}
+
 /// What `kubegate rules` prints.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum RulesOutput {
@@ -247,6 +256,44 @@ pub enum Command {
         output: ListOutput,
         #[command(flatten)]
         kustomize: KustomizeArg,
+    },
+    /// Serve the gate as a validating admission webhook (`POST /validate`, over TLS)
+    Serve {
+        /// Address to listen on
+        #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8443")]
+        listen: std::net::SocketAddr,
+        /// Certificate chain (PEM), re-read when the file changes
+        #[arg(long, value_name = "FILE")]
+        tls_cert: PathBuf,
+        /// Private key (PEM), re-read when the file changes
+        #[arg(long, value_name = "FILE")]
+        tls_key: PathBuf,
+        /// Config file (default: kubegate.yaml in the working directory or above)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// enforce: deny-level findings deny; audit: allow everything, warn and log what
+        /// would be denied
+        #[arg(long, value_enum, default_value = "enforce")]
+        mode: ModeArg,
+        #[command(flatten)]
+        rego: PolicyFiles,
+        #[command(flatten)]
+        packages: Packages,
+        /// With -p: run the built-in rule pack too
+        #[arg(long)]
+        builtin: bool,
+        #[command(flatten)]
+        today: TodayArg,
+        /// After SIGTERM, how long in-flight requests may take to finish, in seconds
+        #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=600))]
+        drain_seconds: u64,
+        /// How often the certificate files are looked at for a change, in seconds
+        #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        cert_reload_seconds: u64,
+        /// The largest request body accepted, in MiB (an UPDATE carries two objects of
+        /// up to 3 MiB)
+        #[arg(long, value_name = "MIB", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
+        max_body_mib: u64,
     },
     /// List the built-in rules with their levels per environment
     Rules {

@@ -6,6 +6,7 @@ mod commands;
 mod exit;
 mod progress;
 mod run;
+mod serve;
 
 use clap::Parser;
 use cli::{Cli, Command, profile};
@@ -55,7 +56,7 @@ fn main() -> ExitCode {
             match profile(p, pss_version.as_deref()) {
                 Ok(profile) => {
                     let opts = CheckOptions { env: env.name, today: today.date, profile, ..CheckOptions::default() };
-                    let policy = Some(PolicyArgs { rego, packages, builtin, combine });
+                    let policy = Some(PolicyArgs { rego, packages, builtin, combine, serving: false });
                     let run = Run { paths, opts, config, kustomize_bin: kustomize.bin, policy };
                     commands::test::test(&mut out, run, output, fail_on_warn, color)
                 }
@@ -66,6 +67,34 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+            config,
+            mode,
+            rego,
+            packages,
+            builtin,
+            today,
+            drain_seconds,
+            cert_reload_seconds,
+            max_body_mib,
+        } => serve::serve(serve::ServeArgs {
+            listen,
+            tls_cert,
+            tls_key,
+            config,
+            policy: PolicyArgs { rego, packages, builtin, combine: false, serving: true },
+            mode: match mode {
+                cli::ModeArg::Enforce => kubegate_admission::Mode::Enforce,
+                cli::ModeArg::Audit => kubegate_admission::Mode::Audit,
+            },
+            today: today.date,
+            drain: std::time::Duration::from_secs(drain_seconds),
+            cert_reload: std::time::Duration::from_secs(cert_reload_seconds),
+            max_body: (max_body_mib << 20) as usize,
+        }),
         Command::Exemptions { manifests, env, output, today } => commands::exemptions::exemptions(
             &mut out,
             manifests.paths,

@@ -30,19 +30,21 @@ pub fn load_config(explicit: Option<PathBuf>, cwd: &std::path::Path) -> Result<C
     Config::parse(&text, &path, Some(cwd.to_path_buf()))
 }
 
-/// The policy flags of `kubegate test`.
+/// The policy flags of `kubegate test` (and `serve`).
 pub struct PolicyArgs {
     pub rego: PolicyFiles,
     pub packages: Packages,
     pub builtin: bool,
     pub combine: bool,
+    /// `serve`: a runaway evaluation fails its own request only.
+    pub serving: bool,
 }
 
 /// The policies a run loads: `-p`, else the config's `policies` (none: the built-in pack
 /// alone). With `-p`, only the policies run unless `--builtin` is given; the config's
 /// policies run beside the built-in pack.
 /// Returns the policies' load-time warnings (constructs whose verdict differs from OPA's).
-fn load_policies(
+pub fn load_policies(
     args: &PolicyArgs,
     config: &Config,
     opts: &mut CheckOptions,
@@ -56,7 +58,9 @@ fn load_policies(
         conftest_habit_hint();
         return Ok(Vec::new());
     }
-    let mut policies = kubegate_rego::load(&args.rego.options(paths, &args.packages, args.combine))?;
+    let options =
+        kubegate_rego::Options { serving: args.serving, ..args.rego.options(paths, &args.packages, args.combine) };
+    let mut policies = kubegate_rego::load(&options)?;
     let warnings = std::mem::take(&mut policies.warnings);
     opts.policies = Some(std::sync::Arc::new(policies));
     opts.policies_only = only;

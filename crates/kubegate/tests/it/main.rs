@@ -14,4 +14,5 @@ mod real;
 mod recipes;
 mod rego;
 mod repos;
+mod serve;
 mod walk;
