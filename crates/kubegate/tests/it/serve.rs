@@ -448,3 +448,31 @@ fn serve_and_test_give_one_verdict_on_one_manifest() {
     assert_eq!(message.lines().collect::<Vec<_>>(), denied);
     assert_eq!(denied.len(), 2, "{denied:?}");
 }
+
+#[test]
+fn the_deployment_of_kubegate_passes_its_own_gate_and_its_image_is_pinned() {
+    let root = crate::common::root();
+    let files = ["deploy/namespace.yaml", "deploy/kubegate.yaml", "deploy/certificate.yaml", "deploy/webhook.yaml"];
+    let mut args = vec!["test", "--env", "prod", "-o", "json"];
+    args.extend(files);
+    let run = crate::common::run_in(&root, &args, None);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(report["findings"], json!([]), "no denial and no warning");
+    assert_eq!(report["errors"], json!([]));
+    let kinds: Vec<&str> =
+        report["resources"].as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    for kind in
+        ["Deployment", "PodDisruptionBudget", "NetworkPolicy", "ServiceAccount", "ValidatingWebhookConfiguration"]
+    {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    // The image: every base pinned by digest, the final stage non-root.
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    let froms: Vec<&str> = dockerfile.lines().filter(|l| l.starts_with("FROM ")).collect();
+    assert_eq!(froms.len(), 2);
+    assert!(froms.iter().all(|l| l.contains("@sha256:")), "{froms:?}");
+    assert!(froms[1].contains("distroless/static"), "{froms:?}");
+    let after_final = dockerfile.split(froms[1]).nth(1).unwrap();
+    assert!(after_final.lines().any(|l| l == "USER 65532:65532"), "{after_final}");
+}
