@@ -18,9 +18,8 @@ pub mod review;
 pub mod warnings;
 
 use kubegate_engine::config::binding::bind_namespace;
-use kubegate_engine::{CheckOptions, Config, Date, Document, Finding, Level, Policies, check_object};
+use kubegate_engine::{CheckOptions, Config, Date, Finding, Level, Policies, check_tree};
 use review::{BadRequest, Operation, Verdict};
-use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
 
@@ -62,27 +61,6 @@ pub struct Decision {
     pub log: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Deserialize, Default)]
-struct Head {
-    #[serde(default)]
-    metadata: Meta,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct Meta {
-    namespace: Option<String>,
-    #[serde(default)]
-    owner_references: Vec<Owner>,
-}
-
-#[derive(Deserialize)]
-struct Owner {
-    kind: Option<String>,
-    name: Option<String>,
-    controller: Option<bool>,
-}
-
 /// Judges one AdmissionReview request body. A body that is not one is a [`BadRequest`].
 pub fn decide(gate: &Gate, body: &[u8]) -> Result<Decision, BadRequest> {
     let req = review::decode(body)?;
@@ -110,16 +88,21 @@ pub fn decide(gate: &Gate, body: &[u8]) -> Result<Decision, BadRequest> {
     let Some(object) = req.object.filter(|_| matches!(req.operation, Operation::Create | Operation::Update)) else {
         return allow(format!("{} is allowed without judging", req.operation.as_str()), log);
     };
-    let head: Head =
-        serde_json::from_str(object).map_err(|e| BadRequest(format!("`request.object` cannot be read: {e}")))?;
+    // The object read straight into the engine's tree (no YAML scanning of JSON).
+    let arena = kubegate_yaml::Bump::new();
+    let root = kubegate_yaml::from_json(object, &arena)
+        .map_err(|e| BadRequest(format!("`request.object` cannot be read: {e}")))?;
     let kind = req.kind.kind.as_str();
+    let text = |n: &kubegate_yaml::Node<'_>, key: &str| n.get(key).and_then(|v| v.as_str()).map(str::to_string);
+    let owners = root.path("metadata.ownerReferences").map(|o| o.items()).unwrap_or_default();
+    let controller = owners.iter().find(|o| o.get("controller").is_some_and(|c| c.as_bool() == Some(true)));
     if matches!(kind, "Pod" | "ReplicaSet")
-        && let Some(owner) = head.metadata.owner_references.iter().find(|o| o.controller == Some(true))
+        && let Some(owner) = controller
     {
         let why = format!(
             "a {kind} controlled by {} {} is judged through its owner's template",
-            owner.kind.as_deref().unwrap_or("an owner"),
-            owner.name.as_deref().unwrap_or("")
+            text(owner, "kind").as_deref().unwrap_or("an owner"),
+            text(owner, "name").unwrap_or_default()
         );
         return allow(why, log);
     }
@@ -127,7 +110,7 @@ pub fn decide(gate: &Gate, body: &[u8]) -> Result<Decision, BadRequest> {
     let namespace = if kind == "Namespace" {
         Some(req.name.clone()).filter(|n| !n.is_empty())
     } else {
-        req.namespace.clone().or(head.metadata.namespace)
+        req.namespace.clone().or_else(|| root.path("metadata.namespace").and_then(|n| n.as_str()).map(str::to_string))
     };
     let binding = bind_namespace(&gate.config, namespace.as_deref());
     let env = &gate.config.environments[binding.env].env;
@@ -142,7 +125,7 @@ pub fn decide(gate: &Gate, body: &[u8]) -> Result<Decision, BadRequest> {
         ..CheckOptions::default()
     };
     let shown = format!("{kind} {}/{}", namespace.as_deref().unwrap_or(""), req.name);
-    let outcome = check_object(Document::Text(object.as_bytes()), Some(&shown), &gate.config, &opts);
+    let outcome = check_tree(&root, &shown, &gate.config, &opts);
     let findings: Vec<(String, Level)> = outcome.findings.iter().map(|f| (f.rule.to_string(), f.level)).collect();
     if !outcome.errors.is_empty() {
         let error = outcome.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ");

@@ -275,7 +275,7 @@ fn the_same_manifest_gets_the_verdict_kubegate_test_gives() {
         let (d, _) = seen(&gate(Mode::Enforce), &review("CREATE", ns, object.clone()));
         let text = serde_json::to_string(&object).unwrap();
         let ci = kubegate_engine::check_document(
-            Document::Text(text.as_bytes()),
+            kubegate_engine::Document::Text(text.as_bytes()),
             env,
             None,
             &config,

@@ -5,11 +5,13 @@
 //! aliases are expanded under a budget, `<<` merge keys are applied, and duplicate keys are
 //! recorded (the last value wins, as in Kubernetes) instead of failing the parse.
 
+mod json;
 mod resolve;
 pub mod route;
 mod tree;
 
 pub use bumpalo::Bump;
+pub use json::from_json;
 pub use resolve::{parse_float, parse_int, resolve_plain};
 pub use route::{Route, Segment};
 pub use tree::{Data, Key, Node, ScalarKind};

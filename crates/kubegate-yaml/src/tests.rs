@@ -334,3 +334,35 @@ fn a_stream_splits_at_document_markers_only_and_its_parts_give_the_streams_posit
     assert_eq!(sizes.len(), 9, "{sizes:?}");
     assert!(sizes[..8].iter().all(|&s| (100..100 + 9).contains(&s)), "{sizes:?}");
 }
+
+#[test]
+fn a_json_value_gives_the_tree_its_text_gives_but_for_positions() {
+    let text = r#"{"a": 1, "b": [true, null, "x", 2.5, -7, "true", "1"], "c": {"d": {}, "e": []}, "<<": {"f": 1}, "g": 18446744073709551615, "a": "again", "h\n": "\u00e9"}"#;
+    let arena = Bump::new();
+    let from_text = crate::load(text, &arena).documents.remove(0).root;
+    let from_value = crate::from_json(text, &arena).unwrap();
+    // Both, positions aside, in the loader's own words.
+    fn shape(n: &Node<'_>) -> String {
+        match n.data {
+            Data::Scalar { text, kind, plain } => format!("{text:?}:{kind:?}:{plain}"),
+            Data::Seq(items) => format!("[{}]", items.iter().map(shape).collect::<Vec<_>>().join(",")),
+            Data::Map(entries) => format!(
+                "{{{}}}",
+                entries
+                    .iter()
+                    .map(|(k, v)| format!("{:?}:{}={}", k.text, k.plain, shape(v)))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        }
+    }
+    assert_eq!(shape(&from_value), shape(&from_text));
+    assert_eq!(from_value.span.start, crate::Pos { line: 1, col: 1 });
+    // Many keys (the indexed path), one repeated.
+    let many =
+        format!("{{{}, \"k3\": \"last\"}}", (0..12).map(|i| format!("\"k{i}\": {i}")).collect::<Vec<_>>().join(", "));
+    let text_tree = crate::load(&many, &arena).documents.remove(0).root;
+    assert_eq!(shape(&crate::from_json(&many, &arena).unwrap()), shape(&text_tree));
+    assert!(crate::from_json("{\"a\": 1} x", &arena).is_err());
+    assert!(crate::from_json(&"[".repeat(200), &arena).is_err(), "serde_json's nesting limit");
+}

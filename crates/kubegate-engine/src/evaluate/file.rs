@@ -170,6 +170,38 @@ struct FileCheck<'c> {
     out: FileResult,
 }
 
+impl<'c> FileCheck<'c> {
+    fn new(
+        fi: usize,
+        path: &'c str,
+        shown: Arc<str>,
+        config: &'c Config,
+        forced: Option<usize>,
+        opts: &'c CheckOptions,
+        plan: &'c Plan,
+    ) -> FileCheck<'c> {
+        FileCheck {
+            fi,
+            path,
+            shown,
+            config,
+            forced,
+            profile: opts.profile,
+            plan,
+            policies: opts.policies.as_deref(),
+            policies_only: opts.policies_only && opts.policies.is_some(),
+            bind_only: opts.bind_only,
+            alone: opts.alone,
+            not_kubernetes: 0,
+            any_document: false,
+            last_binding: None,
+            facts: Vec::new(),
+            pending: Vec::new(),
+            out: FileResult::default(),
+        }
+    }
+}
+
 impl FileCheck<'_> {
     /// Checks one resource (a document, or an item of a `List`).
     fn resource(&mut self, root: &Node<'_>, duplicates: Vec<kubegate_yaml::DuplicateKey>) {
@@ -357,6 +389,24 @@ pub(super) fn push_verdict(
     }
 }
 
+/// Checks one document already parsed, as input `fi` named `name`.
+pub(super) fn check_tree(
+    fi: usize,
+    name: &str,
+    root: &Node<'_>,
+    config: &Config,
+    forced: Option<usize>,
+    opts: &CheckOptions,
+    plan: &Plan,
+) -> FileResult {
+    let mut file = FileCheck::new(fi, name, name.into(), config, forced, opts, plan);
+    file.document(root, &[], &Route::root(), 0);
+    let mut out = file.out;
+    out.facts.push(file.facts);
+    out.pending.push(file.pending);
+    out
+}
+
 pub(super) fn check_file(
     fi: usize,
     src: Result<Cow<'_, Source>, InputError>,
@@ -373,25 +423,7 @@ pub(super) fn check_file(
     // The text is freed before the results are joined: what outlives it is copied.
     let (path, walked) = (src.path.clone(), src.walked);
     let shown: Arc<str> = src.path.as_str().into();
-    let blank = || FileCheck {
-        fi,
-        path: &path,
-        shown: shown.clone(),
-        config,
-        forced,
-        profile: opts.profile,
-        plan,
-        policies: opts.policies.as_deref(),
-        policies_only: opts.policies_only && opts.policies.is_some(),
-        bind_only: opts.bind_only,
-        alone: opts.alone,
-        not_kubernetes: 0,
-        any_document: false,
-        last_binding: None,
-        facts: Vec::new(),
-        pending: Vec::new(),
-        out: FileResult::default(),
-    };
+    let blank = || FileCheck::new(fi, &path, shown.clone(), config, forced, opts, plan);
     let each = |file: &mut FileCheck<'_>, doc: kubegate_yaml::Document<'_>, duplicates: Vec<_>| {
         if doc.root.is_null() {
             return;

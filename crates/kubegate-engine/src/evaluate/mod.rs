@@ -185,6 +185,22 @@ pub fn check_inputs<'s>(
     config: &Config,
     opts: &CheckOptions,
 ) -> Outcome {
+    run(count, |fi, forced, plan| check_file(fi, load(fi), config, forced, opts, plan), config, opts)
+}
+
+/// Runs the built-in rules (and policies) over one document already parsed (an admission
+/// request's object, read with [`kubegate_yaml::from_json`]), named `name` in the outcome.
+pub fn check_tree(root: &kubegate_yaml::Node<'_>, name: &str, config: &Config, opts: &CheckOptions) -> Outcome {
+    run(1, |fi, forced, plan| file::check_tree(fi, name, root, config, forced, opts, plan), config, opts)
+}
+
+/// A run over `count` inputs, input `i` checked by `one(i, forced environment, plan)`.
+fn run(
+    count: usize,
+    one: impl Fn(usize, Option<usize>, &Plan) -> FileResult + Sync,
+    config: &Config,
+    opts: &CheckOptions,
+) -> Outcome {
     let today = opts.today.unwrap_or_else(exemptions::local_today);
     let mut outcome = Outcome { files: count, today, ..Outcome::default() };
     let forced = match &opts.env {
@@ -208,8 +224,7 @@ pub fn check_inputs<'s>(
         today,
         settings: config.rule_settings(),
     };
-    let results: Vec<FileResult> =
-        (0..count).into_par_iter().map(|fi| check_file(fi, load(fi), config, forced, opts, &plan)).collect();
+    let results: Vec<FileResult> = (0..count).into_par_iter().map(|fi| one(fi, forced, &plan)).collect();
 
     // Merge, turning file-local resource indices into run-wide ones; sized exactly, so
     // the merge does not double the findings' memory.

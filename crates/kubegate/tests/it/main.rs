@@ -15,4 +15,5 @@ mod recipes;
 mod rego;
 mod repos;
 mod serve;
+mod tls_client;
 mod walk;

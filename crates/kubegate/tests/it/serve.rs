@@ -4,48 +4,14 @@
 //! certificate rotated during a burst of requests losing none, SIGTERM finishing the
 //! request in flight, and the verdict `kubegate test` gives.
 
-use rustls::pki_types::ServerName;
+use crate::tls_client::{Conn, Pki, Reply};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// A certificate authority the test client trusts, and leaf certificates it signs.
-struct Pki {
-    issuer: rcgen::CertifiedIssuer<'static, rcgen::KeyPair>,
-}
-
-impl Pki {
-    fn new() -> Pki {
-        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params.distinguished_name.push(rcgen::DnType::CommonName, "kubegate test CA");
-        Pki { issuer: rcgen::CertifiedIssuer::self_signed(params, rcgen::KeyPair::generate().unwrap()).unwrap() }
-    }
-
-    /// A new key and certificate for `localhost`: (certificate PEM, key PEM, DER).
-    fn leaf(&self) -> (String, String, Vec<u8>) {
-        let params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-        let key = rcgen::KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.issuer).unwrap();
-        (cert.pem(), key.serialize_pem(), cert.der().to_vec())
-    }
-
-    fn client(&self) -> Arc<rustls::ClientConfig> {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(self.issuer.der().clone()).unwrap();
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        Arc::new(config)
-    }
-}
 
 struct Server {
     child: Child,
@@ -88,11 +54,7 @@ impl Server {
     }
 
     fn connect(&self, pki: &Pki) -> Conn {
-        let tcp = TcpStream::connect(self.addr).unwrap();
-        tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-        let name = ServerName::try_from("localhost").unwrap();
-        let conn = rustls::ClientConnection::new(pki.client(), name).unwrap();
-        Conn { tls: rustls::StreamOwned::new(conn, tcp) }
+        Conn::connect(self.addr, pki)
     }
 
     /// The certificate a new connection is served.
@@ -125,75 +87,6 @@ fn rand_suffix() -> u64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u64(Instant::now().elapsed().as_nanos() as u64);
     h.finish()
-}
-
-struct Conn {
-    tls: rustls::StreamOwned<rustls::ClientConnection, TcpStream>,
-}
-
-/// An HTTP response: status, headers (lower-case names), body.
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
-}
-
-impl Conn {
-    fn send(&mut self, method: &str, path: &str, body: &[u8]) -> Reply {
-        self.send_head(method, path, body.len());
-        self.tls.write_all(body).unwrap();
-        self.tls.flush().unwrap();
-        self.read_reply()
-    }
-
-    fn send_head(&mut self, method: &str, path: &str, length: usize) {
-        let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
-        );
-        self.tls.write_all(head.as_bytes()).unwrap();
-        self.tls.flush().unwrap();
-    }
-
-    fn read_reply(&mut self) -> Reply {
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") {
-            let n = self.tls.read(&mut byte).unwrap();
-            assert_eq!(n, 1, "the connection closed before a response: {}", String::from_utf8_lossy(&head));
-            head.push(byte[0]);
-        }
-        let head = String::from_utf8(head).unwrap();
-        let mut lines = head.lines();
-        let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
-        let length: usize = headers.iter().find(|(n, _)| n == "content-length").map_or(0, |(_, v)| v.parse().unwrap());
-        let mut body = vec![0; length];
-        self.tls.read_exact(&mut body).unwrap();
-        Reply { status, headers, body }
-    }
-
-    /// Whether the server closed the connection (a read sees its end).
-    fn closed(&mut self) -> bool {
-        let mut byte = [0u8; 1];
-        matches!(self.tls.read(&mut byte), Ok(0) | Err(_))
-    }
-
-    fn peer_certificate(&self) -> Vec<u8> {
-        self.tls.conn.peer_certificates().unwrap()[0].to_vec()
-    }
 }
 
 const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
