@@ -290,6 +290,10 @@ pub enum Command {
         /// How often the certificate files are looked at for a change, in seconds
         #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
         cert_reload_seconds: u64,
+        /// How long a client may take to finish the TLS handshake, send its headers, or
+        /// send its body, in seconds
+        #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+        client_timeout_seconds: u64,
         /// The largest request body accepted, in MiB (an UPDATE carries two objects of
         /// up to 3 MiB)
         #[arg(long, value_name = "MIB", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]

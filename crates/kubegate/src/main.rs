@@ -79,6 +79,7 @@ fn main() -> ExitCode {
             today,
             drain_seconds,
             cert_reload_seconds,
+            client_timeout_seconds,
             max_body_mib,
         } => serve::serve(serve::ServeArgs {
             listen,
@@ -93,6 +94,7 @@ fn main() -> ExitCode {
             today: today.date,
             drain: std::time::Duration::from_secs(drain_seconds),
             cert_reload: std::time::Duration::from_secs(cert_reload_seconds),
+            client_timeout: std::time::Duration::from_secs(client_timeout_seconds),
             max_body: (max_body_mib << 20) as usize,
         }),
         Command::Exemptions { manifests, env, output, today } => commands::exemptions::exemptions(

@@ -42,19 +42,19 @@ pub struct ServeArgs {
     pub drain: Duration,
     /// How often the certificate files are looked at.
     pub cert_reload: Duration,
+    /// How long a client may take to finish a TLS handshake, send its headers, or send
+    /// its body: a slow client is dropped (or answered 408), not waited for.
+    pub client_timeout: Duration,
     /// The largest request body accepted.
     pub max_body: usize,
 }
-
-/// How long a client may take to send its request (headers, then body) or finish a TLS
-/// handshake: a slow client is dropped, not waited for.
-const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 
 struct State {
     gate: Gate,
     metrics: Metrics,
     resolver: Arc<Resolver>,
     max_body: usize,
+    client_timeout: Duration,
 }
 
 fn log(fields: serde_json::Value) {
@@ -91,7 +91,13 @@ pub fn serve(args: ServeArgs) -> Exit {
     let resolver = Arc::new(Resolver::new(loaded, args.tls_cert.clone(), args.tls_key.clone()));
     let gate =
         Gate { config, policies: opts.policies, policies_only: opts.policies_only, mode: args.mode, today: args.today };
-    let state = Arc::new(State { gate, metrics: Metrics::default(), resolver, max_body: args.max_body });
+    let state = Arc::new(State {
+        gate,
+        metrics: Metrics::default(),
+        resolver,
+        max_body: args.max_body,
+        client_timeout: args.client_timeout,
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => return failed(format!("cannot start the runtime: {e}")),
@@ -166,11 +172,12 @@ async fn run(state: Arc<State>, args: &ServeArgs) -> Exit {
                 let state = state.clone();
                 let watcher = graceful.watcher();
                 tokio::spawn(async move {
-                    let Ok(Ok(stream)) = tokio::time::timeout(CLIENT_TIMEOUT, acceptor.accept(tcp)).await else { return };
+                    let timeout = state.client_timeout;
+                    let Ok(Ok(stream)) = tokio::time::timeout(timeout, acceptor.accept(tcp)).await else { return };
                     let service = hyper::service::service_fn(move |req| handle(state.clone(), req));
                     let conn = hyper::server::conn::http1::Builder::new()
                         .timer(TokioTimer::new())
-                        .header_read_timeout(CLIENT_TIMEOUT)
+                        .header_read_timeout(timeout)
                         .keep_alive(true)
                         .serve_connection(TokioIo::new(stream), service);
                     let _ = watcher.watch(conn).await;
@@ -251,7 +258,8 @@ async fn validate(state: &Arc<State>, req: Request<Incoming>) -> Response<Full<B
             format!("the body is larger than {} bytes", state.max_body),
         );
     }
-    let body = match tokio::time::timeout(CLIENT_TIMEOUT, Limited::new(req.into_body(), state.max_body).collect()).await
+    let body = match tokio::time::timeout(state.client_timeout, Limited::new(req.into_body(), state.max_body).collect())
+        .await
     {
         Err(_) => {
             return refuse(state, StatusCode::REQUEST_TIMEOUT, "timeout", "the body did not arrive in time".into());

@@ -369,3 +369,42 @@ fn the_deployment_of_kubegate_passes_its_own_gate_and_its_image_is_pinned() {
     let after_final = dockerfile.split(froms[1]).nth(1).unwrap();
     assert!(after_final.lines().any(|l| l == "USER 65532:65532"), "{after_final}");
 }
+
+#[test]
+fn a_slow_client_gets_408_and_the_server_goes_on() {
+    let pki = Pki::new();
+    let server = Server::start(&pki, &["--client-timeout-seconds", "1"]);
+    let body = review("s", "CREATE", "shop-prod", &deployment(|_| {}));
+    let mut slow = server.connect(&pki);
+    slow.send_head("POST", "/validate", body.len());
+    slow.tls.write_all(&body[..10]).unwrap();
+    slow.tls.flush().unwrap();
+    let r = slow.read_reply();
+    assert_eq!((r.status, r.json()), (408, json!({"error": "the body did not arrive in time"})));
+    let r = server.connect(&pki).send("POST", "/validate", &body);
+    assert_eq!(r.json()["response"]["allowed"], true);
+}
+
+#[test]
+fn a_runaway_policy_fails_each_request_it_runs_away_on_never_allowing_it() {
+    let pki = Pki::new();
+    let dir = std::env::temp_dir().join(format!("kubegate-serve-policy-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("slow.rego");
+    std::fs::write(
+        &policy,
+        "package main\n\ndeny contains msg if {\n  n := count([x | some a in numbers.range(1, 3000); some b in numbers.range(1, 3000); x := a * b])\n  n < 0\n  msg := \"never\"\n}\n",
+    )
+    .unwrap();
+    let server = Server::start(&pki, &["-p", policy.to_str().unwrap(), "--rego-timeout", "0.2"]);
+    let mut c = server.connect(&pki);
+    for uid in ["r1", "r2"] {
+        // Each request is judged again, and each is a 500: the webhook's failure policy
+        // decides, the request is never silently allowed.
+        let r = c.send("POST", "/validate", &review(uid, "CREATE", "shop-prod", &deployment(|_| {})));
+        assert_eq!(r.status, 500, "{}", String::from_utf8_lossy(&r.body));
+        let error = r.json()["error"].as_str().unwrap().to_string();
+        assert!(error.contains("policy evaluation did not finish within 0.2s (a runaway policy)"), "{error}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
