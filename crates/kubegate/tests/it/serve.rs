@@ -162,6 +162,25 @@ fn each_kind_of_request_gets_its_exact_answer_on_one_kept_alive_connection() {
     assert_eq!(response(&r), json!({"uid": "d", "allowed": true, "auditAnnotations": {"environment": "dev"}}));
     let r = c.send("POST", "/validate", &review("e", "DELETE", "shop-prod", &privileged));
     assert_eq!(response(&r), json!({"uid": "e", "allowed": true}));
+    // A dry run is judged like any request.
+    let mut dry: Value = serde_json::from_slice(&review("g", "CREATE", "shop-prod", &privileged)).unwrap();
+    dry["request"]["dryRun"] = json!(true);
+    let r = c.send("POST", "/validate", &serde_json::to_vec(&dry).unwrap());
+    assert_eq!(response(&r)["allowed"], false);
+    // An exempted finding is a warning with its expiry.
+    let mut exempted = privileged.clone();
+    exempted["metadata"]["annotations"] = json!({
+        "policy-exemption": "the node agent needs the host's devices",
+        "exemption-expires": "2026-07-01",
+        "exemption-issue": "https://github.com/org/app/issues/7",
+        "exemption-rules": "privileged"
+    });
+    let r = c.send("POST", "/validate", &review("h", "CREATE", "shop-staging", &exempted));
+    assert_eq!(
+        response(&r),
+        json!({"uid": "h", "allowed": true, "auditAnnotations": {"environment": "staging"},
+            "warnings": ["[privileged] deployment/api/app: exempted until 2026-07-01: must not set securityContext.privileged: true"]})
+    );
 
     // Bad requests: a 4xx saying why, and the connection and the server go on.
     let r = c.send("POST", "/validate", b"{\"apiVersion\": ");
@@ -201,9 +220,9 @@ fn each_kind_of_request_gets_its_exact_answer_on_one_kept_alive_connection() {
     let text = String::from_utf8(r.body).unwrap();
     for line in [
         "kubegate_admission_requests_total{decision=\"allowed\",environment=\"prod\",operation=\"CREATE\"} 1",
-        "kubegate_admission_requests_total{decision=\"denied\",environment=\"prod\",operation=\"CREATE\"} 1",
+        "kubegate_admission_requests_total{decision=\"denied\",environment=\"prod\",operation=\"CREATE\"} 2",
         "kubegate_admission_requests_total{decision=\"skipped\",environment=\"\",operation=\"DELETE\"} 1",
-        "kubegate_admission_findings_total{rule=\"privileged\",level=\"deny\"} 1",
+        "kubegate_admission_findings_total{rule=\"privileged\",level=\"deny\"} 3",
         "kubegate_admission_errors_total{kind=\"bad_request\"} 2",
         "kubegate_admission_errors_total{kind=\"not_found\"} 1",
     ] {
