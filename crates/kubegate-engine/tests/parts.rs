@@ -198,3 +198,54 @@ fn helm_sources_directives_lists_and_line_breaks_in_parts() {
     let scalars = format!("--- |\n  text\n---\n{POD}---\nplain\n  more\n---\n{POD}");
     assert!(parsed_whole(&same_in_parts("block scalar", &scalars, &config, None).0));
 }
+
+/// Policies that run away on the first document they are given, and are then not
+/// evaluated again, as the Rego stage does in a run of `test`.
+#[derive(Debug, Default)]
+struct RunawayOnce(std::sync::atomic::AtomicBool);
+
+impl kubegate_engine::Policies for RunawayOnce {
+    fn combine(&self) -> bool {
+        false
+    }
+
+    fn evaluate(
+        &self,
+        _: &kubegate_yaml::Node<'_>,
+    ) -> Result<kubegate_engine::policy::Verdict, kubegate_engine::InputError> {
+        match self.0.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            false => Err(kubegate_engine::InputError::new("slow.rego", 3, 1, "rule main.deny ran away")),
+            true => Ok(kubegate_engine::policy::Verdict::default()),
+        }
+    }
+
+    fn keep(&self, _: &kubegate_yaml::Node<'_>) -> kubegate_engine::policy::Kept {
+        Box::new(())
+    }
+
+    fn evaluate_combined(
+        &self,
+        _: Vec<(String, Vec<kubegate_engine::policy::Kept>)>,
+    ) -> Result<kubegate_engine::policy::Verdict, kubegate_engine::InputError> {
+        Ok(kubegate_engine::policy::Verdict::default())
+    }
+}
+
+#[test]
+fn a_policy_that_ran_away_in_a_part_is_reported_when_the_stream_is_then_checked_whole() {
+    let mut docs = pods(4);
+    docs[3] = "a: [unclosed\n".into();
+    let text = docs.join("---\n");
+    let source = Source { path: "stream.yaml".into(), text, walked: false };
+    let opts = CheckOptions {
+        env: Some("prod".into()),
+        policies: Some(std::sync::Arc::new(RunawayOnce::default())),
+        part_bytes: Some(1),
+        ..CheckOptions::default()
+    };
+    let outcome = check(std::slice::from_ref(&source), &Config::default(), &opts);
+    let messages: Vec<&str> = outcome.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].starts_with("cannot parse YAML"), "{messages:?}");
+    assert!(messages[1].starts_with("rule main.deny ran away (evaluating stream.yaml:"), "{messages:?}");
+}

@@ -435,6 +435,9 @@ pub(super) fn check_file(
     // else (a document that fails to parse, a file over the alias budget) as a whole, so
     // that errors and the recovery after them are exactly the whole stream's.
     let parts = kubegate_yaml::split_stream(&src.text, opts.part_bytes.unwrap_or(PART_BYTES));
+    // A policy that ran away in a part is reported even when the stream is then checked
+    // whole (where it is no longer evaluated).
+    let mut carried: Vec<(InputError, String)> = Vec::new();
     let in_parts = (parts.len() > 1)
         .then(|| {
             let checked: Vec<(FileCheck<'_>, kubegate_yaml::PartLoad)> = parts
@@ -448,7 +451,12 @@ pub(super) fn check_file(
             let expanded: usize = checked.iter().map(|(_, l)| l.expanded).sum();
             let clean =
                 expanded <= kubegate_yaml::ALIAS_EXPANSION_BUDGET && checked.iter().all(|(_, l)| l.errors.is_empty());
-            clean.then(|| checked.into_iter().map(|(part, _)| part).collect::<Vec<_>>())
+            let parts = checked.into_iter().map(|(part, _)| part);
+            if clean {
+                return Some(parts.collect::<Vec<_>>());
+            }
+            carried = parts.flat_map(|p| p.out.policy_errors).collect();
+            None
         })
         .flatten();
     let (checked, errors) = match in_parts {
@@ -456,6 +464,11 @@ pub(super) fn check_file(
         None => {
             let mut file = blank();
             let errors = kubegate_yaml::load_each_recovering(&src.text, |doc, dups| each(&mut file, doc, dups));
+            for e in carried.drain(..) {
+                if !file.out.policy_errors.contains(&e) {
+                    file.out.policy_errors.push(e);
+                }
+            }
             (vec![file], errors)
         }
     };
