@@ -189,6 +189,48 @@ fn indent_step(lines: &Lines<'_>, node: &Node<'_>) -> Option<usize> {
     }
 }
 
+/// The splice that makes `item` (YAML text of a scalar) the first item of the list at
+/// `path`, in the list's style: `[a]` becomes `[item, a]`, a block list gains a
+/// `- item` line before its first item at its indentation. A list that is missing or not
+/// a list is refused (set the field with [`set`] instead).
+pub fn prepend(text: &str, root: &Node<'_>, path: &Route, item: &str) -> Result<Splice, Refused> {
+    let lines = Lines::new(text);
+    let mut node = root;
+    for s in path.segments() {
+        let next = match s {
+            Segment::Key(k) => node.get(k),
+            Segment::Index(i) => node.items().get(*i),
+        };
+        node = next.ok_or_else(|| Refused(format!("{path} does not exist")))?;
+    }
+    let Data::Seq(items) = node.data else {
+        return Err(Refused(format!("{path} holds {}, not a list", node.shown())));
+    };
+    let start = lines.offset(node.span.start).ok_or_else(|| Refused(format!("no place for {path}")))?;
+    if text[start..].starts_with('[') {
+        let sep = if items.is_empty() { "" } else { ", " };
+        return Ok(Splice { start: start + 1, end: start + 1, text: format!("{item}{sep}") });
+    }
+    let first = items.first().ok_or_else(|| Refused(format!("{path} is an empty block list")))?;
+    let at = lines.offset(first.span.start).ok_or_else(|| Refused(format!("no place for {path}")))?;
+    let line_start = lines.starts[(first.span.start.line - 1) as usize];
+    let dash = text[line_start..at]
+        .rfind('-')
+        .map(|d| line_start + d)
+        .ok_or_else(|| Refused(format!("no place for {path}")))?;
+    let indent = " ".repeat(text[line_start..dash].chars().count());
+    Ok(Splice { start: dash, end: dash, text: format!("- {item}{}{indent}", lines.line_break()) })
+}
+
+/// An intended change of a document, for [`verify`].
+#[derive(Debug, Clone)]
+pub enum Change<'v> {
+    /// The field holds this value (YAML text).
+    Set(Route, &'v str),
+    /// The list gains this item (YAML text) first.
+    Prepend(Route, &'v str),
+}
+
 /// Applies splices (which must not overlap) to `text`.
 pub fn apply(text: &str, splices: &[Splice]) -> String {
     let mut sorted: Vec<&Splice> = splices.iter().collect();
@@ -215,10 +257,10 @@ fn value(n: &Node<'_>) -> serde_json::Value {
     }
 }
 
-/// Checks that `after` is `before` with exactly `sets` made in document `doc` (and every
-/// other document unchanged): the result must parse, and hold the same data but for the
-/// fields set, which must hold their values.
-pub fn verify(before: &str, after: &str, doc: usize, sets: &[(Route, &str)]) -> Result<(), Refused> {
+/// Checks that `after` is `before` with exactly `changes` made in document `doc` (and
+/// every other document unchanged): the result must parse, and hold the same data but
+/// for the fields changed, which must hold their new values.
+pub fn verify(before: &str, after: &str, doc: usize, changes: &[Change<'_>]) -> Result<(), Refused> {
     let (a, b) = (Bump::new(), Bump::new());
     let old = kubegate_yaml::load(before, &a);
     let new = kubegate_yaml::load(after, &b);
@@ -228,16 +270,30 @@ pub fn verify(before: &str, after: &str, doc: usize, sets: &[(Route, &str)]) -> 
     if old.documents.len() != new.documents.len() {
         return Err(Refused("the edit changed the number of documents".into()));
     }
+    let parse = |text: &str| {
+        let arena = Bump::new();
+        let parsed = kubegate_yaml::load(text, &arena);
+        parsed.documents.first().map(|d| value(&d.root)).ok_or_else(|| Refused(format!("`{text}` is not a value")))
+    };
     for (i, (o, n)) in old.documents.iter().zip(&new.documents).enumerate() {
         let mut expected = value(&o.root);
         if i == doc {
-            for (path, scalar) in sets {
-                let arena = Bump::new();
-                let parsed = kubegate_yaml::load(scalar, &arena);
-                let Some(v) = parsed.documents.first().map(|d| value(&d.root)) else {
-                    return Err(Refused(format!("`{scalar}` is not a value")));
+            for change in changes {
+                let (path, result) = match change {
+                    Change::Set(path, text) => (path, place(&mut expected, path.segments(), parse(text)?)),
+                    Change::Prepend(path, text) => {
+                        let item = parse(text)?;
+                        let list = locate(&mut expected, path.segments()).and_then(|l| l.as_array_mut());
+                        match list {
+                            Some(list) => {
+                                list.insert(0, item);
+                                (path, Ok(()))
+                            }
+                            None => (path, Err("not a list".to_string())),
+                        }
+                    }
                 };
-                place(&mut expected, path.segments(), v).map_err(|e| Refused(format!("{path}: {e}")))?;
+                result.map_err(|e| Refused(format!("{path}: {e}")))?;
             }
         }
         if value(&n.root) != expected {
@@ -245,6 +301,13 @@ pub fn verify(before: &str, after: &str, doc: usize, sets: &[(Route, &str)]) -> 
         }
     }
     Ok(())
+}
+
+fn locate<'v>(target: &'v mut serde_json::Value, path: &[Segment]) -> Option<&'v mut serde_json::Value> {
+    path.iter().try_fold(target, |t, s| match s {
+        Segment::Key(k) => t.as_object_mut()?.get_mut(k),
+        Segment::Index(i) => t.get_mut(*i),
+    })
 }
 
 fn place(target: &mut serde_json::Value, path: &[Segment], v: serde_json::Value) -> Result<(), String> {
@@ -276,8 +339,33 @@ mod tests {
         let route = Route::parse(path);
         let splice = set(text, root, &route, value)?;
         let after = apply(text, &[splice]);
-        verify(text, &after, doc, &[(route, value)])?;
+        verify(text, &after, doc, &[Change::Set(route, value)])?;
         Ok(after)
+    }
+
+    fn prepended(text: &str, path: &str, item: &str) -> Result<String, Refused> {
+        let arena = Bump::new();
+        let loaded = kubegate_yaml::load(text, &arena);
+        let route = Route::parse(path);
+        let splice = prepend(text, &loaded.documents[0].root, &route, item)?;
+        let after = apply(text, &[splice]);
+        verify(text, &after, 0, &[Change::Prepend(route, item)])?;
+        Ok(after)
+    }
+
+    #[test]
+    fn a_list_gains_its_first_item_in_its_style_keeping_the_others() {
+        let block = "capabilities:\n  add:\n    - NET_BIND_SERVICE\n  drop:\n    - NET_RAW  # why\n";
+        assert_eq!(
+            prepended(block, "capabilities.drop", "ALL").unwrap(),
+            "capabilities:\n  add:\n    - NET_BIND_SERVICE\n  drop:\n    - ALL\n    - NET_RAW  # why\n"
+        );
+        let compact = "drop:\n- NET_RAW\n";
+        assert_eq!(prepended(compact, "drop", "ALL").unwrap(), "drop:\n- ALL\n- NET_RAW\n");
+        assert_eq!(prepended("drop: [NET_RAW]\n", "drop", "ALL").unwrap(), "drop: [ALL, NET_RAW]\n");
+        assert_eq!(prepended("drop: []\n", "drop", "ALL").unwrap(), "drop: [ALL]\n");
+        assert_eq!(prepended("add: [X]\n", "drop", "ALL").unwrap_err(), Refused("drop does not exist".into()));
+        assert_eq!(prepended("drop: x\n", "drop", "ALL").unwrap_err(), Refused("drop holds x, not a list".into()));
     }
 
     const POD: &str = "\
@@ -371,12 +459,12 @@ spec:
         let text = "a:\n  b: 1\n";
         let wrong = apply(text, &[Splice { start: 3, end: 3, text: "c: 2\n".into() }]);
         assert_eq!(
-            verify(text, &wrong, 0, &[(Route::parse("a.c"), "2")]).unwrap_err(),
+            verify(text, &wrong, 0, &[Change::Set(Route::parse("a.c"), "2")]).unwrap_err(),
             Refused("the edited text does not parse: mapping values are not allowed in this context at line 3".into())
         );
         let moved = "a:\n  b: 1\nc: 2\n";
         assert_eq!(
-            verify(text, moved, 0, &[(Route::parse("a.c"), "2")]).unwrap_err(),
+            verify(text, moved, 0, &[Change::Set(Route::parse("a.c"), "2")]).unwrap_err(),
             Refused("the edit would change more than it should in document 1".into())
         );
     }
