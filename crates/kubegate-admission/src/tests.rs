@@ -325,4 +325,12 @@ fn bad_requests_say_what_is_wrong() {
     for (body, message) in cases {
         assert_eq!(decide(&gate(Mode::Enforce), body).unwrap_err(), BadRequest(message.into()));
     }
+    // Deeper than serde_json reads (128 levels): a bad request, not a stack overflow.
+    let deep = format!(
+        r#"{{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{{"uid":"1","operation":"CREATE","object":{{"a":{}1{}}}}}}}"#,
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    let err = decide(&gate(Mode::Enforce), deep.as_bytes()).unwrap_err().0;
+    assert_eq!(err, "`request.object` cannot be read: recursion limit exceeded at line 1 column 132");
 }
