@@ -26,6 +26,39 @@ pub struct Rule {
     /// The Pod Security Standards check this rule reports (`--profile pss-*` names that
     /// check's findings with this rule's id).
     pub pss: Option<crate::pss::Check>,
+    /// How a finding is repaired in the source, if it can be.
+    pub repair: Repair,
+}
+
+/// How a finding of a rule is repaired in the source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Repair {
+    /// Never written: the value needs knowledge of the application (probes, resource
+    /// values, replicas, images); the finding's help says what to do.
+    Manual,
+    /// The finding's field (its route) is set to the value; with `only_missing`, only
+    /// where the field is missing (a value someone set is their choice).
+    Set { value: RepairValue, safety: Safety, only_missing: bool },
+    /// The finding's list gains the item first; a missing list is set to `[item]`.
+    Prepend { item: &'static str, safety: Safety },
+}
+
+/// The value a repair writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RepairValue {
+    /// This YAML text.
+    Text(&'static str),
+    /// The name of the environment the resource is bound for.
+    Environment,
+}
+
+/// Whether a repair may stop a workload from starting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Safety {
+    /// It cannot: applied by default.
+    Safe,
+    /// It can, and a reviewer must look: applied only when asked, with the reason.
+    Unsafe(&'static str),
 }
 
 /// How a rule checks.

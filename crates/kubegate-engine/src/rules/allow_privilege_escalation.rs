@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, RepairValue, Rule, Safety, levels};
 use crate::finding::Level::{Deny, Warn};
 
 pub static RULE: Rule = Rule {
@@ -29,6 +29,7 @@ containers:
         references: "[The policy: Container security context](../policy.md#container-security-context). \
             Pod Security Standards (restricted): Privilege Escalation.",
     },
+    repair: Repair::Set { value: RepairValue::Text("false"), safety: Safety::Safe, only_missing: false },
     check: Check::Resource(check),
     pss: Some(crate::pss::Check::AllowPrivilegeEscalation),
 };

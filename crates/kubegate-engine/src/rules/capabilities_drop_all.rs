@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, Safety, levels};
 use crate::finding::Level::{Deny, Warn};
 use crate::resources::PodSpec;
 
@@ -32,6 +32,7 @@ containers:
         references: "[The policy: Container security context](../policy.md#container-security-context). \
             Pod Security Standards (restricted): Capabilities.",
     },
+    repair: Repair::Prepend { item: "ALL", safety: Safety::Safe },
     check: Check::Pod(check),
     pss: None,
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 use crate::pss::BASELINE_CAPABILITIES;
 use crate::resources::PodSpec;
@@ -34,6 +34,7 @@ securityContext:
             (pod-security-admission); `kubegate test --profile pss-restricted --pss-version V` \
             runs the whole check of any version exactly.",
     },
+    repair: Repair::Manual,
     check: Check::Pod(check),
     pss: Some(crate::pss::Check::CapabilitiesRestricted),
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::finding::Level::{Off, Warn};
 use crate::resources::PodSpec;
 
@@ -30,6 +30,7 @@ serviceAccountName: event-service
         help: "create a ServiceAccount for the workload and set spec.serviceAccountName",
         references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },
+    repair: Repair::Manual,
     check: Check::Pod(check),
     pss: None,
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::finding::Level::Deny;
 
 pub static RULE: Rule = Rule {
@@ -23,6 +23,7 @@ pub static RULE: Rule = Rule {
         references: "Kubernetes strict field validation (`kubectl apply --validate=strict`): duplicate \
             fields are errors.",
     },
+    repair: Repair::Manual,
     check: Check::Resource(check),
     pss: None,
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, RepairValue, Rule, Safety, levels};
 use crate::finding::Level::{Off, Warn};
 use crate::resources::PodSpec;
 
@@ -25,6 +25,7 @@ volumes:
         help: "set emptyDir.sizeLimit",
         references: "[The policy: Resources](../policy.md#resources).",
     },
+    repair: Repair::Set { value: RepairValue::Text("1Gi"), safety: Safety::Safe, only_missing: true },
     check: Check::Pod(check),
     pss: None,
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, RepairValue, Rule, Safety, levels};
 use crate::finding::Level::{Deny, Off};
 
 pub static RULE: Rule = Rule {
@@ -27,6 +27,7 @@ metadata:
         help: "set metadata.labels.environment to the environment's name",
         references: "[The policy: Environment labels](../policy.md#environment-labels).",
     },
+    repair: Repair::Set { value: RepairValue::Environment, safety: Safety::Safe, only_missing: false },
     check: Check::Resource(check),
     pss: None,
 };

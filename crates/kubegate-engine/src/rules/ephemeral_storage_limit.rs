@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::finding::Level::{Off, Warn};
 use crate::resources::ContainerKind;
 use crate::resources::PodSpec;
@@ -25,6 +25,7 @@ resources:
         help: "define resources.limits.ephemeral-storage",
         references: "[The policy: Resources](../policy.md#resources).",
     },
+    repair: Repair::Manual,
     check: Check::Pod(check),
     pss: None,
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::exemption::State;
 use crate::finding::Level::Warn;
 
@@ -27,6 +27,7 @@ pub static RULE: Rule = Rule {
         help: "fix the exempted findings before the date, or agree a new date on the exemption's issue",
         references: "[The policy: Exemptions](../policy.md#exemptions).",
     },
+    repair: Repair::Manual,
     check: Check::Resource(check),
     pss: None,
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::exemption::State;
 use crate::finding::Level::Deny;
 
@@ -26,6 +26,7 @@ pub static RULE: Rule = Rule {
         help: "fix the findings it covered and remove the exemption, or agree a new date on its issue",
         references: "[The policy: Exemptions](../policy.md#exemptions).",
     },
+    repair: Repair::Manual,
     check: Check::Resource(check),
     pss: None,
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::finding::Level::{Off, Warn};
 use crate::resources::PodSpec;
 
@@ -30,6 +30,7 @@ spec:
         help: "set securityContext.fsGroup at the pod level",
         references: "[The policy: Pod security context](../policy.md#pod-security-context).",
     },
+    repair: Repair::Manual,
     check: Check::Pod(check),
     pss: None,
 };

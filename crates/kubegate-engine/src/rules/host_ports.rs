@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::finding::Level::Deny;
 use crate::pss;
 
@@ -23,6 +23,7 @@ pub static RULE: Rule = Rule {
             test --profile pss-baseline --pss-version V` runs the standard of any version \
             exactly.",
     },
+    repair: Repair::Manual,
     check: Check::Resource(check),
     pss: Some(crate::pss::Check::HostPorts),
 };

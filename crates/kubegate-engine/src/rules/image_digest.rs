@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::finding::Level::{Deny, Off, Warn};
 use crate::resources::Container;
 
@@ -33,6 +33,7 @@ containers:
         references: "[The policy: Images](../policy.md#images) and [the environment \
             matrix](../policy.md#the-environment-matrix).",
     },
+    repair: Repair::Manual,
     check: Check::Container(check),
     pss: None,
 };

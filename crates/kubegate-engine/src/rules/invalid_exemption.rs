@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::exemption::{EXPIRES, ISSUE, REASON, RULES, State};
 use crate::finding::Level::Deny;
 
@@ -46,6 +46,7 @@ A rule that cannot be exempted in an environment has to be fixed, not exempted. 
         help: "an exemption needs policy-exemption, exemption-expires (YYYY-MM-DD, within max_days), exemption-issue and exemption-rules (known rule ids); see docs/exemptions.md",
         references: "[The policy: Exemptions](../policy.md#exemptions).",
     },
+    repair: Repair::Manual,
     check: Check::Resource(check),
     pss: None,
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::finding::Level::{Deny, Off, Warn};
 
 pub static RULE: Rule = Rule {
@@ -29,6 +29,7 @@ metadata:
         help: "label the Namespace pod-security.kubernetes.io/{enforce,audit,warn}: restricted",
         references: "[The policy: Pod Security Standards](../policy.md#pod-security-standards).",
     },
+    repair: Repair::Manual,
     check: Check::Resource(check),
     pss: None,
 };

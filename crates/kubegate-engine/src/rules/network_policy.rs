@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::facts::{Index, Pending, Question};
 use crate::finding::Level::{Off, Warn};
 use crate::resources::selector::labels;
@@ -42,6 +42,7 @@ spec:
         help: "add a NetworkPolicy with policyTypes [Ingress, Egress] whose podSelector matches the pods",
         references: "[The policy: Network policies](../policy.md#network-policies).",
     },
+    repair: Repair::Manual,
     check: Check::Bundle { collect, judge },
     pss: None,
 };

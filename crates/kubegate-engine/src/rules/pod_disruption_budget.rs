@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::facts::{Index, Pending, Question};
 use crate::finding::Level::{Off, Warn};
 use crate::resources::selector::labels;
@@ -40,6 +40,7 @@ spec:
         help: "add a PodDisruptionBudget whose selector matches the pod template's labels",
         references: "[The policy: High availability](../policy.md#high-availability).",
     },
+    repair: Repair::Manual,
     check: Check::Bundle { collect, judge },
     pss: None,
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 use crate::pss;
 
@@ -25,6 +25,7 @@ pub static RULE: Rule = Rule {
         references: "Kubernetes Pod Security Standards (restricted, from v1.35), check \
             `procMount_restricted` (pod-security-admission).",
     },
+    repair: Repair::Manual,
     check: Check::Resource(check),
     pss: Some(crate::pss::Check::ProcMountRestricted),
 };

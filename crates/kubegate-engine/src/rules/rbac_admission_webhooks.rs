@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, RbacRule, Rule, levels};
+use super::{Check, Ctx, Doc, RbacRule, Repair, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 
 const RESOURCES: [&str; 2] = ["validatingwebhookconfigurations", "mutatingwebhookconfigurations"];
@@ -33,6 +33,7 @@ rules:
         help: "grant get, list and watch only; leave webhook configurations to the platform's pipeline",
         references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },
+    repair: Repair::Manual,
     check: Check::Resource(check),
     pss: None,
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, RbacRule, Rule, levels};
+use super::{Check, Ctx, Doc, RbacRule, Repair, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 
 /// Verbs that let a subject gain permissions it was not given.
@@ -33,6 +33,7 @@ rules:
         help: "remove escalate, bind and impersonate; grant the permissions the workload needs directly",
         references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },
+    repair: Repair::Manual,
     check: Check::Resource(check),
     pss: None,
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, RbacRule, Rule, levels};
+use super::{Check, Ctx, Doc, RbacRule, Repair, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 
 /// Subresources that open a shell or a stream into a running container.
@@ -28,6 +28,7 @@ rules:
         help: "remove create on pods/exec and pods/attach from the workload's Role",
         references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },
+    repair: Repair::Manual,
     check: Check::Resource(check),
     pss: None,
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, RbacRule, Rule, levels};
+use super::{Check, Ctx, Doc, RbacRule, Repair, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 
 pub static RULE: Rule = Rule {
@@ -34,6 +34,7 @@ rules:
         help: "read Secrets through a namespaced Role limited by resourceNames, not a ClusterRole",
         references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },
+    repair: Repair::Manual,
     check: Check::Resource(check),
     pss: None,
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 
 pub static RULE: Rule = Rule {
@@ -28,6 +28,7 @@ rules:
         help: "name the verbs, resources and API groups the workload needs",
         references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
     },
+    repair: Repair::Manual,
     check: Check::Resource(check),
     pss: None,
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 
 pub static RULE: Rule = Rule {
@@ -36,6 +36,7 @@ volumes:
         references: "[The policy: Container security context](../policy.md#container-security-context) \
             and [the environment matrix](../policy.md#the-environment-matrix).",
     },
+    repair: Repair::Manual,
     check: Check::Resource(check),
     pss: None,
 };

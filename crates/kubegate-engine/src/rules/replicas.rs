@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Judged, Param, Rule, levels};
+use super::{Check, Ctx, Doc, Judged, Param, Repair, Rule, levels};
 use crate::facts::{Index, Pending, Question};
 use crate::finding::Level::{Deny, Off, Warn};
 use crate::resources::Resource;
@@ -42,6 +42,7 @@ metadata:
         references: "[The policy: High availability](../policy.md#high-availability) and [the environment \
             matrix](../policy.md#the-environment-matrix).",
     },
+    repair: Repair::Manual,
     check: Check::Bundle { collect, judge },
     pss: None,
 };

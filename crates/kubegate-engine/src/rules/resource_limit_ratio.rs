@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Param, Rule, levels};
+use super::{Check, Ctx, Doc, Param, Repair, Rule, levels};
 use crate::finding::Level::{Off, Warn};
 use crate::resources::PodSpec;
 use crate::resources::{ContainerKind, quantity};
@@ -33,6 +33,7 @@ resources:
         help: "keep limits within 2-4x of requests (raise the request or lower the limit)",
         references: "[The policy: Resources](../policy.md#resources).",
     },
+    repair: Repair::Manual,
     check: Check::Pod(check),
     pss: None,
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 
 pub static RULE: Rule = Rule {
@@ -32,6 +32,7 @@ resources:
         references: "[The policy: Resources](../policy.md#resources) and [the environment \
             matrix](../policy.md#the-environment-matrix).",
     },
+    repair: Repair::Manual,
     check: Check::Resource(check),
     pss: None,
 };

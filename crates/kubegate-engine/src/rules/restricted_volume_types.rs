@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
 use crate::pss;
 
@@ -27,6 +27,7 @@ pub static RULE: Rule = Rule {
             test --profile pss-restricted --pss-version V` runs the standard of any version \
             exactly.",
     },
+    repair: Repair::Manual,
     check: Check::Resource(check),
     pss: Some(crate::pss::Check::RestrictedVolumes),
 };

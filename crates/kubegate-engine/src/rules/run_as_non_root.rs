@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, RepairValue, Rule, Safety, levels};
 use crate::finding::Level::Deny;
 use crate::resources::PodSpec;
 use crate::resources::pod::Failure;
@@ -31,6 +31,11 @@ spec:
         references: "[The policy: Container security context](../policy.md#container-security-context) \
             and [the environment matrix](../policy.md#the-environment-matrix). Pod Security \
             Standards (restricted): Running as Non-root.",
+    },
+    repair: Repair::Set {
+        value: RepairValue::Text("true"),
+        safety: Safety::Unsafe("the kubelet refuses to start a container whose image runs as root"),
+        only_missing: false,
     },
     check: Check::Pod(check),
     pss: Some(crate::pss::Check::RunAsNonRoot),

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Param, Rule, levels};
+use super::{Check, Ctx, Doc, Param, Repair, RepairValue, Rule, Safety, levels};
 use crate::finding::Level::{Deny, Warn};
 use crate::resources::PodSpec;
 use crate::resources::pod::Failure;
@@ -30,6 +30,11 @@ spec:
 ```"#,
         help: "set securityContext.runAsUser to a UID >= 1000 at the pod level",
         references: "[The policy: Pod security context](../policy.md#pod-security-context).",
+    },
+    repair: Repair::Set {
+        value: RepairValue::Text("10001"),
+        safety: Safety::Unsafe("the image must work as that user (its files, its ports)"),
+        only_missing: true,
     },
     check: Check::Pod(check),
     pss: Some(crate::pss::Check::RunAsUser),

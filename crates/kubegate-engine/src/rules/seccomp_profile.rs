@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, RepairValue, Rule, Safety, levels};
 use crate::finding::Level::{Deny, Warn};
 use crate::resources::PodSpec;
 use crate::resources::pod::Failure;
@@ -36,6 +36,7 @@ spec:
             environment matrix](../policy.md#the-environment-matrix). Pod Security Standards \
             (restricted): Seccomp.",
     },
+    repair: Repair::Set { value: RepairValue::Text("RuntimeDefault"), safety: Safety::Safe, only_missing: false },
     check: Check::Pod(check),
     pss: Some(crate::pss::Check::SeccompProfileRestricted),
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::finding::Level::Deny;
 use crate::secrets::{is_placeholder, is_secret_name, secret_value_kind};
 use kubegate_yaml::Route;
@@ -35,6 +35,7 @@ data:
         help: "move the value to an externally managed Secret and reference it",
         references: "[The policy: Secrets](../policy.md#secrets).",
     },
+    repair: Repair::Manual,
     check: Check::Resource(check),
     pss: None,
 };

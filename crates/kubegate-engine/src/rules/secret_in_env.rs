@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::finding::Level::Deny;
 use crate::resources::Container;
 use crate::secrets::{is_placeholder, is_secret_name, secret_value_kind};
@@ -32,6 +32,7 @@ env:
         help: "reference a Secret with valueFrom.secretKeyRef instead of a literal value",
         references: "[The policy: Secrets](../policy.md#secrets).",
     },
+    repair: Repair::Manual,
     check: Check::Container(check),
     pss: None,
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::finding::Level::Warn;
 
 pub static RULE: Rule = Rule {
@@ -21,6 +21,7 @@ data:
         help: "replace the Secret with an ExternalSecret or SealedSecret",
         references: "[The policy: Secrets](../policy.md#secrets).",
     },
+    repair: Repair::Manual,
     check: Check::Resource(check),
     pss: None,
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, RepairValue, Rule, Safety, levels};
 use crate::facts::{Index, Pending, Question};
 use crate::finding::Level::{Off, Warn};
 
@@ -28,6 +28,11 @@ automountServiceAccountToken: false  # Disable unless needed
 ```"#,
         help: "set automountServiceAccountToken: false on the ServiceAccount (or the pod)",
         references: "[The policy: Service accounts and RBAC](../policy.md#service-accounts-and-rbac).",
+    },
+    repair: Repair::Set {
+        value: RepairValue::Text("false"),
+        safety: Safety::Unsafe("a workload that calls the Kubernetes API needs its token"),
+        only_missing: false,
     },
     check: Check::Bundle { collect, judge },
     pss: None,

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::finding::Level::Deny;
 use crate::resources::image::ImageRef;
 
@@ -24,6 +24,7 @@ pub static RULE: Rule = Rule {
         help: "pull the image from a trusted registry (trusted_registries in kubegate.yaml)",
         references: "[The policy: Images](../policy.md#images).",
     },
+    repair: Repair::Manual,
     check: Check::Resource(check),
     pss: None,
 };
