@@ -2,4 +2,5 @@
 //! without disturbing anything else (ADR 16). `splice` places one edit by the spans of
 //! the tree the loader built and checks it by parsing the result.
 
+pub mod plan;
 pub mod splice;

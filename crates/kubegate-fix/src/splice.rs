@@ -223,12 +223,12 @@ pub fn prepend(text: &str, root: &Node<'_>, path: &Route, item: &str) -> Result<
 }
 
 /// An intended change of a document, for [`verify`].
-#[derive(Debug, Clone)]
-pub enum Change<'v> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
     /// The field holds this value (YAML text).
-    Set(Route, &'v str),
+    Set(Route, String),
     /// The list gains this item (YAML text) first.
-    Prepend(Route, &'v str),
+    Prepend(Route, String),
 }
 
 /// Applies splices (which must not overlap) to `text`.
@@ -260,7 +260,7 @@ fn value(n: &Node<'_>) -> serde_json::Value {
 /// Checks that `after` is `before` with exactly `changes` made in document `doc` (and
 /// every other document unchanged): the result must parse, and hold the same data but
 /// for the fields changed, which must hold their new values.
-pub fn verify(before: &str, after: &str, doc: usize, changes: &[Change<'_>]) -> Result<(), Refused> {
+pub fn verify(before: &str, after: &str, doc: usize, changes: &[Change]) -> Result<(), Refused> {
     let (a, b) = (Bump::new(), Bump::new());
     let old = kubegate_yaml::load(before, &a);
     let new = kubegate_yaml::load(after, &b);
@@ -339,7 +339,7 @@ mod tests {
         let route = Route::parse(path);
         let splice = set(text, root, &route, value)?;
         let after = apply(text, &[splice]);
-        verify(text, &after, doc, &[Change::Set(route, value)])?;
+        verify(text, &after, doc, &[Change::Set(route, value.to_string())])?;
         Ok(after)
     }
 
@@ -349,7 +349,7 @@ mod tests {
         let route = Route::parse(path);
         let splice = prepend(text, &loaded.documents[0].root, &route, item)?;
         let after = apply(text, &[splice]);
-        verify(text, &after, 0, &[Change::Prepend(route, item)])?;
+        verify(text, &after, 0, &[Change::Prepend(route, item.to_string())])?;
         Ok(after)
     }
 
@@ -459,12 +459,12 @@ spec:
         let text = "a:\n  b: 1\n";
         let wrong = apply(text, &[Splice { start: 3, end: 3, text: "c: 2\n".into() }]);
         assert_eq!(
-            verify(text, &wrong, 0, &[Change::Set(Route::parse("a.c"), "2")]).unwrap_err(),
+            verify(text, &wrong, 0, &[Change::Set(Route::parse("a.c"), "2".into())]).unwrap_err(),
             Refused("the edited text does not parse: mapping values are not allowed in this context at line 3".into())
         );
         let moved = "a:\n  b: 1\nc: 2\n";
         assert_eq!(
-            verify(text, moved, 0, &[Change::Set(Route::parse("a.c"), "2")]).unwrap_err(),
+            verify(text, moved, 0, &[Change::Set(Route::parse("a.c"), "2".into())]).unwrap_err(),
             Refused("the edit would change more than it should in document 1".into())
         );
     }
