@@ -2,5 +2,6 @@
 //! without disturbing anything else (ADR 16). `splice` places one edit by the spans of
 //! the tree the loader built and checks it by parsing the result.
 
+pub mod diff;
 pub mod plan;
 pub mod splice;

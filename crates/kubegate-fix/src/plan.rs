@@ -49,6 +49,8 @@ pub struct FileFix {
     pub not_repaired: Vec<NotRepaired>,
     /// Findings no repair is written for: a person decides the value.
     pub manual: Vec<NotRepaired>,
+    /// The file's documents before and after (for a diff).
+    pub parts: Vec<(String, String)>,
 }
 
 struct Planned {
@@ -105,12 +107,17 @@ pub fn fix_file(text: &str, findings: &[&Finding], resources: &[ResourceInfo], o
     for (part, changes) in parts.iter().zip(planned) {
         if changes.is_empty() {
             out.after.push_str(part.text);
+            out.parts.push((part.text.to_string(), part.text.to_string()));
             continue;
         }
         match fix_part(part, changes, &mut out) {
-            Ok(text) => out.after.push_str(&text),
+            Ok(text) => {
+                out.after.push_str(&text);
+                out.parts.push((part.text.to_string(), text));
+            }
             Err((why, changes)) => {
                 out.after.push_str(part.text);
+                out.parts.push((part.text.to_string(), part.text.to_string()));
                 out.repaired.retain(|r| {
                     !changes.iter().any(|c| c.rule == r.rule && c.line == r.line && c.route.to_string() == r.path)
                 });

@@ -145,10 +145,26 @@ fn insert_keys(
             "{path}: its parent mapping is empty, and kubegate does not write a new block there"
         )));
     };
-    let at = lines.offset(first.span.start).ok_or_else(|| Refused(format!("no place for {path}")))?;
-    let line_start = lines.starts[(first.span.start.line - 1) as usize];
-    let column = lines.text[line_start..at].chars().count();
+    let mut at = lines.offset(first.span.start).ok_or_else(|| Refused(format!("no place for {path}")))?;
+    let line = (first.span.start.line - 1) as usize;
+    let line_start = lines.starts[line];
+    let prefix = &lines.text[line_start..at];
+    let column = prefix.chars().count();
     let indent = " ".repeat(column);
+    // Comment lines just above the first key, at its indentation, are about it: the new
+    // key goes above them.
+    if prefix.chars().all(|c| c == ' ') {
+        let mut above = line;
+        while above > 0 {
+            let text = &lines.text[lines.starts[above - 1]..lines.starts[above]];
+            if text.starts_with(&indent) && text[indent.len()..].starts_with('#') {
+                above -= 1;
+            } else {
+                break;
+            }
+        }
+        at = lines.starts[above] + indent.len();
+    }
     let br = lines.line_break();
     let mut text = String::new();
     for (depth, k) in keys.iter().enumerate() {
@@ -401,7 +417,7 @@ spec:
             after,
             POD.replace(
                 "        # set by the platform team\n        runAsUser",
-                "        # set by the platform team\n        seccompProfile:\n          type: RuntimeDefault\n        runAsUser"
+                "        seccompProfile:\n          type: RuntimeDefault\n        # set by the platform team\n        runAsUser"
             )
         );
         // A mapping that starts on a list item's line.

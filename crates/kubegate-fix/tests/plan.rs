@@ -96,7 +96,7 @@ fn the_safe_repairs_are_made_in_place_and_the_check_no_longer_reports_them() {
     assert!(fixed.after.contains("          emptyDir: {sizeLimit: 1Gi}\n"), "{}", fixed.after);
     assert!(
         fixed.after.contains(
-            "            # the app binds :80\n            allowPrivilegeEscalation: false\n            capabilities:\n              drop: [ALL]\n              add: [NET_BIND_SERVICE]\n"
+            "            allowPrivilegeEscalation: false\n            # the app binds :80\n            capabilities:\n              drop: [ALL]\n              add: [NET_BIND_SERVICE]\n"
         ),
         "{}",
         fixed.after

@@ -2,7 +2,7 @@
 //! table in the README and `docs/rules/README.md`, and `kubegate explain`.
 
 use kubegate_engine::environment::Tier;
-use kubegate_engine::rules::{ALL, Rule};
+use kubegate_engine::rules::{ALL, Repair, RepairValue, Rule, Safety};
 
 fn levels_cell(rule: &Rule, tier: Tier) -> &'static str {
     rule.levels[tier.index()].as_str()
@@ -21,7 +21,7 @@ pub fn rule_page(rule: &Rule) -> String {
     s.push_str(&format!("## What it checks\n\n{}\n\n", rule.doc.what));
     s.push_str(&format!("## Why\n\n{}\n\n", rule.doc.why));
     s.push_str(&format!("## Example\n\nReported:\n\n```yaml\n{}```\n\n", rule.doc.example));
-    s.push_str(&format!("## Fix\n\n{}\n\n", rule.doc.fix));
+    s.push_str(&format!("## Fix\n\n{}\n\n{}\n\n", rule.doc.fix, repair_line(rule)));
     if !rule.params.is_empty() {
         s.push_str("## Parameters\n\nSet in `kubegate.yaml` under `rules.");
         s.push_str(rule.id);
@@ -33,6 +33,31 @@ pub fn rule_page(rule: &Rule) -> String {
     }
     s.push_str(&format!("## References\n\n{}\n", rule.doc.references));
     s
+}
+
+/// What `kubegate fix` does for the rule's findings.
+fn repair_line(rule: &Rule) -> String {
+    let when = |safety: Safety| match safety {
+        Safety::Safe => "by default".to_string(),
+        Safety::Unsafe(why) => format!("with `--unsafe-fixes` only ({why})"),
+    };
+    match rule.repair {
+        Repair::Manual => "`kubegate fix` lists these findings and writes nothing: the value needs a person.".into(),
+        Repair::Set { value, safety, only_missing } => {
+            let value = match value {
+                RepairValue::Text(t) => format!("`{t}`"),
+                RepairValue::Environment => "the name of the environment the resource is bound for".into(),
+            };
+            let missing = if only_missing { ", only where the field is missing" } else { "" };
+            format!("`kubegate fix` sets the reported field to {value}{missing}, {}.", when(safety))
+        }
+        Repair::Prepend { item, safety } => {
+            format!(
+                "`kubegate fix` puts `{item}` first in the reported list (a missing list becomes `[{item}]`), {}.",
+                when(safety)
+            )
+        }
+    }
 }
 
 /// The rule table (Markdown), with links relative to `link_prefix`.

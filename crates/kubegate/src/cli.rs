@@ -257,6 +257,27 @@ pub enum Command {
         #[command(flatten)]
         kustomize: KustomizeArg,
     },
+    /// Repair in place what the rules can repair safely, keeping every comment and the
+    /// layout; list what needs a person
+    Fix {
+        #[command(flatten)]
+        manifests: Manifests,
+        #[command(flatten)]
+        env: EnvArg,
+        /// Only this rule's repairs, repeatable
+        #[arg(long = "rule", value_name = "RULE")]
+        rules: Vec<String>,
+        /// Also the repairs that can stop a workload from starting (runAsNonRoot,
+        /// runAsUser, automountServiceAccountToken): review them
+        #[arg(long)]
+        unsafe_fixes: bool,
+        /// Change nothing; exit 1 when something would change (for CI)
+        #[arg(long, conflicts_with = "diff")]
+        check: bool,
+        /// Change nothing; print the changes as a unified diff
+        #[arg(long)]
+        diff: bool,
+    },
     /// Serve the gate as a validating admission webhook (`POST /validate`, over TLS)
     Serve {
         /// Address to listen on

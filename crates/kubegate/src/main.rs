@@ -67,6 +67,22 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Fix { manifests, env, rules, unsafe_fixes, check, diff } => commands::fix::fix(
+            &mut out,
+            commands::fix::FixArgs {
+                paths: manifests.paths,
+                config: manifests.config,
+                env: env.name,
+                options: kubegate_fix::plan::Options { unsafe_fixes, rules },
+                mode: if check {
+                    commands::fix::Mode::Check
+                } else if diff {
+                    commands::fix::Mode::Diff
+                } else {
+                    commands::fix::Mode::Write
+                },
+            },
+        ),
         Command::Serve {
             listen,
             tls_cert,

@@ -33,7 +33,7 @@ spec:
     },
     repair: Repair::Set {
         value: RepairValue::Text("10001"),
-        safety: Safety::Unsafe("the image must work as that user (its files, its ports)"),
+        safety: Safety::Unsafe("the image must work as that user: its files, its ports"),
         only_missing: true,
     },
     check: Check::Pod(check),

@@ -3,6 +3,7 @@
 
 pub mod env;
 pub mod exemptions;
+pub mod fix;
 pub mod rules;
 pub mod test;
 pub mod verify;

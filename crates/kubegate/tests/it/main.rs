@@ -5,6 +5,7 @@
 mod cli;
 mod common;
 mod exemptions;
+mod fix;
 mod formats;
 mod generated;
 mod hostile;

@@ -1,0 +1,140 @@
+//! `kubegate fix` on a copy of a manifest: the diff it prints (which `patch` applies), the
+//! file it writes (idempotent, the check then quiet about what it repaired), `--check`'s
+//! status, and what it refuses.
+
+use crate::common::{root, run_in};
+use std::path::{Path, PathBuf};
+
+fn copy(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kubegate-fix-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("deploy")).unwrap();
+    std::fs::copy(root().join("crates/kubegate/tests/data/fix/app.yaml"), dir.join("deploy/app.yaml")).unwrap();
+    dir
+}
+
+const DIFF: &str = "\
+--- a/deploy/app.yaml
++++ b/deploy/app.yaml
+@@ -1,6 +1,8 @@
+ apiVersion: apps/v1
+ kind: Deployment
+ metadata:
++  labels:
++    environment: prod
+   name: api
+   namespace: shop-prod
+ spec:
+@@ -13,13 +15,18 @@
+       labels:
+         app: api
+     spec:
++      securityContext:
++        seccompProfile:
++          type: RuntimeDefault
+       # scratch space for the app
+       volumes:
+         - name: tmp
+-          emptyDir: {}
++          emptyDir: {sizeLimit: 1Gi}
+       containers:
+         - name: app
+           image: nginx:1.27
+           securityContext:
++            allowPrivilegeEscalation: false
+             capabilities:
++              drop: [ALL]
+               add: [NET_BIND_SERVICE]
+";
+
+#[test]
+fn the_diff_check_and_write_agree_and_a_second_run_changes_nothing() {
+    let dir = copy("write");
+    let original = std::fs::read_to_string(dir.join("deploy/app.yaml")).unwrap();
+    let diff = run_in(&dir, &["fix", "deploy/", "--diff"], None);
+    assert_eq!(diff.code, 0, "{}", diff.stderr);
+    let printed = &diff.stdout[diff.stdout.find("--- a/").unwrap()..diff.stdout.rfind("\n5 repairs").unwrap() + 1];
+    assert_eq!(printed, DIFF);
+    assert!(diff.stdout.ends_with("5 repairs to make in 1 files; 3 not made (--unsafe-fixes, or refused: see above); 13 findings need a person\n"), "{}", diff.stdout);
+    assert_eq!(std::fs::read_to_string(dir.join("deploy/app.yaml")).unwrap(), original, "--diff changes nothing");
+    assert_eq!(run_in(&dir, &["fix", "deploy/", "--check"], None).code, 1);
+
+    let written = run_in(&dir, &["fix", "deploy/"], None);
+    assert_eq!(written.code, 0, "{}", written.stdout);
+    assert!(written.stdout.contains("fixed        deploy/app.yaml:23 [allow-privilege-escalation] spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation = false\n"), "{}", written.stdout);
+    assert!(written.stdout.contains(
+        "by hand      deploy/app.yaml:21 [liveness-probe] define a livenessProbe (httpGet, tcpSocket, grpc or exec)\n"
+    ));
+    let fixed = std::fs::read_to_string(dir.join("deploy/app.yaml")).unwrap();
+    // The diff is exactly what was written: `patch` turns the original into the file.
+    let patched = dir.join("patched");
+    std::fs::create_dir_all(patched.join("deploy")).unwrap();
+    std::fs::write(patched.join("deploy/app.yaml"), &original).unwrap();
+    let status = std::process::Command::new("patch")
+        .args(["-p1", "--quiet"])
+        .current_dir(&patched)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(DIFF.as_bytes())?;
+            c.wait()
+        });
+    if let Ok(status) = status {
+        assert!(status.success());
+        assert_eq!(std::fs::read_to_string(patched.join("deploy/app.yaml")).unwrap(), fixed);
+    } else {
+        eprintln!("skipped the patch comparison: no `patch` on this machine");
+    }
+    // The check no longer reports what was repaired; a second run changes nothing.
+    let test = run_in(&dir, &["test", "deploy/", "-o", "json"], None);
+    let report: serde_json::Value = serde_json::from_str(&test.stdout).unwrap();
+    let rules: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    for repaired in [
+        "environment-label",
+        "seccomp-profile",
+        "emptydir-size-limit",
+        "allow-privilege-escalation",
+        "capabilities-drop-all",
+    ] {
+        assert!(!rules.contains(&repaired), "{repaired} in {rules:?}");
+    }
+    assert_eq!(run_in(&dir, &["fix", "deploy/", "--check"], None).code, 0);
+    let again = run_in(&dir, &["fix", "deploy/"], None);
+    assert!(
+        again.stdout.ends_with(
+            "0 repairs made in 0 files; 3 not made (--unsafe-fixes, or refused: see above); 13 findings need a person\n"
+        ),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("deploy/app.yaml")).unwrap(), fixed);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn unsafe_fixes_when_asked_one_rule_when_asked_and_what_is_refused() {
+    let dir = copy("unsafe");
+    let r = run_in(&dir, &["fix", "deploy/", "--unsafe-fixes", "--rule", "run-as-non-root", "--diff"], None);
+    assert!(r.stdout.contains("+        runAsNonRoot: true\n"), "{}", r.stdout);
+    assert!(r.stdout.ends_with("1 repairs to make in 1 files; 0 not made (--unsafe-fixes, or refused: see above); 0 findings need a person\n"), "{}", r.stdout);
+    let r = run_in(&dir, &["fix", "deploy/", "--rule", "no-such-rule"], None);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (2, "error: --rule: unknown rule `no-such-rule` (`kubegate rules` lists them)\n")
+    );
+    // A Kustomize directory and stdin are not edited.
+    let r = run_in(&root(), &["fix", "crates/kubegate/tests/data/kustomize", "--check"], None);
+    assert!(
+        r.stdout.contains("is a Kustomize directory; kubegate fix does not edit through a kustomization yet"),
+        "{}",
+        r.stdout
+    );
+    let r = run_in(
+        Path::new(&dir),
+        &["fix", "-", "--check"],
+        Some("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: x}]}\n"),
+    );
+    assert!(r.stdout.contains("not fixed: stdin cannot be edited in place"), "{}", r.stdout);
+    std::fs::remove_dir_all(&dir).ok();
+}
