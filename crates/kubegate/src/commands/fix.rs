@@ -45,37 +45,51 @@ pub fn fix(out: &mut dyn Write, args: FixArgs) -> Exit {
     let (mut repaired, mut waiting, mut manual) = (0, 0, 0);
     let mut edited: Vec<(PathBuf, String, String)> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
-    for input in &checked.inputs {
-        let (path, shown) = match input {
-            Input::File { path, shown, .. } => (path, shown.as_str()),
-            Input::Kustomize { shown, .. } => {
-                notes.push(format!(
-                    "not fixed: {shown} is a Kustomize directory; kubegate fix does not edit through a kustomization yet: name its files"
-                ));
+    // Each file is fixed on its own (in parallel); the report follows the inputs' order.
+    enum Step {
+        Note(String),
+        Fixed(PathBuf, String, String, kubegate_fix::plan::FileFix),
+    }
+    use rayon::prelude::*;
+    let steps: Vec<Option<Step>> = checked
+        .inputs
+        .par_iter()
+        .map(|input| {
+            let (path, shown) = match input {
+                Input::File { path, shown, .. } => (path, shown.as_str()),
+                Input::Kustomize { shown, .. } => {
+                    return Some(Step::Note(format!(
+                        "not fixed: {shown} is a Kustomize directory; kubegate fix does not edit through a kustomization yet: name its files"
+                    )));
+                }
+                Input::Stdin(_) => return Some(Step::Note("not fixed: stdin cannot be edited in place".into())),
+                Input::Failed(_) => return None,
+            };
+            if outcome.errors.iter().any(|e| e.file() == shown) {
+                return Some(Step::Note(format!("not fixed: {shown} has errors (above); fix them first")));
+            }
+            let source = input.load().ok()?;
+            if source.text.contains("# Source: ") {
+                return Some(Step::Note(format!(
+                    "not fixed: {shown} is rendered Helm output; fix the chart's values or templates instead"
+                )));
+            }
+            let findings: Vec<&Finding> = outcome.findings.iter().filter(|f| &*f.file == shown).collect();
+            if findings.is_empty() {
+                return None;
+            }
+            let fixed = fix_file(&source.text, &findings, &outcome.resources, &args.options);
+            Some(Step::Fixed(path.clone(), shown.to_string(), source.into_owned().text, fixed))
+        })
+        .collect();
+    for step in steps.into_iter().flatten() {
+        let (path, shown, text, fixed) = match step {
+            Step::Note(n) => {
+                notes.push(n);
                 continue;
             }
-            Input::Stdin(_) => {
-                notes.push("not fixed: stdin cannot be edited in place".into());
-                continue;
-            }
-            Input::Failed(_) => continue,
+            Step::Fixed(path, shown, text, fixed) => (path, shown, text, fixed),
         };
-        if outcome.errors.iter().any(|e| e.file() == shown) {
-            notes.push(format!("not fixed: {shown} has errors (above); fix them first"));
-            continue;
-        }
-        let Ok(source) = input.load() else { continue };
-        if source.text.contains("# Source: ") {
-            notes.push(format!(
-                "not fixed: {shown} is rendered Helm output; fix the chart's values or templates instead"
-            ));
-            continue;
-        }
-        let findings: Vec<&Finding> = outcome.findings.iter().filter(|f| &*f.file == shown).collect();
-        if findings.is_empty() {
-            continue;
-        }
-        let fixed = fix_file(&source.text, &findings, &outcome.resources, &args.options);
         for r in &fixed.repaired {
             let _ = writeln!(out, "fixed        {shown}:{} [{}] {} = {}", r.line, r.rule, r.path, r.what);
         }
@@ -93,12 +107,12 @@ pub fn fix(out: &mut dyn Write, args: FixArgs) -> Exit {
         repaired += fixed.repaired.len();
         waiting += fixed.not_repaired.len();
         manual += fixed.manual.len();
-        if fixed.after != source.text {
+        if fixed.after != text {
             if args.mode == Mode::Diff {
                 let segments: Vec<(&str, &str)> = fixed.parts.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-                let _ = write!(out, "{}", kubegate_fix::diff::unified(shown, &segments));
+                let _ = write!(out, "{}", kubegate_fix::diff::unified(&shown, &segments));
             }
-            edited.push((path.clone(), shown.to_string(), fixed.after));
+            edited.push((path, shown, fixed.after));
         }
     }
     for n in &notes {
