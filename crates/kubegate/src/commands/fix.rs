@@ -42,6 +42,11 @@ pub fn fix(out: &mut dyn Write, args: FixArgs) -> Exit {
         Err(outcome) => return print_errors(out, &outcome.errors),
     };
     let outcome = &checked.outcome;
+    // Inputs that cannot be read or parsed: said first; the others are still fixed, and
+    // the run's status is 2.
+    for e in &outcome.errors {
+        let _ = writeln!(out, "error: {e}");
+    }
     let (mut repaired, mut waiting, mut manual) = (0, 0, 0);
     let mut edited: Vec<(PathBuf, String, String)> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
@@ -124,14 +129,15 @@ pub fn fix(out: &mut dyn Write, args: FixArgs) -> Exit {
         out,
         "{repaired} repairs {verb} in {files} files; {waiting} not made (--unsafe-fixes, or refused: see above); {manual} findings need a person"
     );
-    match args.mode {
+    let status = match args.mode {
         Mode::Check => Exit::failed_if(files > 0),
         Mode::Diff => Exit::Pass,
         Mode::Write => match write_all(&edited) {
             Ok(()) => Exit::Pass,
-            Err(e) => print_errors(out, &[e]),
+            Err(e) => return print_errors(out, &[e]),
         },
-    }
+    };
+    if outcome.errors.is_empty() { status } else { Exit::Error }
 }
 
 /// Writes every file, or none: each new text goes to a temporary file beside its file

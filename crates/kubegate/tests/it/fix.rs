@@ -123,6 +123,13 @@ fn unsafe_fixes_when_asked_one_rule_when_asked_and_what_is_refused() {
         (r.code, r.stdout.as_str()),
         (2, "error: --rule: unknown rule `no-such-rule` (`kubegate rules` lists them)\n")
     );
+    // A file that does not parse: its error first, the others still fixed, status 2.
+    std::fs::write(dir.join("deploy/broken.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n").unwrap();
+    let r = run_in(&dir, &["fix", "deploy/", "--check"], None);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stdout.starts_with("error: deploy/broken.yaml:4:1: cannot parse YAML"), "{}", r.stdout);
+    assert!(r.stdout.contains("not fixed: deploy/broken.yaml has errors (above); fix them first\n"), "{}", r.stdout);
+    assert!(r.stdout.contains("fixed        deploy/app.yaml:"), "{}", r.stdout);
     // A Kustomize directory and stdin are not edited.
     let r = run_in(&root(), &["fix", "crates/kubegate/tests/data/kustomize", "--check"], None);
     assert!(
