@@ -146,43 +146,60 @@ fn fix_part(
     let mut text = original.to_string();
     let mut made: Vec<Change> = Vec::new();
     let mut done: Vec<Planned> = Vec::new();
-    for c in changes {
-        if done.iter().any(|d| d.route == c.route && d.value == c.value) {
-            continue;
-        }
+    let mut queue: std::collections::VecDeque<Planned> = changes.into();
+    // Repairs whose mapping or list exists are placed together on one parse; one that
+    // creates the mappings on its way is placed alone, and the document parsed again
+    // before the next (which may need what it created).
+    while !queue.is_empty() {
+        let current = text.clone();
         let arena = Bump::new();
-        let Some((_, root)) = document(&text, &arena) else { break };
-        let existing = locate(&root, &c.route);
-        let step = match c.repair {
-            Repair::Set { only_missing: true, .. } if existing.is_some_and(|n| !n.is_null()) => {
-                Err(Refused(format!("left as set ({})", existing.map(|n| n.shown()).unwrap_or_default())))
+        let Some((_, root)) = document(&current, &arena) else { break };
+        let mut pending = Vec::new();
+        while let Some(c) = queue.pop_front() {
+            if done.iter().any(|d| d.route == c.route && d.value == c.value) {
+                continue;
             }
-            Repair::Prepend { .. } if existing.is_some_and(|n| matches!(n.data, kubegate_yaml::Data::Seq(_))) => {
-                splice::prepend(&text, &root, &c.route, &c.value)
-                    .map(|s| (s, Change::Prepend(c.route.clone(), c.value.clone())))
+            let alone = locate(&root, &c.route.parent(1)).is_none();
+            if alone && !pending.is_empty() {
+                queue.push_front(c);
+                break;
             }
-            Repair::Prepend { .. } => {
-                let list = format!("[{}]", c.value);
-                splice::set(&text, &root, &c.route, &list).map(|s| (s, Change::Set(c.route.clone(), list)))
-            }
-            _ => splice::set(&text, &root, &c.route, &c.value)
-                .map(|s| (s, Change::Set(c.route.clone(), c.value.clone()))),
-        };
-        match step {
-            Ok((s, change)) => {
-                text = splice::apply(&text, &[s]);
-                let what = match &change {
-                    Change::Prepend(_, item) => format!("{item} first in the list"),
-                    Change::Set(_, v) => v.clone(),
-                };
-                out.repaired.push(Repaired { rule: c.rule.clone(), line: c.line, path: c.route.to_string(), what });
-                made.push(change);
-                done.push(c);
-            }
-            Err(Refused(why)) => {
-                out.not_repaired.push(NotRepaired { rule: c.rule, line: c.line, path: c.route.to_string(), why })
+            let existing = locate(&root, &c.route);
+            let step = match c.repair {
+                Repair::Set { only_missing: true, .. } if existing.is_some_and(|n| !n.is_null()) => {
+                    Err(Refused(format!("left as set ({})", existing.map(|n| n.shown()).unwrap_or_default())))
+                }
+                Repair::Prepend { .. } if existing.is_some_and(|n| matches!(n.data, kubegate_yaml::Data::Seq(_))) => {
+                    splice::prepend(&current, &root, &c.route, &c.value)
+                        .map(|s| (s, Change::Prepend(c.route.clone(), c.value.clone())))
+                }
+                Repair::Prepend { .. } => {
+                    let list = format!("[{}]", c.value);
+                    splice::set(&current, &root, &c.route, &list).map(|s| (s, Change::Set(c.route.clone(), list)))
+                }
+                _ => splice::set(&current, &root, &c.route, &c.value)
+                    .map(|s| (s, Change::Set(c.route.clone(), c.value.clone()))),
+            };
+            match step {
+                Ok((s, change)) => {
+                    pending.push(s);
+                    let what = match &change {
+                        Change::Prepend(_, item) => format!("{item} first in the list"),
+                        Change::Set(_, v) => v.clone(),
+                    };
+                    out.repaired.push(Repaired { rule: c.rule.clone(), line: c.line, path: c.route.to_string(), what });
+                    made.push(change);
+                    done.push(c);
+                    if alone {
+                        break;
+                    }
+                }
+                Err(Refused(why)) => {
+                    out.not_repaired.push(NotRepaired { rule: c.rule, line: c.line, path: c.route.to_string(), why })
+                }
             }
         }
+        text = splice::apply(&current, &pending);
     }
     let arena = Bump::new();
     let index = document(original, &arena).map_or(0, |(i, _)| i);
