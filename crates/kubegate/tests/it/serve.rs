@@ -310,8 +310,16 @@ fn sigterm_finishes_the_request_in_flight_closes_idle_connections_then_exits() {
     std::thread::sleep(Duration::from_millis(300));
     server.terminate();
     std::thread::sleep(Duration::from_millis(300));
-    assert!(idle.closed(), "an idle kept-alive connection is closed at once");
-    assert!(TcpStream::connect(server.addr).is_err(), "no new connection is accepted");
+    assert!(idle.closed_within(Duration::from_secs(5)), "an idle kept-alive connection is closed");
+    // The listener closes once the signal is handled (a busy machine may take a moment).
+    let refused = (0..50).any(|_| {
+        let refused = TcpStream::connect(server.addr).is_err();
+        if !refused {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        refused
+    });
+    assert!(refused, "no new connection is accepted");
     busy.tls.write_all(&body[body.len() / 2..]).unwrap();
     busy.tls.flush().unwrap();
     let r = busy.read_reply();

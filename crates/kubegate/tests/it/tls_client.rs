@@ -111,10 +111,18 @@ impl Conn {
         Reply { status, headers, body }
     }
 
-    /// Whether the server closed the connection (a read sees its end).
-    pub fn closed(&mut self) -> bool {
+    /// Whether the server closes the connection within `wait` (a read sees its end; a
+    /// read that times out means it is still open).
+    pub fn closed_within(&mut self, wait: Duration) -> bool {
+        self.tls.sock.set_read_timeout(Some(wait)).unwrap();
         let mut byte = [0u8; 1];
-        matches!(self.tls.read(&mut byte), Ok(0) | Err(_))
+        let closed = match self.tls.read(&mut byte) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) => !matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut),
+        };
+        self.tls.sock.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        closed
     }
 
     pub fn peer_certificate(&self) -> Vec<u8> {
