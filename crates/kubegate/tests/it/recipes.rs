@@ -72,7 +72,7 @@ fn commands(text: &str) -> Vec<String> {
 fn the_ci_recipes_run() {
     let md = std::fs::read_to_string(root().join("docs/ci.md")).unwrap();
     let blocks = yaml_blocks(&md);
-    assert_eq!(blocks.len(), 3, "GitHub Actions, GitLab CI, pre-commit config");
+    assert_eq!(blocks.len(), 4, "GitHub Actions, GitLab CI, pre-commit config, fix");
     let cmds: Vec<String> = blocks.iter().flat_map(|b| commands(b)).collect();
     assert_eq!(
         cmds,
@@ -80,12 +80,15 @@ fn the_ci_recipes_run() {
             "kubegate test k8s/overlays/prod -o github",
             "kubegate test k8s/ -o sarif > kubegate.sarif || test $? -eq 1",
             "kubegate test k8s/ -o junit > kubegate-junit.xml",
+            "kubegate fix k8s/ --diff && kubegate fix k8s/ --check",
         ]
     );
     // The examples pass: the gate lets them through, and the reports are written.
     assert_eq!(sh(&cmds[0]), 0);
     assert_eq!(sh(&format!("{} && test -s kubegate.sarif", cmds[1])), 0);
     assert_eq!(sh(&format!("{}; test -s kubegate-junit.xml && grep -q '<testsuites' kubegate-junit.xml", cmds[2])), 0);
+    // Nothing the rules repair safely is left undone in the examples.
+    assert_eq!(sh(&cmds[3]), 0);
 }
 
 #[test]
