@@ -159,12 +159,12 @@ fn fix_part(
             if done.iter().any(|d| d.route == c.route && d.value == c.value) {
                 continue;
             }
-            let alone = locate(&root, &c.route.parent(1)).is_none();
+            let alone = root.at(&c.route.parent(1)).is_none();
             if alone && !pending.is_empty() {
                 queue.push_front(c);
                 break;
             }
-            let existing = locate(&root, &c.route);
+            let existing = root.at(&c.route);
             let step = match c.repair {
                 Repair::Set { only_missing: true, .. } if existing.is_some_and(|n| !n.is_null()) => {
                     Err(Refused(format!("left as set ({})", existing.map(|n| n.shown()).unwrap_or_default())))
@@ -214,11 +214,4 @@ fn document<'a>(text: &'a str, arena: &'a Bump) -> Option<(usize, kubegate_yaml:
     let loaded = kubegate_yaml::load(text, arena);
     let index = loaded.documents.iter().position(|d| !d.root.is_null())?;
     Some((index, loaded.documents[index].root))
-}
-
-fn locate<'n, 'a>(root: &'n kubegate_yaml::Node<'a>, route: &Route) -> Option<&'n kubegate_yaml::Node<'a>> {
-    route.segments().iter().try_fold(root, |n, s| match s {
-        kubegate_yaml::Segment::Key(k) => n.get(k),
-        kubegate_yaml::Segment::Index(i) => n.items().get(*i),
-    })
 }

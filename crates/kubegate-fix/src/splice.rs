@@ -211,14 +211,7 @@ fn indent_step(lines: &Lines<'_>, node: &Node<'_>) -> Option<usize> {
 /// a list is refused (set the field with [`set`] instead).
 pub fn prepend(text: &str, root: &Node<'_>, path: &Route, item: &str) -> Result<Splice, Refused> {
     let lines = Lines::new(text);
-    let mut node = root;
-    for s in path.segments() {
-        let next = match s {
-            Segment::Key(k) => node.get(k),
-            Segment::Index(i) => node.items().get(*i),
-        };
-        node = next.ok_or_else(|| Refused(format!("{path} does not exist")))?;
-    }
+    let node = root.at(path).ok_or_else(|| Refused(format!("{path} does not exist")))?;
     let Data::Seq(items) = node.data else {
         return Err(Refused(format!("{path} holds {}, not a list", node.shown())));
     };

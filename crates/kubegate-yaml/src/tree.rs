@@ -50,6 +50,14 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// The node at `route` (keys and list indices) below this one.
+    pub fn at(&self, route: &crate::Route) -> Option<&Node<'a>> {
+        route.segments().iter().try_fold(self, |n, s| match s {
+            crate::Segment::Key(k) => n.get(k),
+            crate::Segment::Index(i) => n.items().get(*i),
+        })
+    }
+
     /// Follows a dotted path of mapping keys (`spec.template.spec`).
     pub fn path(&self, path: &str) -> Option<&Node<'a>> {
         let mut cur = self;
