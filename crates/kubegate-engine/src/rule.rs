@@ -34,13 +34,15 @@ pub struct Rule {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Repair {
     /// Never written: the value needs knowledge of the application (probes, resource
-    /// values, replicas, images); the finding's help says what to do.
+    /// values, replicas); the finding's help says what to do.
     Manual,
     /// The finding's field (its route) is set to the value; with `only_missing`, only
     /// where the field is missing (a value someone set is their choice).
     Set { value: RepairValue, safety: Safety, only_missing: bool },
     /// The finding's list gains the item first; a missing list is set to `[item]`.
     Prepend { item: &'static str, safety: Safety },
+    /// `kubegate pin` writes the digest the registry gives for the image's tag.
+    Pin,
 }
 
 /// The value a repair writes.

@@ -11,9 +11,20 @@ enum Op {
     Insert(usize),
 }
 
-/// The lines of a text without their line breaks.
+/// The lines of a text with their line breaks (a CRLF file's diff keeps its `\r`, as
+/// `patch` needs to apply it).
 fn lines(text: &str) -> Vec<&str> {
-    kubegate_yaml::yaml_lines(text).map(|l| l.trim_end_matches(['\r', '\n'])).collect()
+    kubegate_yaml::yaml_lines(text).collect()
+}
+
+/// One diff line: its mark and the line as written; a last line without a line break
+/// is marked as `diff` marks it.
+fn push_line(out: &mut String, mark: char, line: &str) {
+    out.push(mark);
+    out.push_str(line);
+    if !line.ends_with(['\n', '\r']) {
+        out.push_str("\n\\ No newline at end of file\n");
+    }
 }
 
 /// The unified diff of a file whose text is the concatenation of `segments` (old, new),
@@ -65,9 +76,9 @@ pub fn unified(path: &str, segments: &[(&str, &str)]) -> String {
         ));
         for op in hunk {
             match *op {
-                Op::Equal(i, _) => out.push_str(&format!(" {}\n", old[i])),
-                Op::Delete(i) => out.push_str(&format!("-{}\n", old[i])),
-                Op::Insert(j) => out.push_str(&format!("+{}\n", new[j])),
+                Op::Equal(i, _) => push_line(&mut out, ' ', old[i]),
+                Op::Delete(i) => push_line(&mut out, '-', old[i]),
+                Op::Insert(j) => push_line(&mut out, '+', new[j]),
             }
         }
     }
@@ -137,6 +148,11 @@ mod tests {
         assert_eq!(
             unified("s.yaml", &[("kind: A\n", "kind: A\n"), (second, fixed)]),
             "--- a/s.yaml\n+++ b/s.yaml\n@@ -2,4 +2,5 @@\n ---\n kind: B\n spec:\n+  y: 2\n   x: 1\n"
+        );
+        // Line breaks as written; a last line without one is marked.
+        assert_eq!(
+            unified("c.yaml", &[("a: 1\r\nb: 2", "a: 1\r\nb: 3")]),
+            "--- a/c.yaml\n+++ b/c.yaml\n@@ -1,2 +1,2 @@\n a: 1\r\n-b: 2\n\\ No newline at end of file\n+b: 3\n\\ No newline at end of file\n"
         );
     }
 }

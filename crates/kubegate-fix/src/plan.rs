@@ -83,6 +83,10 @@ pub fn fix_file(text: &str, findings: &[&Finding], resources: &[ResourceInfo], o
                 out.manual.push(not(f, rule.doc.help.to_string()));
                 continue;
             }
+            Repair::Pin => {
+                out.manual.push(not(f, "run `kubegate pin`: it looks up the tag's digest in the registry".into()));
+                continue;
+            }
             Repair::Set { value: RepairValue::Text(t), safety, .. } => (t.to_string(), safety),
             Repair::Set { value: RepairValue::Environment, safety, .. } => (f.environment.to_string(), safety),
             Repair::Prepend { item, safety } => (item.to_string(), safety),
@@ -94,8 +98,7 @@ pub fn fix_file(text: &str, findings: &[&Finding], resources: &[ResourceInfo], o
             continue;
         }
         // The part (one document) the finding's resource starts in.
-        let Some(start) = resources.get(f.resource_index as usize).map(|r| r.line) else { continue };
-        let Some(p) = parts.iter().enumerate().rev().find(|(_, p)| p.line0 < start).map(|(i, _)| i) else { continue };
+        let Some(p) = crate::pin::part_of(&parts, resources, f) else { continue };
         planned[p].push(Planned {
             rule: rule.id.to_string(),
             line: f.line,
@@ -210,7 +213,7 @@ fn fix_part(
 }
 
 /// The first document of `text` that is not empty, and its index.
-fn document<'a>(text: &'a str, arena: &'a Bump) -> Option<(usize, kubegate_yaml::Node<'a>)> {
+pub(crate) fn document<'a>(text: &'a str, arena: &'a Bump) -> Option<(usize, kubegate_yaml::Node<'a>)> {
     let loaded = kubegate_yaml::load(text, arena);
     let index = loaded.documents.iter().position(|d| !d.root.is_null())?;
     Some((index, loaded.documents[index].root))

@@ -231,6 +231,32 @@ pub fn prepend(text: &str, root: &Node<'_>, path: &Route, item: &str) -> Result<
     Ok(Splice { start: dash, end: dash, text: format!("- {item}{}{indent}", lines.line_break()) })
 }
 
+/// The splice that rewrites the text `from` to `to` inside the scalar at `path`, keeping
+/// its quotes (`image: "app:1"` → `image: "app:1@sha256:…"`), and the scalar's new source
+/// text (for [`Change::Set`]). A scalar whose source does not hold `from` once, as
+/// written (escapes, a folded or multi-line scalar), is refused.
+pub fn rewrite_scalar(
+    text: &str,
+    root: &Node<'_>,
+    path: &Route,
+    from: &str,
+    to: &str,
+) -> Result<(Splice, String), Refused> {
+    let lines = Lines::new(text);
+    let node = root.at(path).ok_or_else(|| Refused(format!("{path} does not exist")))?;
+    if !matches!(node.data, Data::Scalar { .. }) {
+        return Err(Refused(format!("{path} holds {}, not a value", node.shown())));
+    }
+    let start = lines.offset(node.span.start).ok_or_else(|| Refused(format!("no place for {path}")))?;
+    let end = lines.offset(node.span.end).ok_or_else(|| Refused(format!("no place for {path}")))?;
+    let source = &text[start..end];
+    if from.is_empty() || source.matches(from).count() != 1 || source.contains(['\n', '\r']) {
+        return Err(Refused(format!("{path} is not written as one plain or quoted line kubegate can edit")));
+    }
+    let new = source.replacen(from, to, 1);
+    Ok((Splice { start, end, text: new.clone() }, new))
+}
+
 /// An intended change of a document, for [`verify`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {

@@ -43,6 +43,9 @@ fn repair_line(rule: &Rule) -> String {
     };
     match rule.repair {
         Repair::Manual => "`kubegate fix` lists these findings and writes nothing: the value needs a person.".into(),
+        Repair::Pin => "`kubegate pin` looks the image's tag up in its registry and writes the digest beside the \
+            tag (`app:1.4@sha256:…`), by default; `kubegate fix` leaves it."
+            .into(),
         Repair::Set { value, safety, only_missing } => {
             let value = match value {
                 RepairValue::Text(t) => format!("`{t}`"),

@@ -278,6 +278,24 @@ pub enum Command {
         #[arg(long)]
         diff: bool,
     },
+    /// Pin every image the image-digest rule reports by its digest (looked up in the
+    /// registry), keeping the tag: image:tag@sha256:…
+    Pin {
+        #[command(flatten)]
+        manifests: Manifests,
+        #[command(flatten)]
+        env: EnvArg,
+        /// Ask this registry (HOST[:PORT]) over plain HTTP, repeatable (loopback
+        /// registries always are)
+        #[arg(long = "insecure-registry", value_name = "HOST")]
+        insecure: Vec<String>,
+        /// List the unpinned images without network access; exit 1 when there are some
+        #[arg(long, conflicts_with = "diff")]
+        check: bool,
+        /// Change nothing; print the changes as a unified diff
+        #[arg(long)]
+        diff: bool,
+    },
     /// Serve the gate as a validating admission webhook (`POST /validate`, over TLS)
     Serve {
         /// Address to listen on

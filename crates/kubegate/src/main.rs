@@ -67,6 +67,16 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Pin { manifests, env, insecure, check, diff } => commands::pin::pin(
+            &mut out,
+            commands::pin::PinArgs {
+                paths: manifests.paths,
+                config: manifests.config,
+                env: env.name,
+                insecure,
+                mode: edit_mode(check, diff),
+            },
+        ),
         Command::Fix { manifests, env, rules, unsafe_fixes, check, diff } => commands::fix::fix(
             &mut out,
             commands::fix::FixArgs {
@@ -74,13 +84,7 @@ fn main() -> ExitCode {
                 config: manifests.config,
                 env: env.name,
                 options: kubegate_fix::plan::Options { unsafe_fixes, rules },
-                mode: if check {
-                    commands::fix::Mode::Check
-                } else if diff {
-                    commands::fix::Mode::Diff
-                } else {
-                    commands::fix::Mode::Write
-                },
+                mode: edit_mode(check, diff),
             },
         ),
         Command::Serve {
@@ -129,4 +133,13 @@ fn main() -> ExitCode {
         Command::Schema => commands::rules::schema(&mut out),
     };
     out.finish(exit)
+}
+
+/// `--check` or `--diff` of `fix` and `pin`.
+fn edit_mode(check: bool, diff: bool) -> commands::edit::Mode {
+    match (check, diff) {
+        (true, _) => commands::edit::Mode::Check,
+        (_, true) => commands::edit::Mode::Diff,
+        _ => commands::edit::Mode::Write,
+    }
 }

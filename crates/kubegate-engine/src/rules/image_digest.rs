@@ -18,22 +18,23 @@ pub static RULE: Rule = Rule {
   - name: app
     image: ghcr.io/sdottatum/backend:v1.2.3
 "#,
-        fix: r#"Look up the digest of the tag you tested and pin it:
+        fix: r#"Pin the digest of the tag you tested, keeping the tag for readers. `kubegate pin`
+looks the tag up in the registry and writes the digest beside it:
 
 ```bash
-docker inspect ghcr.io/sdottatum/backend:v1.2.3 --format='{{index .RepoDigests 0}}'
+kubegate pin deploy/
 ```
 
 ```yaml
 containers:
   - name: app
-    image: ghcr.io/sdottatum/backend@sha256:<64 hex digits>
+    image: ghcr.io/sdottatum/backend:v1.2.3@sha256:<64 hex digits>
 ```"#,
-        help: "pin the image as image@sha256:<64 hex digits> (docker inspect --format='{{index .RepoDigests 0}}' IMAGE)",
+        help: "pin the image by digest (image:tag@sha256:<64 hex digits>): `kubegate pin` looks it up and writes it",
         references: "[The policy: Images](../policy.md#images) and [the environment \
             matrix](../policy.md#the-environment-matrix).",
     },
-    repair: Repair::Manual,
+    repair: Repair::Pin,
     check: Check::Container(check),
     pss: None,
 };

@@ -133,7 +133,7 @@ fn unsafe_fixes_when_asked_one_rule_when_asked_and_what_is_refused() {
     // A Kustomize directory and stdin are not edited.
     let r = run_in(&root(), &["fix", "crates/kubegate/tests/data/kustomize", "--check"], None);
     assert!(
-        r.stdout.contains("is a Kustomize directory; kubegate fix does not edit through a kustomization yet"),
+        r.stdout.contains("is a Kustomize directory; kubegate does not edit through a kustomization yet"),
         "{}",
         r.stdout
     );

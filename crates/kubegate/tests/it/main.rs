@@ -11,6 +11,7 @@ mod generated;
 mod hostile;
 mod kustomize;
 mod network;
+mod pin;
 mod real;
 mod recipes;
 mod rego;

@@ -72,7 +72,7 @@ fn commands(text: &str) -> Vec<String> {
 fn the_ci_recipes_run() {
     let md = std::fs::read_to_string(root().join("docs/ci.md")).unwrap();
     let blocks = yaml_blocks(&md);
-    assert_eq!(blocks.len(), 4, "GitHub Actions, GitLab CI, pre-commit config, fix");
+    assert_eq!(blocks.len(), 4, "GitHub Actions, GitLab CI, pre-commit config, pin and fix");
     let cmds: Vec<String> = blocks.iter().flat_map(|b| commands(b)).collect();
     assert_eq!(
         cmds,
@@ -80,15 +80,20 @@ fn the_ci_recipes_run() {
             "kubegate test k8s/overlays/prod -o github",
             "kubegate test k8s/ -o sarif > kubegate.sarif || test $? -eq 1",
             "kubegate test k8s/ -o junit > kubegate-junit.xml",
-            "kubegate fix k8s/ --diff && kubegate fix k8s/ --check",
+            "kubegate pin k8s/ --check && kubegate fix k8s/ --diff && kubegate fix k8s/ --check",
         ]
     );
     // The examples pass: the gate lets them through, and the reports are written.
     assert_eq!(sh(&cmds[0]), 0);
     assert_eq!(sh(&format!("{} && test -s kubegate.sarif", cmds[1])), 0);
     assert_eq!(sh(&format!("{}; test -s kubegate-junit.xml && grep -q '<testsuites' kubegate-junit.xml", cmds[2])), 0);
-    // Nothing the rules repair safely is left undone in the examples.
+    // Nothing the rules repair safely is left undone in the examples, and their
+    // production images are pinned; an image that loses its digest, or a repair undone,
+    // fails the job.
     assert_eq!(sh(&cmds[3]), 0);
+    let prod = "k8s/overlays/prod/deployment.yaml";
+    assert_eq!(sh(&format!("sed -i 's/backend@sha256:[0-9a-f]*/backend:v1.2.3/' {prod} && {}", cmds[3])), 1);
+    assert_eq!(sh(&format!("sed -i '/allowPrivilegeEscalation: false/d' {prod} && {}", cmds[3])), 1);
 }
 
 #[test]

@@ -1,0 +1,106 @@
+//! Pinning images by digest in the source: the images the `image-digest` rule reports are
+//! read from the file ([`unpinned`]); once their digests are known (from the registry, by
+//! the caller), each is rewritten in place as `image:tag@sha256:…`, keeping the tag for
+//! readers and the scalar's quotes ([`pin_file`]). Every document's edits are checked as
+//! the fix stage checks its repairs.
+
+use crate::plan::{FileFix, NotRepaired, Repaired};
+use crate::splice::{self, Change};
+use kubegate_engine::evaluate::ResourceInfo;
+use kubegate_engine::{Finding, Route};
+use kubegate_yaml::{Bump, Part};
+
+/// The rule whose findings `pin` repairs.
+pub const RULE: &str = "image-digest";
+
+/// An image written without a digest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unpinned {
+    /// The line of the `image:` field.
+    pub line: u32,
+    /// The field (`spec.containers[0].image`).
+    pub route: Route,
+    /// The image as written.
+    pub image: String,
+    /// The document (of [`kubegate_yaml::split_stream`]`(text, 1)`) it is in.
+    part: usize,
+}
+
+/// The images of `findings` (those of this file) that the `image-digest` rule reports and
+/// no exemption covers, as written in `text`.
+pub fn unpinned(text: &str, findings: &[&Finding], resources: &[ResourceInfo]) -> Vec<Unpinned> {
+    let parts = kubegate_yaml::split_stream(text, 1);
+    let mut out = Vec::new();
+    for f in findings.iter().filter(|f| &*f.rule == RULE && f.exemption.is_none()) {
+        let Some(part) = part_of(&parts, resources, f) else { continue };
+        let arena = Bump::new();
+        let Some((_, root)) = crate::plan::document(parts[part].text, &arena) else { continue };
+        let Some(image) = root.at(&f.path).and_then(|n| n.as_str()) else { continue };
+        out.push(Unpinned { line: f.line, route: f.path.clone(), image: image.to_string(), part });
+    }
+    out
+}
+
+/// The document of `parts` the finding's resource starts in.
+pub(crate) fn part_of(parts: &[Part<'_>], resources: &[ResourceInfo], f: &Finding) -> Option<usize> {
+    let start = resources.get(f.resource_index as usize)?.line;
+    parts.iter().enumerate().rev().find(|(_, p)| p.line0 < start).map(|(i, _)| i)
+}
+
+/// Rewrites each image of `pins` (from [`unpinned`] on the same text) as the new
+/// reference given beside it (`app:1.4@sha256:…`).
+pub fn pin_file(text: &str, pins: &[(Unpinned, String)]) -> FileFix {
+    let parts = kubegate_yaml::split_stream(text, 1);
+    let mut out = FileFix::default();
+    for (i, part) in parts.iter().enumerate() {
+        let mine: Vec<&(Unpinned, String)> = pins.iter().filter(|(u, _)| u.part == i).collect();
+        let after = if mine.is_empty() { part.text.to_string() } else { pin_part(part.text, &mine, &mut out) };
+        out.after.push_str(&after);
+        out.parts.push((part.text.to_string(), after));
+    }
+    out
+}
+
+fn pin_part(original: &str, pins: &[&(Unpinned, String)], out: &mut FileFix) -> String {
+    let arena = Bump::new();
+    let Some((index, root)) = crate::plan::document(original, &arena) else { return original.to_string() };
+    let mut splices = Vec::new();
+    let mut changes = Vec::new();
+    let mut made = Vec::new();
+    for (u, pinned) in pins {
+        match splice::rewrite_scalar(original, &root, &u.route, &u.image, pinned) {
+            Ok((s, source)) => {
+                splices.push(s);
+                changes.push(Change::Set(u.route.clone(), source));
+                made.push(Repaired {
+                    rule: RULE.to_string(),
+                    line: u.line,
+                    path: u.route.to_string(),
+                    what: pinned.clone(),
+                });
+            }
+            Err(why) => out.not_repaired.push(NotRepaired {
+                rule: RULE.to_string(),
+                line: u.line,
+                path: u.route.to_string(),
+                why: why.0,
+            }),
+        }
+    }
+    let text = splice::apply(original, &splices);
+    match splice::verify(original, &text, index, &changes) {
+        Ok(()) => {
+            out.repaired.extend(made);
+            text
+        }
+        Err(why) => {
+            out.not_repaired.extend(made.into_iter().map(|r| NotRepaired {
+                rule: r.rule,
+                line: r.line,
+                path: r.path,
+                why: format!("refused: {why}"),
+            }));
+            original.to_string()
+        }
+    }
+}

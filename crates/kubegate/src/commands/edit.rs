@@ -1,0 +1,139 @@
+//! What `fix` and `pin` share: the files a run may edit (plain manifest files; not
+//! Kustomize directories, stdin, rendered Helm output or files with errors, each said
+//! why), the report of what was done, and writing every edited file or none.
+
+use crate::exit::Exit;
+use crate::run::{Checked, Run, check, print_errors};
+use kubegate_engine::CheckOptions;
+use kubegate_engine::{Finding, InputError};
+use kubegate_fix::plan::FileFix;
+use kubegate_inputs::Input;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// What an editing command does with its edits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Write,
+    /// Change nothing; exit 1 when something would change.
+    Check,
+    /// Change nothing; print a unified diff.
+    Diff,
+}
+
+/// Checks the paths as `kubegate test` would (`env` forcing one environment). Inputs
+/// that cannot be read or parsed are said first; the others are still edited, and the
+/// run's status will be 2. A run that cannot start (a bad config) is the error status.
+pub fn checked(
+    out: &mut dyn Write,
+    paths: Vec<String>,
+    config: Option<PathBuf>,
+    env: Option<String>,
+) -> Result<Checked, Exit> {
+    let opts = CheckOptions { env, ..CheckOptions::default() };
+    let run = Run { paths, opts, config, kustomize_bin: None, policy: None };
+    let checked = check(run).map_err(|outcome| print_errors(out, &outcome.errors))?;
+    for e in &checked.outcome.errors {
+        let _ = writeln!(out, "error: {e}");
+    }
+    Ok(checked)
+}
+
+/// A file the command may edit, with its findings; or why an input is not edited.
+pub enum Target<'c> {
+    Note(String),
+    File { path: PathBuf, shown: String, text: String, findings: Vec<&'c Finding> },
+}
+
+/// The run's inputs as edit targets, in order (`verb`: "fixed", "pinned"). Inputs with no
+/// findings are left out.
+pub fn targets<'c>(checked: &'c Checked, verb: &str) -> Vec<Target<'c>> {
+    use rayon::prelude::*;
+    let outcome = &checked.outcome;
+    checked
+        .inputs
+        .par_iter()
+        .filter_map(|input| {
+            let (path, shown) = match input {
+                Input::File { path, shown, .. } => (path, shown.as_str()),
+                Input::Kustomize { shown, .. } => {
+                    return Some(Target::Note(format!(
+                        "not {verb}: {shown} is a Kustomize directory; kubegate does not edit through a kustomization yet: name its files"
+                    )));
+                }
+                Input::Stdin(_) => return Some(Target::Note(format!("not {verb}: stdin cannot be edited in place"))),
+                Input::Failed(_) => return None,
+            };
+            if outcome.errors.iter().any(|e| e.file() == shown) {
+                return Some(Target::Note(format!("not {verb}: {shown} has errors (above); fix them first")));
+            }
+            let source = input.load().ok()?;
+            if source.text.contains("# Source: ") {
+                return Some(Target::Note(format!(
+                    "not {verb}: {shown} is rendered Helm output; fix the chart's values or templates instead"
+                )));
+            }
+            let findings: Vec<&Finding> = outcome.findings.iter().filter(|f| &*f.file == shown).collect();
+            if findings.is_empty() {
+                return None;
+            }
+            Some(Target::File { path: path.clone(), shown: shown.to_string(), text: source.into_owned().text, findings })
+        })
+        .collect()
+}
+
+/// Prints what was made in one file and what was not; the diff in `Diff` mode.
+pub fn report(out: &mut dyn Write, shown: &str, text: &str, fixed: &FileFix, mode: Mode, done: &str) {
+    for r in &fixed.repaired {
+        let _ = writeln!(out, "{done:<12} {shown}:{} [{}] {} = {}", r.line, r.rule, r.path, r.what);
+    }
+    for n in &fixed.not_repaired {
+        let not = format!("not {done}");
+        let _ = writeln!(out, "{not:<12} {shown}:{} [{}] {}: {}", n.line, n.rule, n.path, n.why);
+    }
+    let mut said: Vec<(u32, &str)> = Vec::new();
+    for m in &fixed.manual {
+        // One line per rule and place (a rule missing two fields says so once).
+        if !said.contains(&(m.line, m.rule.as_str())) {
+            said.push((m.line, m.rule.as_str()));
+            let _ = writeln!(out, "by hand      {shown}:{} [{}] {}", m.line, m.rule, m.why);
+        }
+    }
+    if mode == Mode::Diff && fixed.after != text {
+        let segments: Vec<(&str, &str)> = fixed.parts.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let _ = write!(out, "{}", kubegate_fix::diff::unified(shown, &segments));
+    }
+}
+
+/// Writes every file, or none: each new text goes to a temporary file beside its file
+/// first, and only when all are written are they renamed over the files.
+pub fn write_all(edited: &[(PathBuf, String, String)]) -> Result<(), InputError> {
+    let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for (path, shown, text) in edited {
+        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let temp = path.with_file_name(format!(".{name}.kubegate-edit"));
+        // Keep the file's permissions.
+        let result = std::fs::write(&temp, text).and_then(|()| {
+            let permissions = std::fs::metadata(path)?.permissions();
+            std::fs::set_permissions(&temp, permissions)
+        });
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&temp);
+            for (_, t) in &written {
+                let _ = std::fs::remove_file(t);
+            }
+            return Err(InputError::new(
+                shown.as_str(),
+                0,
+                0,
+                format!("cannot write the edited file: {e}; nothing was changed"),
+            ));
+        }
+        written.push((path.clone(), temp));
+    }
+    for (path, temp) in &written {
+        std::fs::rename(temp, path)
+            .map_err(|e| InputError::new(path.display().to_string(), 0, 0, format!("cannot replace the file: {e}")))?;
+    }
+    Ok(())
+}
