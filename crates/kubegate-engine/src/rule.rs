@@ -43,6 +43,10 @@ pub enum Repair {
     Prepend { item: &'static str, safety: Safety },
     /// `kubegate pin` writes the digest the registry gives for the image's tag.
     Pin,
+    /// The finding's field (a container's) is set to the value, and the container gets a
+    /// size-limited `emptyDir` mounted at `mount` (unless something is mounted there), so
+    /// that a program that writes there still can.
+    SetAndMountScratch { value: &'static str, mount: &'static str, safety: Safety },
 }
 
 /// The value a repair writes.
@@ -52,7 +56,18 @@ pub enum RepairValue {
     Text(&'static str),
     /// The name of the environment the resource is bound for.
     Environment,
+    /// The size limit of a new or limited `emptyDir` (`fix.empty_dir_size_limit` in the
+    /// config, default [`DEFAULT_SIZE_LIMIT`]).
+    SizeLimit,
+    /// The user a container runs as (`fix.run_as_user` in the config, default
+    /// [`DEFAULT_RUN_AS_USER`]).
+    RunAsUser,
 }
+
+/// The `emptyDir.sizeLimit` repairs write unless the config says otherwise.
+pub const DEFAULT_SIZE_LIMIT: &str = "1Gi";
+/// The `runAsUser` repairs write unless the config says otherwise.
+pub const DEFAULT_RUN_AS_USER: i64 = 10001;
 
 /// Whether a repair may stop a workload from starting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,6 +76,9 @@ pub enum Safety {
     Safe,
     /// It can, and a reviewer must look: applied only when asked, with the reason.
     Unsafe(&'static str),
+    /// Safe, except for the field named `key` (the last key of the finding's route),
+    /// which is unsafe for the reason.
+    UnsafeAt { key: &'static str, why: &'static str },
 }
 
 /// How a rule checks.

@@ -9,13 +9,28 @@ use kubegate_engine::rules::{self, Repair, RepairValue, Safety};
 use kubegate_engine::{Finding, Route};
 use kubegate_yaml::Bump;
 
-/// Which repairs to make.
-#[derive(Clone, Debug, Default)]
+/// Which repairs to make, and the values the config chooses.
+#[derive(Clone, Debug)]
 pub struct Options {
     /// Also the repairs a reviewer must look at (`--unsafe-fixes`).
     pub unsafe_fixes: bool,
     /// Only these rules (`--rule`); empty: every rule.
     pub rules: Vec<String>,
+    /// The `sizeLimit` of `emptyDir` volumes (`fix.empty_dir_size_limit`).
+    pub size_limit: String,
+    /// The `runAsUser` written where none is set (`fix.run_as_user`).
+    pub run_as_user: i64,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            unsafe_fixes: false,
+            rules: Vec::new(),
+            size_limit: rules::DEFAULT_SIZE_LIMIT.to_string(),
+            run_as_user: rules::DEFAULT_RUN_AS_USER,
+        }
+    }
 }
 
 /// One repair, made or not.
@@ -87,11 +102,24 @@ pub fn fix_file(text: &str, findings: &[&Finding], resources: &[ResourceInfo], o
                 out.manual.push(not(f, "run `kubegate pin`: it looks up the tag's digest in the registry".into()));
                 continue;
             }
-            Repair::Set { value: RepairValue::Text(t), safety, .. } => (t.to_string(), safety),
-            Repair::Set { value: RepairValue::Environment, safety, .. } => (f.environment.to_string(), safety),
+            Repair::Set { value, safety, .. } => {
+                let value = match value {
+                    RepairValue::Text(t) => t.to_string(),
+                    RepairValue::Environment => f.environment.to_string(),
+                    RepairValue::SizeLimit => opts.size_limit.clone(),
+                    RepairValue::RunAsUser => opts.run_as_user.to_string(),
+                };
+                (value, safety)
+            }
             Repair::Prepend { item, safety } => (item.to_string(), safety),
+            Repair::SetAndMountScratch { value, safety, .. } => (value.to_string(), safety),
         };
-        if let Safety::Unsafe(why) = safety
+        let risk = match safety {
+            Safety::Safe => None,
+            Safety::Unsafe(why) => Some(why),
+            Safety::UnsafeAt { key, why } => f.path.ends_with_key(key).then_some(why),
+        };
+        if let Some(why) = risk
             && !opts.unsafe_fixes
         {
             out.not_repaired.push(not(f, format!("needs --unsafe-fixes: {why}")));
@@ -113,7 +141,7 @@ pub fn fix_file(text: &str, findings: &[&Finding], resources: &[ResourceInfo], o
             out.parts.push((part.text.to_string(), part.text.to_string()));
             continue;
         }
-        match fix_part(part, changes, &mut out) {
+        match fix_part(part, changes, opts, &mut out) {
             Ok(text) => {
                 out.after.push_str(&text);
                 out.parts.push((part.text.to_string(), text));
@@ -143,9 +171,17 @@ pub fn fix_file(text: &str, findings: &[&Finding], resources: &[ResourceInfo], o
 fn fix_part(
     part: &kubegate_yaml::Part<'_>,
     changes: Vec<Planned>,
+    opts: &Options,
     out: &mut FileFix,
 ) -> Result<String, (String, Vec<Planned>)> {
     let original = part.text;
+    let changes = {
+        let arena = Bump::new();
+        match document(original, &arena) {
+            Some((_, root)) => expand(&root, changes, opts),
+            None => changes,
+        }
+    };
     let mut text = original.to_string();
     let mut made: Vec<Change> = Vec::new();
     let mut done: Vec<Planned> = Vec::new();
@@ -168,24 +204,43 @@ fn fix_part(
                 break;
             }
             let existing = root.at(&c.route);
+            // Already so: an earlier repair made it through an anchor this field shares.
+            let satisfied = match c.repair {
+                Repair::Prepend { .. } => {
+                    existing.and_then(|n| n.items().first()).is_some_and(|i| splice::holds(i, &c.value))
+                }
+                _ => existing.is_some_and(|n| splice::holds(n, &c.value)),
+            };
             let step = match c.repair {
+                _ if satisfied => Ok((
+                    None,
+                    match c.repair {
+                        Repair::Prepend { .. } => Change::Prepend(c.route.clone(), c.value.clone()),
+                        _ => Change::Set(c.route.clone(), c.value.clone()),
+                    },
+                )),
                 Repair::Set { only_missing: true, .. } if existing.is_some_and(|n| !n.is_null()) => {
                     Err(Refused(format!("left as set ({})", existing.map(|n| n.shown()).unwrap_or_default())))
                 }
                 Repair::Prepend { .. } if existing.is_some_and(|n| matches!(n.data, kubegate_yaml::Data::Seq(_))) => {
                     splice::prepend(&current, &root, &c.route, &c.value)
-                        .map(|s| (s, Change::Prepend(c.route.clone(), c.value.clone())))
+                        .map(|s| (Some(s), Change::Prepend(c.route.clone(), c.value.clone())))
                 }
                 Repair::Prepend { .. } => {
                     let list = format!("[{}]", c.value);
-                    splice::set(&current, &root, &c.route, &list).map(|s| (s, Change::Set(c.route.clone(), list)))
+                    splice::set(&current, &root, &c.route, &list).map(|s| (Some(s), Change::Set(c.route.clone(), list)))
                 }
                 _ => splice::set(&current, &root, &c.route, &c.value)
-                    .map(|s| (s, Change::Set(c.route.clone(), c.value.clone()))),
+                    .map(|s| (Some(s), Change::Set(c.route.clone(), c.value.clone()))),
             };
             match step {
                 Ok((s, change)) => {
-                    pending.push(s);
+                    // Two fields that share an anchored mapping place the same splice.
+                    if let Some(s) = s
+                        && !pending.contains(&s)
+                    {
+                        pending.push(s);
+                    }
                     let what = match &change {
                         Change::Prepend(_, item) => format!("{item} first in the list"),
                         Change::Set(_, v) => v.clone(),
@@ -210,6 +265,58 @@ fn fix_part(
         Ok(()) => Ok(text),
         Err(Refused(why)) => Err((format!("refused: {why}"), done)),
     }
+}
+
+/// A repair that also mounts scratch space becomes its steps: the field set; the mount
+/// prepended to the container's `volumeMounts` (unless something is mounted at that
+/// path); the `emptyDir` volume prepended to the pod's `volumes` (unless a volume of that
+/// name is there). The volume is `tmp`, or `kubegate-tmp` when the pod's `tmp` is not an
+/// `emptyDir`; two containers share it.
+fn expand(root: &kubegate_yaml::Node<'_>, changes: Vec<Planned>, opts: &Options) -> Vec<Planned> {
+    let mut out = Vec::new();
+    for c in changes {
+        let Repair::SetAndMountScratch { value, mount, safety } = c.repair else {
+            out.push(c);
+            continue;
+        };
+        // `….containers[i].securityContext.field`: the container, and its pod spec.
+        let (container, pod) = (c.route.parent(2), c.route.parent(4));
+        let mounts = container.clone().key("volumeMounts");
+        let mounted = root
+            .at(&mounts)
+            .is_some_and(|l| l.items().iter().any(|m| m.get("mountPath").and_then(|p| p.as_str()) == Some(mount)));
+        let step = |route: kubegate_yaml::Route, value: String, repair: Repair| Planned {
+            rule: c.rule.clone(),
+            line: c.line,
+            route,
+            repair,
+            value,
+        };
+        out.push(step(
+            c.route.clone(),
+            value.to_string(),
+            Repair::Set { value: RepairValue::Text(value), safety, only_missing: false },
+        ));
+        if mounted {
+            continue;
+        }
+        let volumes = pod.clone().key("volumes");
+        let named = |name: &str| {
+            root.at(&volumes)
+                .and_then(|l| l.items().iter().find(|v| v.get("name").and_then(|n| n.as_str()) == Some(name)))
+        };
+        let name = match named("tmp") {
+            Some(v) if v.get("emptyDir").is_none() => "kubegate-tmp",
+            _ => "tmp",
+        };
+        let item = format!("{{name: {name}, mountPath: {mount}}}");
+        out.push(step(mounts, item, Repair::Prepend { item: "", safety }));
+        if named(name).is_none() {
+            let item = format!("{{name: {name}, emptyDir: {{sizeLimit: {}}}}}", opts.size_limit);
+            out.push(step(volumes, item, Repair::Prepend { item: "", safety }));
+        }
+    }
+    out
 }
 
 /// The first document of `text` that is not empty, and its index.

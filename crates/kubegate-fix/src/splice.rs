@@ -281,6 +281,25 @@ pub fn apply(text: &str, splices: &[Splice]) -> String {
     out
 }
 
+/// Whether the node holds the value the YAML text `value` says.
+pub fn holds(node: &Node<'_>, value: &str) -> bool {
+    let arena = Bump::new();
+    let parsed = kubegate_yaml::load(value, &arena);
+    parsed.error.is_none() && parsed.documents.first().is_some_and(|d| same(&d.root, node))
+}
+
+/// Equal as data: scalars by their text (quoting aside), lists and mappings item by item.
+fn same(a: &Node<'_>, b: &Node<'_>) -> bool {
+    match (&a.data, &b.data) {
+        (Data::Scalar { text: x, .. }, Data::Scalar { text: y, .. }) => x == y,
+        (Data::Seq(x), Data::Seq(y)) => x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| same(p, q)),
+        (Data::Map(x), Data::Map(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|((k, v), (l, w))| k.text == l.text && same(v, w))
+        }
+        _ => false,
+    }
+}
+
 /// A document as data (no positions), to compare a document before and after an edit.
 fn value(n: &Node<'_>) -> serde_json::Value {
     match n.data {
@@ -318,13 +337,15 @@ pub fn verify(before: &str, after: &str, doc: usize, changes: &[Change]) -> Resu
                     Change::Set(path, text) => (path, place(&mut expected, path.segments(), parse(text)?)),
                     Change::Prepend(path, text) => {
                         let item = parse(text)?;
-                        let list = locate(&mut expected, path.segments()).and_then(|l| l.as_array_mut());
-                        match list {
-                            Some(list) => {
+                        // A missing list is made with the item (as the fix stage does).
+                        let found = locate(&mut expected, path.segments());
+                        match found {
+                            Some(serde_json::Value::Array(list)) => {
                                 list.insert(0, item);
                                 (path, Ok(()))
                             }
-                            None => (path, Err("not a list".to_string())),
+                            None => (path, place(&mut expected, path.segments(), serde_json::Value::Array(vec![item]))),
+                            Some(_) => (path, Err("not a list".to_string())),
                         }
                     }
                 };

@@ -124,7 +124,11 @@ fn the_safe_repairs_are_made_in_place_and_the_check_no_longer_reports_them() {
 fn unsafe_repairs_are_made_when_asked_and_a_value_someone_set_is_left() {
     let before = run(MANIFEST);
     let findings: Vec<_> = before.findings.iter().collect();
-    let opts = Options { unsafe_fixes: true, rules: vec!["run-as-user".into(), "run-as-non-root".into()] };
+    let opts = Options {
+        unsafe_fixes: true,
+        rules: vec!["run-as-user".into(), "run-as-non-root".into()],
+        ..Options::default()
+    };
     let fixed = fix_file(MANIFEST, &findings, &before.resources, &opts);
     let made: Vec<(&str, &str)> = fixed.repaired.iter().map(|r| (r.rule.as_str(), r.path.as_str())).collect();
     assert_eq!(

@@ -40,6 +40,9 @@ fn repair_line(rule: &Rule) -> String {
     let when = |safety: Safety| match safety {
         Safety::Safe => "by default".to_string(),
         Safety::Unsafe(why) => format!("with `--unsafe-fixes` only ({why})"),
+        Safety::UnsafeAt { key, why } => {
+            format!("by default, but `{key}` with `--unsafe-fixes` only ({why})")
+        }
     };
     match rule.repair {
         Repair::Manual => "`kubegate fix` lists these findings and writes nothing: the value needs a person.".into(),
@@ -50,10 +53,25 @@ fn repair_line(rule: &Rule) -> String {
             let value = match value {
                 RepairValue::Text(t) => format!("`{t}`"),
                 RepairValue::Environment => "the name of the environment the resource is bound for".into(),
+                RepairValue::SizeLimit => format!(
+                    "the configured size (`fix.empty_dir_size_limit` in kubegate.yaml, default `{}`)",
+                    kubegate_engine::rules::DEFAULT_SIZE_LIMIT
+                ),
+                RepairValue::RunAsUser => format!(
+                    "the configured user (`fix.run_as_user` in kubegate.yaml, default `{}`)",
+                    kubegate_engine::rules::DEFAULT_RUN_AS_USER
+                ),
             };
             let missing = if only_missing { ", only where the field is missing" } else { "" };
             format!("`kubegate fix` sets the reported field to {value}{missing}, {}.", when(safety))
         }
+        Repair::SetAndMountScratch { value, mount, safety } => format!(
+            "`kubegate fix` sets the reported field to `{value}` and mounts an `emptyDir` of the configured size \
+            (`fix.empty_dir_size_limit`, default `{}`) at `{mount}` in the container, unless something is mounted \
+            there, {}.",
+            kubegate_engine::rules::DEFAULT_SIZE_LIMIT,
+            when(safety)
+        ),
         Repair::Prepend { item, safety } => {
             format!(
                 "`kubegate fix` puts `{item}` first in the reported list (a missing list becomes `[{item}]`), {}.",

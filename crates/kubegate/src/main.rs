@@ -83,7 +83,7 @@ fn main() -> ExitCode {
                 paths: manifests.paths,
                 config: manifests.config,
                 env: env.name,
-                options: kubegate_fix::plan::Options { unsafe_fixes, rules },
+                options: kubegate_fix::plan::Options { unsafe_fixes, rules, ..Default::default() },
                 mode: edit_mode(check, diff),
             },
         ),

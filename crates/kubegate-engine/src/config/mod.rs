@@ -88,6 +88,15 @@ pub struct Workload {
     pub replicated: bool,
 }
 
+/// `fix:` in the config: the values repairs write where the application decides.
+#[derive(Clone, Debug, Default)]
+pub struct FixConfig {
+    /// `empty_dir_size_limit`: the `sizeLimit` of `emptyDir` volumes (a quantity).
+    pub empty_dir_size_limit: Option<String>,
+    /// `run_as_user`: the `runAsUser` written where none is set.
+    pub run_as_user: Option<i64>,
+}
+
 /// Per-rule settings from the config.
 #[derive(Clone, Debug, Default)]
 pub struct RuleConfig {
@@ -118,6 +127,8 @@ pub struct Config {
     pub policies: Vec<PathBuf>,
     /// `workloads:` — further kinds that hold a pod template, and where.
     pub workloads: Vec<Workload>,
+    /// `fix:` — the values `kubegate fix` writes.
+    pub fix: FixConfig,
     /// The Git work tree holding each folder inputs came from, found when first needed.
     pub git_roots: std::sync::Arc<std::sync::Mutex<HashMap<PathBuf, Option<PathBuf>>>>,
 }
@@ -144,6 +155,7 @@ impl Default for Config {
             policies: Vec::new(),
             git_roots: Default::default(),
             workloads: Vec::new(),
+            fix: FixConfig::default(),
         }
     }
 }
@@ -380,6 +392,26 @@ impl Config {
             }
         }
         config.trusted_registries = strings(root.get("trusted_registries"));
+        if let Some(fix) = root.get("fix") {
+            if let Some(n) = fix.get("empty_dir_size_limit")
+                && let Some(q) = n.as_str()
+            {
+                if crate::resources::quantity::parse(q).is_some_and(|v| v > 0.0) {
+                    config.fix.empty_dir_size_limit = Some(q.to_string());
+                } else {
+                    let (l, c) = at(n);
+                    errors.push(InputError::new(
+                        &shown,
+                        l,
+                        c,
+                        format!(
+                            "fix.empty_dir_size_limit: `{q}` is not a positive Kubernetes quantity (`512Mi`, `1Gi`)"
+                        ),
+                    ));
+                }
+            }
+            config.fix.run_as_user = fix.get("run_as_user").and_then(|n| n.as_i64());
+        }
         // Policy paths are relative to the config file's folder.
         config.policies = strings(root.get("policies"))
             .into_iter()
@@ -554,6 +586,25 @@ pub fn schema_shape() -> Shape {
                         ),
                     ],
                 ))),
+            ),
+            Field::new(
+                "fix",
+                "The values `kubegate fix` writes where the application decides.",
+                Shape::object(
+                    "",
+                    vec![
+                        Field::new(
+                            "empty_dir_size_limit",
+                            "The `sizeLimit` of the `emptyDir` volumes fix limits or creates (a Kubernetes quantity; default 1Gi).",
+                            Shape::Str,
+                        ),
+                        Field::new(
+                            "run_as_user",
+                            "The `runAsUser` fix writes where none is set, with `--unsafe-fixes` (default 10001; 0, root, is not allowed).",
+                            Shape::Number { min: 1.0, max: 2147483647.0, integer: true },
+                        ),
+                    ],
+                ),
             ),
             governance::shape(),
         ],

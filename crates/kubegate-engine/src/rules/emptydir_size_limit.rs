@@ -25,7 +25,7 @@ volumes:
         help: "set emptyDir.sizeLimit",
         references: "[The policy: Resources](../policy.md#resources).",
     },
-    repair: Repair::Set { value: RepairValue::Text("1Gi"), safety: Safety::Safe, only_missing: true },
+    repair: Repair::Set { value: RepairValue::SizeLimit, safety: Safety::Safe, only_missing: true },
     check: Check::Pod(check),
     pss: None,
 };

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Repair, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, RepairValue, Rule, Safety, levels};
 use crate::finding::Level::{Deny, Off, Warn};
 
 pub static RULE: Rule = Rule {
@@ -29,7 +29,14 @@ metadata:
         help: "label the Namespace pod-security.kubernetes.io/{enforce,audit,warn}: restricted",
         references: "[The policy: Pod Security Standards](../policy.md#pod-security-standards).",
     },
-    repair: Repair::Manual,
+    repair: Repair::Set {
+        value: RepairValue::Text("restricted"),
+        safety: Safety::UnsafeAt {
+            key: "pod-security.kubernetes.io/enforce",
+            why: "the API server then refuses the namespace's pods that are not restricted (`kubectl label --dry-run=server` lists them)",
+        },
+        only_missing: false,
+    },
     check: Check::Resource(check),
     pss: None,
 };
@@ -40,7 +47,8 @@ fn check(ctx: &mut Ctx<'_, '_>) {
     }
     for mode in ["enforce", "audit", "warn"] {
         let key = format!("pod-security.kubernetes.io/{mode}");
-        let path = format!("metadata.labels.{key}");
+        // The label's name holds dots: one key of the route.
+        let path = kubegate_yaml::Route::parse("metadata.labels").key(key.clone());
         let (span, message) = match ctx.res.label(&key) {
             Some(n) if n.scalar_text() == Some("restricted") => continue,
             Some(n) => (n.span, format!("{} sets {key}: {}; it must be restricted", ctx.subject(), n.shown())),

@@ -1,4 +1,4 @@
-use super::{Check, Ctx, Doc, Repair, Rule, levels};
+use super::{Check, Ctx, Doc, Repair, Rule, Safety, levels};
 use crate::finding::Level::{Deny, Warn};
 
 pub static RULE: Rule = Rule {
@@ -36,7 +36,11 @@ volumes:
         references: "[The policy: Container security context](../policy.md#container-security-context) \
             and [the environment matrix](../policy.md#the-environment-matrix).",
     },
-    repair: Repair::Manual,
+    repair: Repair::SetAndMountScratch {
+        value: "true",
+        mount: "/tmp",
+        safety: Safety::Unsafe("a program that writes anywhere but /tmp fails: mount an emptyDir there too"),
+    },
     check: Check::Resource(check),
     pss: None,
 };

@@ -32,7 +32,7 @@ spec:
         references: "[The policy: Pod security context](../policy.md#pod-security-context).",
     },
     repair: Repair::Set {
-        value: RepairValue::Text("10001"),
+        value: RepairValue::RunAsUser,
         safety: Safety::Unsafe("the image must work as that user: its files, its ports"),
         only_missing: true,
     },

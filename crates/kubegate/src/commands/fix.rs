@@ -30,13 +30,20 @@ pub fn fix(out: &mut dyn Write, args: FixArgs) -> Exit {
         Err(status) => return status,
     };
     let outcome = &checked.outcome;
+    let mut options = args.options;
+    if let Some(size) = &checked.config.fix.empty_dir_size_limit {
+        options.size_limit = size.clone();
+    }
+    if let Some(user) = checked.config.fix.run_as_user {
+        options.run_as_user = user;
+    }
     // Each file is fixed on its own (in parallel); the report follows the inputs' order.
     use rayon::prelude::*;
     let fixed: Vec<_> = targets(&checked, "fixed")
         .into_par_iter()
         .map(|t| match t {
             Target::File { path, shown, text, findings } => {
-                let fixed = fix_file(&text, &findings, &outcome.resources, &args.options);
+                let fixed = fix_file(&text, &findings, &outcome.resources, &options);
                 Ok((path, shown, text, fixed))
             }
             Target::Note(n) => Err(n),

@@ -55,7 +55,7 @@ fn the_diff_check_and_write_agree_and_a_second_run_changes_nothing() {
     assert_eq!(diff.code, 0, "{}", diff.stderr);
     let printed = &diff.stdout[diff.stdout.find("--- a/").unwrap()..diff.stdout.rfind("\n5 repairs").unwrap() + 1];
     assert_eq!(printed, DIFF);
-    assert!(diff.stdout.ends_with("5 repairs to make in 1 files; 3 not made (--unsafe-fixes, or refused: see above); 13 findings need a person\n"), "{}", diff.stdout);
+    assert!(diff.stdout.ends_with("5 repairs to make in 1 files; 4 not made (--unsafe-fixes, or refused: see above); 12 findings need a person\n"), "{}", diff.stdout);
     assert_eq!(std::fs::read_to_string(dir.join("deploy/app.yaml")).unwrap(), original, "--diff changes nothing");
     assert_eq!(run_in(&dir, &["fix", "deploy/", "--check"], None).code, 1);
 
@@ -103,7 +103,7 @@ fn the_diff_check_and_write_agree_and_a_second_run_changes_nothing() {
     let again = run_in(&dir, &["fix", "deploy/"], None);
     assert!(
         again.stdout.ends_with(
-            "0 repairs made in 0 files; 3 not made (--unsafe-fixes, or refused: see above); 13 findings need a person\n"
+            "0 repairs made in 0 files; 4 not made (--unsafe-fixes, or refused: see above); 12 findings need a person\n"
         ),
         "{}",
         again.stdout
@@ -143,5 +143,30 @@ fn unsafe_fixes_when_asked_one_rule_when_asked_and_what_is_refused() {
         Some("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: x}]}\n"),
     );
     assert!(r.stdout.contains("not fixed: stdin cannot be edited in place"), "{}", r.stdout);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_config_chooses_the_size_limit_and_the_user_and_a_bad_value_is_an_error_at_its_line() {
+    let dir = copy("config");
+    std::fs::write(dir.join("kubegate.yaml"), "fix:\n  empty_dir_size_limit: 256Mi\n  run_as_user: 20000\n").unwrap();
+    let r = run_in(&dir, &["fix", "deploy/", "--diff", "--unsafe-fixes"], None);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("+          emptyDir: {sizeLimit: 256Mi}\n"), "{}", r.stdout);
+    assert!(r.stdout.contains("+        runAsUser: 20000\n"), "{}", r.stdout);
+    // The pod's own `tmp` emptyDir is mounted at /tmp for the read-only root filesystem.
+    assert!(r.stdout.contains("+        - volumeMounts: [{name: tmp, mountPath: /tmp}]\n"), "{}", r.stdout);
+    std::fs::write(dir.join("kubegate.yaml"), "fix:\n  empty_dir_size_limit: lots\n").unwrap();
+    let r = run_in(&dir, &["fix", "deploy/", "--diff"], None);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("kubegate.yaml:2:25: fix.empty_dir_size_limit: `lots` is not a positive Kubernetes quantity (`512Mi`, `1Gi`)"),
+        "{}",
+        r.stdout
+    );
+    std::fs::write(dir.join("kubegate.yaml"), "fix:\n  run_as_user: 0\n").unwrap();
+    let r = run_in(&dir, &["fix", "deploy/", "--diff"], None);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stdout.contains("kubegate.yaml:2:16: `fix.run_as_user` must be at least 1, found 0"), "{}", r.stdout);
     std::fs::remove_dir_all(&dir).ok();
 }
