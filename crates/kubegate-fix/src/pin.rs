@@ -42,9 +42,13 @@ pub fn unpinned(text: &str, findings: &[&Finding], resources: &[ResourceInfo]) -
 }
 
 /// The document of `parts` the finding's resource starts in.
-pub(crate) fn part_of(parts: &[Part<'_>], resources: &[ResourceInfo], f: &Finding) -> Option<usize> {
-    let start = resources.get(f.resource_index as usize)?.line;
-    parts.iter().enumerate().rev().find(|(_, p)| p.line0 < start).map(|(i, _)| i)
+fn part_of(parts: &[Part<'_>], resources: &[ResourceInfo], f: &Finding) -> Option<usize> {
+    part_at(parts, resources.get(f.resource_index as usize)?.line)
+}
+
+/// The part of `parts` that holds the line `line` (the start of a document).
+pub(crate) fn part_at(parts: &[Part<'_>], line: u32) -> Option<usize> {
+    parts.iter().enumerate().rev().find(|(_, p)| p.line0 < line).map(|(i, _)| i)
 }
 
 /// Rewrites each image of `pins` (from [`unpinned`] on the same text) as the new

@@ -45,7 +45,7 @@ pub struct Repaired {
 }
 
 /// Why a finding was not repaired.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NotRepaired {
     pub rule: String,
     pub line: u32,
@@ -76,19 +76,54 @@ struct Planned {
     value: String,
 }
 
+/// A finding to repair in a file: the document (by the line it starts at) and the field's
+/// route in it. For a plain file these are the finding's own; for a kustomization's
+/// finding, the source or patch the trace leads to.
+#[derive(Clone, Debug)]
+pub struct Target<'f> {
+    pub finding: &'f Finding,
+    pub document_line: u32,
+    pub route: Route,
+    /// Instead of the rule's repair, this item is put first in the list at `route` (the
+    /// `environment` label of a kustomization's resources is set by its `labels:`).
+    pub prepend_instead: Option<String>,
+    /// Why the finding has no place to be repaired (a value a Kustomize transformation
+    /// made): a repair it would get is listed as not made, with this reason.
+    pub unplaced: Option<String>,
+}
+
 /// Repairs the `findings` of the file `text` (findings of this file; `resources` is the
 /// run's list they index into).
 pub fn fix_file(text: &str, findings: &[&Finding], resources: &[ResourceInfo], opts: &Options) -> FileFix {
+    let targets: Vec<Target<'_>> = findings
+        .iter()
+        .filter_map(|f| {
+            let line = resources.get(f.resource_index as usize)?.line;
+            Some(Target {
+                finding: f,
+                document_line: line,
+                route: f.path.clone(),
+                prepend_instead: None,
+                unplaced: None,
+            })
+        })
+        .collect();
+    fix_targets(text, &targets, opts)
+}
+
+/// Repairs the findings of `targets` in the file `text`, each at its target.
+pub fn fix_targets(text: &str, targets: &[Target<'_>], opts: &Options) -> FileFix {
     let mut out = FileFix { after: String::new(), ..FileFix::default() };
     let parts = kubegate_yaml::split_stream(text, 1);
     let mut planned: Vec<Vec<Planned>> = parts.iter().map(|_| Vec::new()).collect();
-    let not = |f: &Finding, why: String| NotRepaired {
-        rule: f.rule.to_string(),
-        line: f.line,
-        path: f.path.to_string(),
-        why,
-    };
-    for f in findings {
+    for t in targets {
+        let f = t.finding;
+        let not = |f: &Finding, why: String| NotRepaired {
+            rule: f.rule.to_string(),
+            line: f.line,
+            path: t.route.to_string(),
+            why,
+        };
         let Some(rule) = rules::find(&f.rule) else { continue };
         if f.exemption.is_some() || (!opts.rules.is_empty() && !opts.rules.iter().any(|r| r == rule.id)) {
             continue;
@@ -117,7 +152,7 @@ pub fn fix_file(text: &str, findings: &[&Finding], resources: &[ResourceInfo], o
         let risk = match safety {
             Safety::Safe => None,
             Safety::Unsafe(why) => Some(why),
-            Safety::UnsafeAt { key, why } => f.path.ends_with_key(key).then_some(why),
+            Safety::UnsafeAt { key, why } => t.route.ends_with_key(key).then_some(why),
         };
         if let Some(why) = risk
             && !opts.unsafe_fixes
@@ -125,16 +160,23 @@ pub fn fix_file(text: &str, findings: &[&Finding], resources: &[ResourceInfo], o
             out.not_repaired.push(not(f, format!("needs --unsafe-fixes: {why}")));
             continue;
         }
-        // The part (one document) the finding's resource starts in.
-        let Some(p) = crate::pin::part_of(&parts, resources, f) else { continue };
-        planned[p].push(Planned {
-            rule: rule.id.to_string(),
-            line: f.line,
-            route: f.path.clone(),
-            repair: rule.repair,
-            value,
-        });
+        if let Some(why) = &t.unplaced {
+            out.not_repaired.push(not(f, why.clone()));
+            continue;
+        }
+        // The part (one document) the target's document starts in.
+        let Some(p) = crate::pin::part_at(&parts, t.document_line) else { continue };
+        let (repair, value) = match &t.prepend_instead {
+            Some(item) => (Repair::Prepend { item: "", safety }, item.clone()),
+            None => (rule.repair, value),
+        };
+        planned[p].push(Planned { rule: rule.id.to_string(), line: f.line, route: t.route.clone(), repair, value });
     }
+    // One source field reported by several overlays is one line of the report.
+    let mut seen = std::collections::HashSet::new();
+    out.not_repaired.retain(|n| seen.insert(n.clone()));
+    let mut seen = std::collections::HashSet::new();
+    out.manual.retain(|n| seen.insert(n.clone()));
     for (part, changes) in parts.iter().zip(planned) {
         if changes.is_empty() {
             out.after.push_str(part.text);

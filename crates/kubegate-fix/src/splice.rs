@@ -152,7 +152,8 @@ fn insert_keys(
     let column = prefix.chars().count();
     let indent = " ".repeat(column);
     // Comment lines just above the first key, at its indentation, are about it: the new
-    // key goes above them.
+    // key goes above them. Comments that open the document (at its start, or right after
+    // its `---`) are the file's header: the new key stays below them.
     if prefix.chars().all(|c| c == ' ') {
         let mut above = line;
         while above > 0 {
@@ -163,7 +164,10 @@ fn insert_keys(
                 break;
             }
         }
-        at = lines.starts[above] + indent.len();
+        let opens = above == 0 || lines.text[lines.starts[above - 1]..].starts_with("---");
+        if above < line && !(column == 0 && opens) {
+            at = lines.starts[above] + indent.len();
+        }
     }
     let br = lines.line_break();
     let mut text = String::new();

@@ -679,6 +679,124 @@ pub fn trace(
     }
 }
 
+/// Where a finding on a rendered resource is repaired (`kubegate fix`): the file (the
+/// source the resource came from, or the patch that sets the field), the line its
+/// document starts at, and the field's route in that document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EditTarget {
+    pub path: PathBuf,
+    pub shown: String,
+    pub document_line: u32,
+    pub route: Route,
+}
+
+/// The edit target of each finding of a rendered kustomization (its findings, traced or
+/// not: each names its rendered resource), or why it has none. The target follows the
+/// trace: the source when it holds the field or the field is missing everywhere; the
+/// patch that sets or changes the field (or that holds a deeper part of a missing one).
+/// A value a transformation made, a generated resource and a remote source have none.
+pub fn edit_targets(rendered: &Rendered, findings: &[&Finding]) -> Vec<Result<EditTarget, String>> {
+    let docs = doc_origins(rendered);
+    let arena = Bump::new();
+    let rendered_docs = kubegate_yaml::load(&rendered.source.text, &arena).documents;
+    let mut by_id: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (i, d) in rendered_docs.iter().enumerate() {
+        let kind = d.root.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+        by_id.entry((kind, name_of(&d.root))).or_default().push(i);
+    }
+    let sources = Bump::new();
+    let mut files = Files::new(&sources);
+    findings
+        .iter()
+        .map(|f| {
+            let name = f.resource.name.as_deref().unwrap_or("");
+            let same = by_id.get(&(f.resource.kind.as_str(), name)).map(Vec::as_slice).unwrap_or_default();
+            let namespace = |i: &usize| rendered_docs[*i].root.path("metadata.namespace").and_then(|n| n.as_str());
+            let i = *same
+                .iter()
+                .find(|i| namespace(i) == f.resource.namespace.as_deref())
+                .or(same.first())
+                .ok_or("its rendered resource was not found")?;
+            let (d, rendered_root) = (&docs[i], &rendered_docs[i].root);
+            if let Some(k) = &d.generated_by {
+                return Err(format!("a generator of {} made it: edit the generator's entry", shown(k)));
+            }
+            let origin = d.origin.as_ref().ok_or("its source is not a local file (a remote base or a plugin)")?;
+            let doc = files.source_doc(origin, &d.kind, name).ok_or("its source document was not found")?;
+            let (path, container) = (&f.path, f.container.as_deref());
+            let source_name = doc.path("metadata.name").and_then(|v| v.as_str()).unwrap_or("").to_string();
+            let source = (origin.clone(), doc);
+            let target = if !locate_path(rendered_root, path, container).exists {
+                let depth = found_depth(doc, path, container);
+                match deepest_in_patches(&d.configured_in, &d.kind, &source_name, path, container, &mut files) {
+                    Some((patch, _, patch_depth)) if patch_depth > depth => {
+                        let roots = patch_docs(&d.configured_in, &d.kind, &source_name, &mut files);
+                        roots
+                            .into_iter()
+                            .filter(|(p, _)| *p == patch)
+                            .max_by_key(|(_, r)| found_depth(r, path, container))
+                            .unwrap_or(source)
+                    }
+                    _ => source,
+                }
+            } else if locate_path(doc, path, container).exists
+                && value_at(Some(rendered_root), path, container) == value_at(Some(doc), path, container)
+            {
+                source
+            } else {
+                let patched = patch_docs(&d.configured_in, &d.kind, &source_name, &mut files)
+                    .into_iter()
+                    .find(|(_, root)| locate_path(root, path, container).exists);
+                match patched {
+                    Some(p) => p,
+                    None => {
+                        let by = d.configured_in.first().map(|k| shown(k)).unwrap_or_else(|| "a kustomization".into());
+                        return Err(format!(
+                            "the value comes from a Kustomize transformation in {by}: change it there"
+                        ));
+                    }
+                }
+            };
+            let (file, root) = target;
+            let route = remap(rendered_root, root, path).map_err(|why| format!("{why} in {}", shown(&file)))?;
+            Ok(EditTarget { shown: shown(&file), path: file, document_line: root.span.start.line, route })
+        })
+        .collect()
+}
+
+/// The route in `target` (a source or patch document) of the field at `route` in the
+/// rendered document: list items are matched by their `name` (patches name the items
+/// they change), unnamed ones by position when both lists are as long.
+fn remap(rendered: &Node<'_>, target: &Node<'_>, route: &Route) -> Result<Route, String> {
+    let (mut r, mut t) = (Some(rendered), Some(target));
+    let mut out = Route::root();
+    for step in route.segments() {
+        match step {
+            Segment::Key(k) => {
+                out = out.key(k.clone());
+                r = r.and_then(|n| n.get(k));
+                t = t.and_then(|n| n.get(k));
+            }
+            Segment::Index(i) => {
+                let item = r.and_then(|n| n.items().get(*i)).ok_or("the list item is not in the rendered resource")?;
+                let items = t.map(|n| n.items()).unwrap_or_default();
+                let j = match item.get("name").and_then(|n| n.as_str()) {
+                    Some(name) => items
+                        .iter()
+                        .position(|c| c.get("name").and_then(|n| n.as_str()) == Some(name))
+                        .ok_or_else(|| format!("the list item '{name}' is not"))?,
+                    None if items.len() == r.map_or(0, |n| n.items().len()) => *i,
+                    None => return Err("the list's items cannot be matched".into()),
+                };
+                out = out.index(j);
+                r = Some(item);
+                t = items.get(j);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Where a finding (or an exemption) on a rendered resource is to be edited.
 struct Traced {
     file: String,

@@ -46,8 +46,9 @@ pub enum Target<'c> {
 }
 
 /// The run's inputs as edit targets, in order (`verb`: "fixed", "pinned"). Inputs with no
-/// findings are left out.
-pub fn targets<'c>(checked: &'c Checked, verb: &str) -> Vec<Target<'c>> {
+/// findings are left out, and Kustomize directories when the caller edits through them
+/// (`through_kustomize`).
+pub fn targets<'c>(checked: &'c Checked, verb: &str, through_kustomize: bool) -> Vec<Target<'c>> {
     use rayon::prelude::*;
     let outcome = &checked.outcome;
     checked
@@ -56,6 +57,7 @@ pub fn targets<'c>(checked: &'c Checked, verb: &str) -> Vec<Target<'c>> {
         .filter_map(|input| {
             let (path, shown) = match input {
                 Input::File { path, shown, .. } => (path, shown.as_str()),
+                Input::Kustomize { .. } if through_kustomize => return None,
                 Input::Kustomize { shown, .. } => {
                     return Some(Target::Note(format!(
                         "not {verb}: {shown} is a Kustomize directory; kubegate does not edit through a kustomization yet: name its files"

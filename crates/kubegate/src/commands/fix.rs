@@ -3,6 +3,7 @@
 //! the run's files are written, or none.
 
 use crate::commands::edit::{Mode, Target, checked, report, targets, write_all};
+use crate::commands::fix_kustomize;
 use crate::exit::Exit;
 use crate::run::print_errors;
 use kubegate_engine::InputError;
@@ -25,7 +26,7 @@ pub fn fix(out: &mut dyn Write, args: FixArgs) -> Exit {
             &[InputError::flag("--rule", format!("unknown rule `{unknown}` (`kubegate rules` lists them)"))],
         );
     }
-    let checked = match checked(out, args.paths, args.config, args.env) {
+    let checked = match checked(out, args.paths, args.config.clone(), args.env.clone()) {
         Ok(c) => c,
         Err(status) => return status,
     };
@@ -39,7 +40,7 @@ pub fn fix(out: &mut dyn Write, args: FixArgs) -> Exit {
     }
     // Each file is fixed on its own (in parallel); the report follows the inputs' order.
     use rayon::prelude::*;
-    let fixed: Vec<_> = targets(&checked, "fixed")
+    let mut fixed: Vec<_> = targets(&checked, "fixed", true)
         .into_par_iter()
         .map(|t| match t {
             Target::File { path, shown, text, findings } => {
@@ -49,6 +50,16 @@ pub fn fix(out: &mut dyn Write, args: FixArgs) -> Exit {
             Target::Note(n) => Err(n),
         })
         .collect();
+    // Kustomize directories: each finding repaired in the base, source or patch it
+    // traces to.
+    let through = fix_kustomize::plan(&checked, &options);
+    let mut originals = Vec::new();
+    for (path, shown, text, fix) in &through.files {
+        if fix.after != *text {
+            originals.push((path.clone(), shown.clone(), text.clone()));
+        }
+    }
+    fixed.extend(through.files.iter().cloned().map(Ok));
     let (mut repaired, mut waiting, mut manual) = (0, 0, 0);
     let mut edited: Vec<(PathBuf, String, String)> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
@@ -81,7 +92,11 @@ pub fn fix(out: &mut dyn Write, args: FixArgs) -> Exit {
         Mode::Check => Exit::failed_if(files > 0),
         Mode::Diff => Exit::Pass,
         Mode::Write => match write_all(&edited) {
-            Ok(()) => Exit::Pass,
+            Ok(()) if originals.is_empty() => Exit::Pass,
+            Ok(()) => match fix_kustomize::verify(&checked, &through, &originals, args.config, args.env) {
+                Ok(()) => Exit::Pass,
+                Err(e) => return print_errors(out, &[e]),
+            },
             Err(e) => return print_errors(out, &[e]),
         },
     };

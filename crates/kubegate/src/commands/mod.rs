@@ -5,6 +5,7 @@ pub mod edit;
 pub mod env;
 pub mod exemptions;
 pub mod fix;
+pub mod fix_kustomize;
 pub mod pin;
 pub mod rules;
 pub mod test;

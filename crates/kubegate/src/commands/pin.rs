@@ -37,7 +37,7 @@ pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
     };
     let outcome = &checked.outcome;
     use rayon::prelude::*;
-    let found: Vec<Result<FileImages, String>> = targets(&checked, "pinned")
+    let found: Vec<Result<FileImages, String>> = targets(&checked, "pinned", false)
         .into_par_iter()
         .map(|t| match t {
             Target::File { path, shown, text, findings } => {

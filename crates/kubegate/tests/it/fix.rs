@@ -130,13 +130,7 @@ fn unsafe_fixes_when_asked_one_rule_when_asked_and_what_is_refused() {
     assert!(r.stdout.starts_with("error: deploy/broken.yaml:4:1: cannot parse YAML"), "{}", r.stdout);
     assert!(r.stdout.contains("not fixed: deploy/broken.yaml has errors (above); fix them first\n"), "{}", r.stdout);
     assert!(r.stdout.contains("fixed        deploy/app.yaml:"), "{}", r.stdout);
-    // A Kustomize directory and stdin are not edited.
-    let r = run_in(&root(), &["fix", "crates/kubegate/tests/data/kustomize", "--check"], None);
-    assert!(
-        r.stdout.contains("is a Kustomize directory; kubegate does not edit through a kustomization yet"),
-        "{}",
-        r.stdout
-    );
+    // Stdin is not edited.
     let r = run_in(
         Path::new(&dir),
         &["fix", "-", "--check"],
@@ -168,5 +162,129 @@ fn the_config_chooses_the_size_limit_and_the_user_and_a_bad_value_is_an_error_at
     let r = run_in(&dir, &["fix", "deploy/", "--diff"], None);
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(r.stdout.contains("kubegate.yaml:2:16: `fix.run_as_user` must be at least 1, found 0"), "{}", r.stdout);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A Kustomize tree: a base shared by two overlays, a production patch that turns a
+/// setting off, and a staging overlay whose label comes from a transformation.
+fn kustomize_tree(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kubegate-fix-kustomize-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let files = [
+        ("k8s/base/kustomization.yaml", "resources:\n  - deployment.yaml\n"),
+        (
+            "k8s/base/deployment.yaml",
+            "# The API, as every environment runs it.\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      volumes:\n        - name: cache\n          emptyDir: {}\n      containers:\n        - name: app\n          image: ghcr.io/acme/api@sha256:0f0e0d0c0b0a09080706050403020100f0e0d0c0b0a090807060504030201000\n          securityContext:\n            capabilities:\n              add: [NET_BIND_SERVICE]   # binds :80\n",
+        ),
+        (
+            "k8s/overlays/prod/kustomization.yaml",
+            "# Production: more replicas, and the debug switch the team forgot.\nresources:\n  - ../../base\nnamespace: shop-prod\npatches:\n  - path: patch.yaml\n",
+        ),
+        (
+            "k8s/overlays/prod/patch.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n        - name: app\n          securityContext:\n            allowPrivilegeEscalation: true   # for the debugger\n",
+        ),
+        (
+            "k8s/overlays/staging/kustomization.yaml",
+            "resources:\n  - ../../base\n  - namespace.yaml\nnamespace: shop-staging\nlabels:\n  - pairs:\n      pod-security.kubernetes.io/enforce: baseline\n",
+        ),
+        ("k8s/overlays/staging/namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop-staging\n"),
+    ];
+    for (path, text) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    dir
+}
+
+const KUSTOMIZE_DIFF: &str = "\
+--- a/k8s/base/deployment.yaml
++++ b/k8s/base/deployment.yaml
+@@ -11,12 +11,17 @@
+     metadata:
+       labels: {app: api}
+     spec:
++      securityContext:
++        seccompProfile:
++          type: RuntimeDefault
+       volumes:
+         - name: cache
+-          emptyDir: {}
++          emptyDir: {sizeLimit: 1Gi}
+       containers:
+         - name: app
+           image: ghcr.io/acme/api@sha256:0f0e0d0c0b0a09080706050403020100f0e0d0c0b0a090807060504030201000
+           securityContext:
++            allowPrivilegeEscalation: false
+             capabilities:
++              drop: [ALL]
+               add: [NET_BIND_SERVICE]   # binds :80
+--- a/k8s/overlays/prod/kustomization.yaml
++++ b/k8s/overlays/prod/kustomization.yaml
+@@ -1,4 +1,5 @@
+ # Production: more replicas, and the debug switch the team forgot.
++labels: [{pairs: {environment: prod}}]
+ resources:
+   - ../../base
+ namespace: shop-prod
+--- a/k8s/overlays/prod/patch.yaml
++++ b/k8s/overlays/prod/patch.yaml
+@@ -9,4 +9,4 @@
+       containers:
+         - name: app
+           securityContext:
+-            allowPrivilegeEscalation: true   # for the debugger
++            allowPrivilegeEscalation: false   # for the debugger
+--- a/k8s/overlays/staging/namespace.yaml
++++ b/k8s/overlays/staging/namespace.yaml
+@@ -1,4 +1,7 @@
+ apiVersion: v1
+ kind: Namespace
+ metadata:
++  labels:
++    pod-security.kubernetes.io/warn: restricted
++    pod-security.kubernetes.io/audit: restricted
+   name: shop-staging
+";
+
+#[test]
+fn through_kustomize_the_base_the_patch_and_the_overlay_are_fixed_where_the_trace_leads() {
+    let dir = kustomize_tree("trace");
+    let r = run_in(&dir, &["fix", "k8s/", "--diff"], None);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let diff: String = r
+        .stdout
+        .lines()
+        .filter(|l| !l.contains("    k8s/") && !l.contains(" repairs "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(diff, KUSTOMIZE_DIFF);
+    for line in [
+        "fixed        k8s/base/deployment.yaml:13 [seccomp-profile] spec.template.spec.securityContext.seccompProfile.type = RuntimeDefault",
+        "fixed        k8s/overlays/prod/patch.yaml:12 [allow-privilege-escalation] spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation = false",
+        "fixed        k8s/overlays/prod/kustomization.yaml:4 [environment-label] labels = [{pairs: {environment: prod}}]",
+    ] {
+        assert!(r.stdout.lines().any(|l| l == line), "{line}\n{}", r.stdout);
+    }
+    // A value a transformation set (staging's `labels:`) cannot be repaired in a file.
+    let r = run_in(&dir, &["fix", "k8s/", "--diff", "--unsafe-fixes"], None);
+    let line = "not fixed    k8s/overlays/staging/namespace.yaml:3 [namespace-pod-security] metadata.labels['pod-security.kubernetes.io/enforce']: cannot be placed: the value comes from a Kustomize transformation in k8s/overlays/staging/kustomization.yaml: change it there";
+    assert!(r.stdout.lines().any(|l| l == line), "{}", r.stdout);
+    // The patch and the base are both fixed: prod's patch had overridden the base.
+    let r = run_in(&dir, &["fix", "k8s/"], None);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(run_in(&dir, &["fix", "k8s/", "--check"], None).code, 0, "a second run changes nothing");
+    let test = run_in(&dir, &["test", "k8s/", "-o", "json"], None);
+    let json: serde_json::Value = serde_json::from_str(&test.stdout).unwrap();
+    let left: Vec<String> =
+        json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect();
+    for fixed in ["seccomp-profile", "allow-privilege-escalation", "capabilities-drop-all", "emptydir-size-limit"] {
+        assert!(!left.iter().any(|r| r == fixed), "{fixed} still reported: {left:?}");
+    }
+    assert!(!left.iter().any(|r| r == "environment-label"), "{left:?}");
+    // Only staging's enforce label, which a transformation sets, is still reported.
+    assert_eq!(left.iter().filter(|r| *r == "namespace-pod-security").count(), 1, "{left:?}");
     std::fs::remove_dir_all(&dir).ok();
 }
