@@ -24,6 +24,47 @@ pub struct Unpinned {
     pub image: String,
     /// The document (of [`kubegate_yaml::split_stream`]`(text, 1)`) it is in.
     part: usize,
+    /// Whether the route is a kustomization's `images:` entry, which gets a `digest:`
+    /// (the image is then the one rendered, looked up); else the image field itself,
+    /// rewritten as `image@digest`.
+    entry: bool,
+}
+
+/// Where an image is to be pinned in a file, found by tracing a kustomization.
+#[derive(Clone, Debug)]
+pub struct PinTarget {
+    pub line: u32,
+    pub document_line: u32,
+    pub route: Route,
+    /// For an `images:` entry, the image as rendered (what the registry is asked about);
+    /// for an image field, unused (the file's value is read).
+    pub image: String,
+    /// `route` is an `images:` entry of a kustomization.
+    pub entry: bool,
+}
+
+/// The images of `targets` in the file `text` (an image field's image is read from the
+/// file: the trace leads there only where the file's value is the one rendered).
+pub fn unpinned_at(text: &str, targets: &[PinTarget]) -> Vec<Unpinned> {
+    let parts = kubegate_yaml::split_stream(text, 1);
+    let mut out: Vec<Unpinned> = Vec::new();
+    for t in targets {
+        let Some(part) = part_at(&parts, t.document_line) else { continue };
+        // A base several overlays render is one field to pin.
+        if out.iter().any(|u| u.part == part && u.route == t.route) {
+            continue;
+        }
+        let image = if t.entry {
+            t.image.clone()
+        } else {
+            let arena = Bump::new();
+            let Some((_, root)) = crate::plan::document(parts[part].text, &arena) else { continue };
+            let Some(image) = root.at(&t.route).and_then(|n| n.as_str()) else { continue };
+            image.to_string()
+        };
+        out.push(Unpinned { line: t.line, route: t.route.clone(), image, part, entry: t.entry });
+    }
+    out
 }
 
 /// The images of `findings` (those of this file) that the `image-digest` rule reports and
@@ -36,7 +77,7 @@ pub fn unpinned(text: &str, findings: &[&Finding], resources: &[ResourceInfo]) -
         let arena = Bump::new();
         let Some((_, root)) = crate::plan::document(parts[part].text, &arena) else { continue };
         let Some(image) = root.at(&f.path).and_then(|n| n.as_str()) else { continue };
-        out.push(Unpinned { line: f.line, route: f.path.clone(), image: image.to_string(), part });
+        out.push(Unpinned { line: f.line, route: f.path.clone(), image: image.to_string(), part, entry: false });
     }
     out
 }
@@ -51,8 +92,9 @@ pub(crate) fn part_at(parts: &[Part<'_>], line: u32) -> Option<usize> {
     parts.iter().enumerate().rev().find(|(_, p)| p.line0 < line).map(|(i, _)| i)
 }
 
-/// Rewrites each image of `pins` (from [`unpinned`] on the same text) as the new
-/// reference given beside it (`app:1.4@sha256:…`).
+/// Rewrites each image of `pins` (from [`unpinned`] or [`unpinned_at`] on the same text)
+/// as the new reference given beside it (`app:1.4@sha256:…`); an `images:` entry gets
+/// the digest as its `digest:`.
 pub fn pin_file(text: &str, pins: &[(Unpinned, String)]) -> FileFix {
     let parts = kubegate_yaml::split_stream(text, 1);
     let mut out = FileFix::default();
@@ -71,7 +113,37 @@ fn pin_part(original: &str, pins: &[&(Unpinned, String)], out: &mut FileFix) -> 
     let mut splices = Vec::new();
     let mut changes = Vec::new();
     let mut made = Vec::new();
+    let mut seen: Vec<&Route> = Vec::new();
     for (u, pinned) in pins {
+        // One field named by several findings (a base two overlays render) is pinned once.
+        if seen.contains(&&u.route) {
+            continue;
+        }
+        seen.push(&u.route);
+        if u.entry {
+            let digest = pinned.rsplit_once('@').map_or(pinned.as_str(), |(_, d)| d);
+            let field = u.route.clone().key("digest");
+            let placed = splice::set(original, &root, &field, digest);
+            match placed {
+                Ok(s) => {
+                    splices.push(s);
+                    changes.push(Change::Set(field.clone(), digest.to_string()));
+                    made.push(Repaired {
+                        rule: RULE.to_string(),
+                        line: u.line,
+                        path: field.to_string(),
+                        what: digest.to_string(),
+                    });
+                }
+                Err(why) => out.not_repaired.push(NotRepaired {
+                    rule: RULE.to_string(),
+                    line: u.line,
+                    path: field.to_string(),
+                    why: why.0,
+                }),
+            }
+            continue;
+        }
         match splice::rewrite_scalar(original, &root, &u.route, &u.image, pinned) {
             Ok((s, source)) => {
                 splices.push(s);

@@ -764,6 +764,69 @@ pub fn edit_targets(rendered: &Rendered, findings: &[&Finding]) -> Vec<Result<Ed
         .collect()
 }
 
+/// The `images:` entry of a kustomization that rewrote the image a finding is about
+/// (`kubegate pin` writes its `digest:` there): the kustomization, the line its document
+/// starts at, the entry's route (`images[1]`), and the image as rendered (what to look up).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageEntry {
+    pub path: PathBuf,
+    pub shown: String,
+    pub document_line: u32,
+    pub route: Route,
+    pub rendered_image: String,
+}
+
+/// For each finding about an image field: the `images:` entry that rewrote it, if one did.
+pub fn image_entries(rendered: &Rendered, findings: &[&Finding]) -> Vec<Option<ImageEntry>> {
+    let docs = doc_origins(rendered);
+    let arena = Bump::new();
+    let rendered_docs = kubegate_yaml::load(&rendered.source.text, &arena).documents;
+    let sources = Bump::new();
+    let mut files = Files::new(&sources);
+    findings
+        .iter()
+        .map(|f| {
+            let name = f.resource.name.as_deref().unwrap_or("");
+            let i = rendered_docs.iter().position(|d| {
+                d.root.get("kind").and_then(|k| k.as_str()) == Some(f.resource.kind.as_str())
+                    && name_of(&d.root) == name
+                    && d.root.path("metadata.namespace").and_then(|n| n.as_str()) == f.resource.namespace.as_deref()
+            })?;
+            let (d, rendered_root) = (&docs[i], &rendered_docs[i].root);
+            let origin = d.origin.as_ref()?;
+            let doc = files.source_doc(origin, &d.kind, name)?;
+            let container = f.container.as_deref();
+            let rendered_image = value_at(Some(rendered_root), &f.path, container)?;
+            let source_image = value_at(Some(doc), &f.path, container)?;
+            let base = image_name(&source_image);
+            for k in &d.configured_in {
+                let Some(kdocs) = files.get(k) else { continue };
+                let Some(root) = kdocs.first().map(|d| &d.root) else { continue };
+                let entries = root.get("images").map(|n| n.items()).unwrap_or_default();
+                if let Some(j) = entries.iter().position(|e| e.get("name").and_then(|n| n.as_str()) == Some(base)) {
+                    return Some(ImageEntry {
+                        path: k.clone(),
+                        shown: shown(k),
+                        document_line: root.span.start.line,
+                        route: Route::parse("images").index(j),
+                        rendered_image,
+                    });
+                }
+            }
+            None
+        })
+        .collect()
+}
+
+/// An image without its tag and digest (`ghcr.io/acme/api:v1@sha256:…` → `ghcr.io/acme/api`).
+fn image_name(image: &str) -> &str {
+    let base = image.split('@').next().unwrap_or(image);
+    match base.rsplit_once(':') {
+        Some((b, tag)) if !tag.contains('/') => b,
+        _ => base,
+    }
+}
+
 /// The route in `target` (a source or patch document) of the field at `route` in the
 /// rendered document: list items are matched by their `name` (patches name the items
 /// they change), unnamed ones by position when both lists are as long.
@@ -953,11 +1016,7 @@ fn patch_docs<'a>(
 /// The `images:` entry of a kustomization that rewrites `image` (matched by name, the
 /// image without tag or digest): its `digest`, `newTag` or `newName`, the field to edit.
 fn images_entry(kustomizations: &[PathBuf], image: &str, files: &mut Files) -> Option<(PathBuf, Span)> {
-    let base = image.split('@').next().unwrap_or(image);
-    let base = match base.rsplit_once(':') {
-        Some((b, tag)) if !tag.contains('/') => b,
-        _ => base,
-    };
+    let base = image_name(image);
     for k in kustomizations {
         let Some(docs) = files.get(k) else { continue };
         let Some(root) = docs.first().map(|d| &d.root) else { continue };

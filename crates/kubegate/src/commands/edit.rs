@@ -1,6 +1,6 @@
-//! What `fix` and `pin` share: the files a run may edit (plain manifest files; not
-//! Kustomize directories, stdin, rendered Helm output or files with errors, each said
-//! why), the report of what was done, and writing every edited file or none.
+//! What `fix` and `pin` share: the plain files a run may edit (not stdin, rendered Helm
+//! output or files with errors, each said why; Kustomize directories are edited through
+//! by each command), the report of what was done, and writing every edited file or none.
 
 use crate::exit::Exit;
 use crate::run::{Checked, Run, check, print_errors};
@@ -45,10 +45,10 @@ pub enum Target<'c> {
     File { path: PathBuf, shown: String, text: String, findings: Vec<&'c Finding> },
 }
 
-/// The run's inputs as edit targets, in order (`verb`: "fixed", "pinned"). Inputs with no
-/// findings are left out, and Kustomize directories when the caller edits through them
-/// (`through_kustomize`).
-pub fn targets<'c>(checked: &'c Checked, verb: &str, through_kustomize: bool) -> Vec<Target<'c>> {
+/// The run's plain inputs as edit targets, in order (`verb`: "fixed", "pinned"). Inputs
+/// with no findings are left out, and Kustomize directories (each command edits through
+/// them itself).
+pub fn targets<'c>(checked: &'c Checked, verb: &str) -> Vec<Target<'c>> {
     use rayon::prelude::*;
     let outcome = &checked.outcome;
     checked
@@ -57,12 +57,8 @@ pub fn targets<'c>(checked: &'c Checked, verb: &str, through_kustomize: bool) ->
         .filter_map(|input| {
             let (path, shown) = match input {
                 Input::File { path, shown, .. } => (path, shown.as_str()),
-                Input::Kustomize { .. } if through_kustomize => return None,
-                Input::Kustomize { shown, .. } => {
-                    return Some(Target::Note(format!(
-                        "not {verb}: {shown} is a Kustomize directory; kubegate does not edit through a kustomization yet: name its files"
-                    )));
-                }
+                // Edited through their kustomizations by the commands themselves.
+                Input::Kustomize { .. } => return None,
                 Input::Stdin(_) => return Some(Target::Note(format!("not {verb}: stdin cannot be edited in place"))),
                 Input::Failed(_) => return None,
             };
@@ -79,7 +75,12 @@ pub fn targets<'c>(checked: &'c Checked, verb: &str, through_kustomize: bool) ->
             if findings.is_empty() {
                 return None;
             }
-            Some(Target::File { path: path.clone(), shown: shown.to_string(), text: source.into_owned().text, findings })
+            Some(Target::File {
+                path: path.clone(),
+                shown: shown.to_string(),
+                text: source.into_owned().text,
+                findings,
+            })
         })
         .collect()
 }

@@ -40,7 +40,7 @@ pub fn fix(out: &mut dyn Write, args: FixArgs) -> Exit {
     }
     // Each file is fixed on its own (in parallel); the report follows the inputs' order.
     use rayon::prelude::*;
-    let mut fixed: Vec<_> = targets(&checked, "fixed", true)
+    let mut fixed: Vec<_> = targets(&checked, "fixed")
         .into_par_iter()
         .map(|t| match t {
             Target::File { path, shown, text, findings } => {

@@ -28,7 +28,7 @@ pub struct Fixed {
     pub dirs: Vec<String>,
 }
 
-fn key(f: &Finding) -> Repaired {
+pub fn key(f: &Finding) -> Repaired {
     let r = &f.resource;
     let resource = format!("{}/{}/{}", r.kind, r.namespace.as_deref().unwrap_or(""), r.name.as_deref().unwrap_or(""));
     (f.rule.to_string(), resource, f.path.to_string())

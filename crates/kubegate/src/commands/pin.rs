@@ -5,11 +5,17 @@
 //! `--check` lists the unpinned images without touching the network.
 
 use crate::commands::edit::{Mode, Target, checked, report, targets, write_all};
+use crate::commands::fix_kustomize;
 use crate::exit::Exit;
+use crate::run::Checked;
 use crate::run::print_errors;
+use kubegate_engine::Finding;
 use kubegate_engine::InputError;
-use kubegate_fix::pin::{Unpinned, pin_file, unpinned};
+use kubegate_fix::pin::{PinTarget, RULE, Unpinned, pin_file, unpinned, unpinned_at};
+use kubegate_inputs::Input;
+use kubegate_inputs::kustomize::{edit_targets, image_entries};
 use kubegate_registry::{Client, Options, Reference, auth::DockerConfig};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -31,13 +37,14 @@ struct FileImages {
 }
 
 pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
+    let (config, env) = (args.config.clone(), args.env.clone());
     let checked = match checked(out, args.paths, args.config, args.env) {
         Ok(c) => c,
         Err(status) => return status,
     };
     let outcome = &checked.outcome;
     use rayon::prelude::*;
-    let found: Vec<Result<FileImages, String>> = targets(&checked, "pinned", false)
+    let mut found: Vec<Result<FileImages, String>> = targets(&checked, "pinned")
         .into_par_iter()
         .map(|t| match t {
             Target::File { path, shown, text, findings } => {
@@ -53,6 +60,9 @@ pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
             Target::Note(n) => Err(n),
         })
         .collect();
+    let through = through_kustomize(&checked);
+    found.extend(through.files.into_iter().map(Ok));
+    found.extend(through.notes.into_iter().map(Err));
     let (files, notes): (Vec<_>, Vec<_>) = found.into_iter().partition(Result::is_ok);
     let files: Vec<FileImages> = files.into_iter().flatten().filter(|f| !f.images.is_empty()).collect();
     let notes: Vec<String> = notes.into_iter().filter_map(Result::err).collect();
@@ -141,10 +151,110 @@ pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
     );
     let status = match args.mode {
         Mode::Write => match write_all(&edited) {
-            Ok(()) => Exit::Pass,
+            Ok(()) if through.dirs.is_empty() || edited.iter().all(|(p, ..)| !through.paths.contains(p)) => Exit::Pass,
+            Ok(()) => {
+                // Written through kustomizations: rendered and checked again, or put back.
+                let originals: Vec<(PathBuf, String, String)> = files
+                    .iter()
+                    .filter(|f| through.paths.contains(&f.path) && edited.iter().any(|(p, ..)| *p == f.path))
+                    .map(|f| (f.path.clone(), f.shown.clone(), f.text.clone()))
+                    .collect();
+                let fixed = fix_kustomize::Fixed { files: Vec::new(), repaired: through.keys, dirs: through.dirs };
+                match fix_kustomize::verify(&checked, &fixed, &originals, config, env) {
+                    Ok(()) => Exit::Pass,
+                    Err(e) => return print_errors(out, &[e]),
+                }
+            }
             Err(e) => return print_errors(out, &[e]),
         },
         _ => Exit::Pass,
     };
     if input_errors { Exit::Error } else { status }
+}
+
+/// The images of the Kustomize inputs, in the files their trace leads to: the
+/// kustomization's `images:` entry that rewrote the image (its `digest:`), else the base,
+/// source or patch that writes it.
+struct Through {
+    files: Vec<FileImages>,
+    notes: Vec<String>,
+    /// The findings placed (to confirm after writing), the kustomizations, the files.
+    keys: Vec<fix_kustomize::Repaired>,
+    dirs: Vec<String>,
+    paths: Vec<PathBuf>,
+}
+
+fn through_kustomize(checked: &Checked) -> Through {
+    let outcome = &checked.outcome;
+    let mut by_file: BTreeMap<String, (PathBuf, Vec<PinTarget>)> = BTreeMap::new();
+    let mut through =
+        Through { files: Vec::new(), notes: Vec::new(), keys: Vec::new(), dirs: Vec::new(), paths: Vec::new() };
+    for (i, input) in checked.inputs.iter().enumerate() {
+        let Input::Kustomize { shown, .. } = input else { continue };
+        if outcome.errors.iter().any(|e| e.file() == shown) {
+            continue;
+        }
+        let Ok(rendered) = input.rendered() else { continue };
+        let findings: Vec<&Finding> = outcome
+            .findings
+            .iter()
+            .filter(|f| f.file_index == i as u32 && *f.rule == *RULE && f.exemption.is_none())
+            .collect();
+        if findings.is_empty() {
+            continue;
+        }
+        through.dirs.push(shown.clone());
+        let entries = image_entries(&rendered, &findings);
+        let targets = edit_targets(&rendered, &findings);
+        for ((f, entry), target) in findings.iter().zip(entries).zip(targets) {
+            let (file, path, t) = match (entry, target) {
+                (Some(e), _) => (
+                    e.shown,
+                    e.path,
+                    PinTarget {
+                        line: f.line,
+                        document_line: e.document_line,
+                        route: e.route,
+                        image: e.rendered_image,
+                        entry: true,
+                    },
+                ),
+                (None, Ok(t)) => (
+                    t.shown,
+                    t.path,
+                    PinTarget {
+                        line: f.line,
+                        document_line: t.document_line,
+                        route: t.route,
+                        image: String::new(),
+                        entry: false,
+                    },
+                ),
+                (None, Err(why)) => {
+                    through.notes.push(format!(
+                        "{:<12} {}:{} [{RULE}] {}: cannot be placed: {why}",
+                        "not pinned", f.file, f.line, f.path
+                    ));
+                    continue;
+                }
+            };
+            through.keys.push(fix_kustomize::key(f));
+            by_file.entry(file).or_insert_with(|| (path, Vec::new())).1.push(t);
+        }
+    }
+    for (shown, (path, targets)) in by_file {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let images = unpinned_at(&text, &targets)
+            .into_iter()
+            .map(|u| {
+                let r = Reference::parse(&u.image).map_err(|e| e.0);
+                (u, r)
+            })
+            .collect();
+        through.paths.push(path.clone());
+        through.files.push(FileImages { path, shown, text, images });
+    }
+    through.keys.sort();
+    through.keys.dedup();
+    through
 }

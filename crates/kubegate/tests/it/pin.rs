@@ -361,3 +361,69 @@ fn each_distinct_tag_is_asked_once_however_many_manifests_name_it() {
     let p7 = std::fs::read_to_string(dir.join("deploy/p7.yaml")).unwrap();
     assert!(p7.ends_with(&format!("image: 127.0.0.1:{}/team/app:t7@{v1}\n", reg.port)), "{p7}");
 }
+
+/// Through Kustomize: the base's image is pinned in the base, an overlay's `images:`
+/// entry gets the digest of the image it makes; the rendered check then reports neither.
+#[test]
+fn through_kustomize_the_base_image_and_the_overlays_images_entry_are_pinned() {
+    let Some(reg) = registry("kustomize") else { return };
+    let (v1, multi) = push(&reg);
+    let base = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: app\n          image: REG/team/app:v1   # the release\n";
+    let files = [
+        ("k8s/base/kustomization.yaml", "resources:\n  - deployment.yaml\n".to_string()),
+        ("k8s/base/deployment.yaml", base.to_string()),
+        (
+            "k8s/overlays/staging/kustomization.yaml",
+            "resources:\n  - ../../base\nnamespace: shop-staging\n".to_string(),
+        ),
+        (
+            "k8s/overlays/prod/kustomization.yaml",
+            "resources:\n  - ../../base\nnamespace: shop-prod\nimages:\n  - name: REG/team/app\n    newTag: multi\n"
+                .to_string(),
+        ),
+    ];
+    let dir = reg.dir.join("work");
+    let reg_name = format!("127.0.0.1:{}", reg.port);
+    for (path, text) in &files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text.replace("REG", &reg_name)).unwrap();
+    }
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let shown = |s: &str| s.replace(&reg_name, "REG");
+    let (code, out) = kubegate(&dir, &["pin", "k8s/", "--check"]);
+    assert_eq!(
+        (code, shown(&out)),
+        (
+            1,
+            "\
+unpinned     k8s/base/deployment.yaml:14 spec.template.spec.containers[0].image = REG/team/app:v1
+unpinned     k8s/overlays/prod/kustomization.yaml:6 images[0] = REG/team/app:multi
+2 images not pinned by digest in 2 files
+"
+            .to_string()
+        )
+    );
+    let (code, out) = kubegate(&dir, &["pin", "k8s/"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.ends_with(
+            "2 images pinned in 2 files; 0 not pinned (see above); 2 tags looked up in 2 registry requests\n"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        shown(&std::fs::read_to_string(dir.join("k8s/base/deployment.yaml")).unwrap()),
+        base.replace("app:v1", &format!("app:v1@{v1}"))
+    );
+    assert_eq!(
+        shown(&std::fs::read_to_string(dir.join("k8s/overlays/prod/kustomization.yaml")).unwrap()),
+        format!(
+            "resources:\n  - ../../base\nnamespace: shop-prod\nimages:\n  - digest: {multi}\n    name: REG/team/app\n    newTag: multi\n"
+        )
+    );
+    // Rendered, prod runs the index it was pinned to, staging the base's image.
+    let (_, json) = kubegate(&dir, &["test", "k8s/", "-o", "json"]);
+    assert!(!json.contains("\"image-digest\""), "{json}");
+    assert_eq!(kubegate(&dir, &["pin", "k8s/", "--check"]).0, 0);
+}
