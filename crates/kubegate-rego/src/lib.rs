@@ -22,6 +22,7 @@
 mod budget;
 mod config_builtins;
 pub mod conftest;
+mod contain;
 mod convert;
 mod differences;
 mod load;
@@ -90,7 +91,7 @@ enum Evaluator {
 
 impl Evaluator {
     fn eval(&self, input: Value) -> anyhow::Result<Value> {
-        match self {
+        contain::catching(|| match self {
             Evaluator::Compiled(c) => c.eval_with_input(input),
             Evaluator::Engine(engine) => {
                 let mut engine = match engine.lock() {
@@ -100,7 +101,7 @@ impl Evaluator {
                 engine.set_input(input);
                 engine.eval_rule(ENTRYPOINT.into())
             }
-        }
+        })
     }
 }
 
@@ -191,7 +192,7 @@ impl Policies {
                 let path = format!("data.{}.{}", ns.name, rule.name);
                 let Ok(one) = engine.compile_with_entrypoint(&path.as_str().into()) else { continue };
                 budget::start_evaluation();
-                if let Err(e) = one.eval_with_input(input.clone())
+                if let Err(e) = contain::catching(|| one.eval_with_input(input.clone()))
                     && is_time_limit(&e)
                 {
                     return InputError::new(

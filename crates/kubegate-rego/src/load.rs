@@ -329,6 +329,26 @@ fn entrypoint(selected: &[Namespace]) -> (String, Vec<(String, String)>) {
 /// Loads and compiles the policies. Every error (unreadable file, syntax error, data that
 /// does not merge) is an input error with its file and line.
 pub fn load(opts: &Options) -> Result<Policies, Vec<InputError>> {
+    // A panic in regorus while reading or compiling is the policies' error (`contain`).
+    let mut failed = Vec::new();
+    let loaded = crate::contain::catching(|| match load_policies(opts) {
+        Ok(p) => Ok(Some(p)),
+        Err(e) => {
+            failed = e;
+            Ok(None)
+        }
+    });
+    match loaded {
+        Ok(Some(p)) => Ok(p),
+        Ok(None) => Err(failed),
+        Err(e) => {
+            let files: Vec<String> = opts.policies.iter().map(|p| p.display().to_string()).collect();
+            Err(vec![InputError::new(files.join(", "), 0, 0, e.to_string())])
+        }
+    }
+}
+
+fn load_policies(opts: &Options) -> Result<Policies, Vec<InputError>> {
     let (mut engine, files, differences) = engine(opts)?;
     let all = namespaces(&mut engine);
     let selected: Vec<Namespace> = match &opts.namespaces {

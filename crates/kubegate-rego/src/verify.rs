@@ -37,7 +37,7 @@ pub fn verify(opts: &Options) -> Result<Vec<TestResult>, Vec<InputError>> {
     let mut out = Vec::with_capacity(tests.len());
     for (name, file, line) in tests {
         crate::budget::start_evaluation();
-        let failure = match engine.eval_rule(name.clone()) {
+        let failure = match crate::contain::catching(|| engine.eval_rule(name.clone())) {
             Ok(Value::Bool(true)) => None,
             Ok(Value::Undefined) => Some("undefined".to_string()),
             Ok(v) => Some(v.to_json_str().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ")),

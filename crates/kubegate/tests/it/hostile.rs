@@ -395,3 +395,23 @@ fn walk_over_the_deepest_input_allowed_is_quick() {
     // The root, apiVersion, kind, metadata, name, data, 254 nested lists and the 1.
     assert_eq!(brief(&v), ["main.deny deny 1:1 261 nodes"]);
 }
+
+#[test]
+fn a_panic_inside_the_rego_engine_is_the_policys_error_not_the_end_of_the_run() {
+    // Found by the fuzzing campaign: regorus formats a number beyond a double's range in
+    // an error message, and its formatting panics. kubegate stopped (status 101).
+    let r = run(&["test", "budget/pod.yaml", "budget/two.yaml", "-p", "budget/huge-number-message.rego", "-o", "json"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let e = errors(&v);
+    let why = "the Rego engine failed on this policy (a formatting trait implementation returned an error when the underlying stream did not: Error); kubegate reported it instead of stopping";
+    assert!(!e.is_empty() && e.iter().all(|m| m.contains(why)), "{e:?}");
+    // One error for the policy, naming the documents it failed on.
+    assert_eq!(
+        e,
+        [format!("budget/huge-number-message.rego:0:0 {why} (evaluating budget/pod.yaml:1 and 2 more documents)")]
+    );
+    // The files are still read and checked.
+    assert_eq!(v["summary"]["files"], 2, "{v}");
+}
