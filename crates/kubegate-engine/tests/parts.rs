@@ -249,3 +249,21 @@ fn a_policy_that_ran_away_in_a_part_is_reported_when_the_stream_is_then_checked_
     assert!(messages[0].starts_with("cannot parse YAML"), "{messages:?}");
     assert!(messages[1].starts_with("rule main.deny ran away (evaluating stream.yaml:"), "{messages:?}");
 }
+
+#[test]
+fn an_empty_block_scalar_before_a_marker_is_placed_as_in_the_whole_stream() {
+    // Found by fuzzing (`engine_check`, the 6 bytes `i|\r---`): an empty block scalar is
+    // placed at the next marker when one follows, at its indicator when the text ends.
+    let config = Config::default();
+    for text in ["|\r---", "|\n---", "a: |\n---\nb: 1\n", "a: >-  # folded\n\n---\n{POD}", "- |2\n---\n"] {
+        let text = text.replace("{POD}", POD);
+        let (_, parts) = same_in_parts(&text, &text, &config, Some("staging"));
+        assert_eq!(parts, 1, "{text:?} is not cut after the indicator");
+    }
+    // Other empty values before a marker are placed alike whether cut there or not.
+    for text in ["a:\n---\nb: 1\n", "a: &x\n---\nb: 1\n", "- \n---\n", "a: !!str\n---\n", "--- >\n...\n---\n"] {
+        same_in_parts(text, text, &config, Some("staging"));
+    }
+    // A marker after a scalar that is not a block indicator still cuts.
+    assert_eq!(kubegate_yaml::split_stream("a: b|\n---\nc: 1\n", 1).len(), 2);
+}

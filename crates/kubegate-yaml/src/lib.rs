@@ -177,17 +177,38 @@ pub fn split_stream(text: &str, target: usize) -> Vec<Part<'_>> {
     let (mut start, mut start_line) = (0usize, 0u32);
     let (mut offset, mut line) = (0usize, 0u32);
     let mut after_directive = false;
+    let mut after_indicator = false;
     for l in yaml_lines(text) {
-        if offset - start >= target && !after_directive && is_marker(l) {
+        if offset - start >= target && !after_directive && !after_indicator && is_marker(l) {
             parts.push(Part { text: &text[start..offset], line0: start_line });
             (start, start_line) = (offset, line);
         }
         after_directive = l.starts_with('%');
+        if !l.trim().is_empty() {
+            after_indicator = ends_with_block_indicator(l);
+        }
         offset += l.len();
         line += 1;
     }
     parts.push(Part { text: &text[start..], line0: start_line });
     parts
+}
+
+/// Whether a line ends with a block scalar's indicator (`|`, `>-`, `|2+`, a comment after
+/// it allowed): a scalar left empty there is placed at the next document's marker when
+/// one follows, and at its indicator at the end of the text, so a stream is not cut
+/// after such a line (found by fuzzing).
+fn ends_with_block_indicator(line: &str) -> bool {
+    let line = line.trim_end();
+    let line = match line.find(" #") {
+        Some(i) => line[..i].trim_end(),
+        None => line,
+    };
+    let token = line.rsplit([' ', '\t']).next().unwrap_or("");
+    let mut chars = token.chars();
+    matches!(chars.next(), Some('|' | '>'))
+        && chars.as_str().len() <= 2
+        && chars.all(|c| matches!(c, '+' | '-' | '1'..='9'))
 }
 
 /// Parses one part of a stream as [`load_each_recovering`] parses a whole one, with
