@@ -10,7 +10,8 @@
 //! - the `kubegate` binary's end-to-end time and peak RSS on the same files, on the same
 //!   documents as one stream (one file, as `kustomize build` writes it), and on four
 //!   times the documents in one stream, each against its input's size; and the ratios of
-//!   their times (a stream against the files, four times the stream against the stream).
+//!   their times (a stream against the files, four times the stream against the stream);
+//! - `kubegate fix --diff` on the files against `kubegate test` on them.
 //!
 //! Scan and bare parse are timed in alternation and the fastest run of each is kept; so
 //! are the binary's three cases. Set `KUBEGATE_BENCH_DOCS` to change the size.
@@ -294,12 +295,17 @@ fn bare_parse(sources: &[Source], parallel: bool) -> usize {
 
 /// Peak RSS (KiB) and wall time of the kubegate binary on `path` (the corpus's files, or
 /// one stream of them), measured for that child alone (`wait4`).
-#[expect(clippy::zombie_processes, reason = "the child is reaped by wait4, which also gives its own rusage")]
 fn binary_run(path: &Path) -> (u64, Duration) {
+    binary_run_with(&["test", "-o", "json"], path)
+}
+
+/// As [`binary_run`], with other arguments before the path (`fix --diff`).
+#[expect(clippy::zombie_processes, reason = "the child is reaped by wait4, which also gives its own rusage")]
+fn binary_run_with(args: &[&str], path: &Path) -> (u64, Duration) {
     let exe = env!("CARGO_BIN_EXE_kubegate");
     let t = Instant::now();
     let child = std::process::Command::new(exe)
-        .args(["test", "-o", "json"])
+        .args(args)
         .arg(path)
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -359,6 +365,14 @@ fn main() {
         }
     }
     let [(rss_kib, wall), (stream_rss_kib, stream_wall), (stream4_rss_kib, stream4_wall)] = binary;
+    // `kubegate fix --diff` on the same files: every repair planned, placed, checked and
+    // shown as a diff (nothing written), against `test` on them.
+    let mut fix_wall = Duration::MAX;
+    let mut test_wall = Duration::MAX;
+    for _ in 0..BINARY_RUNS {
+        test_wall = test_wall.min(binary_run_with(&["test", "-o", "json"], &dir).1);
+        fix_wall = fix_wall.min(binary_run_with(&["fix", "--diff"], &dir).1);
+    }
     std::fs::remove_file(&stream_file).ok();
     std::fs::remove_file(&stream4_file).ok();
     if keep.is_none() {
@@ -435,6 +449,13 @@ fn main() {
             rss_kib as f64 * 1024.0 / size as f64
         );
     }
+    let _ = writeln!(
+        report,
+        "kubegate fix --diff, {FILES} files: {:.1}ms vs test {:.1}ms: {:.2}x",
+        fix_wall.as_secs_f64() * 1e3,
+        test_wall.as_secs_f64() * 1e3,
+        fix_wall.as_secs_f64() / test_wall.as_secs_f64()
+    );
     let _ = writeln!(
         report,
         "one stream vs {FILES} files, end to end: {:.2}x; 4x the documents in one stream vs one stream: {:.2}x",

@@ -61,6 +61,7 @@ pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
         })
         .collect();
     let through = through_kustomize(&checked);
+    let unplaced = through.notes.len();
     found.extend(through.files.into_iter().map(Ok));
     found.extend(through.notes.into_iter().map(Err));
     let (files, notes): (Vec<_>, Vec<_>) = found.into_iter().partition(Result::is_ok);
@@ -79,6 +80,8 @@ pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
         for n in &notes {
             let _ = writeln!(out, "{n}");
         }
+        // An unpinned image kubegate cannot place an edit for is still unpinned.
+        let count = count + unplaced;
         let _ = writeln!(out, "{count} images not pinned by digest in {} files", files.len());
         return if input_errors { Exit::Error } else { Exit::failed_if(count > 0) };
     }
@@ -177,6 +180,7 @@ pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
 /// source or patch that writes it.
 struct Through {
     files: Vec<FileImages>,
+    /// One line per unpinned image that has no place to be pinned (a transformation's).
     notes: Vec<String>,
     /// The findings placed (to confirm after writing), the kustomizations, the files.
     keys: Vec<fix_kustomize::Repaired>,

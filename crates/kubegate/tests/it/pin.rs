@@ -427,3 +427,37 @@ unpinned     k8s/overlays/prod/kustomization.yaml:6 images[0] = REG/team/app:mul
     assert!(!json.contains("\"image-digest\""), "{json}");
     assert_eq!(kubegate(&dir, &["pin", "k8s/", "--check"]).0, 0);
 }
+
+/// `--check` needs no registry: an image a transformation sets (an inline JSON patch)
+/// has no line to pin, and is still counted as unpinned.
+#[test]
+fn check_counts_an_image_a_transformation_sets() {
+    let dir = std::env::temp_dir().join(format!("kubegate-pin-check-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let files = [
+        ("k8s/base/kustomization.yaml", "resources:\n  - pod.yaml\n"),
+        (
+            "k8s/base/pod.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: a\n      image: ghcr.io/acme/a:v1\n",
+        ),
+        (
+            "k8s/overlays/prod/kustomization.yaml",
+            "resources:\n  - ../../base\nnamespace: shop-prod\npatches:\n  - target: {kind: Pod}\n    patch: |-\n      - op: replace\n        path: /spec/containers/0/image\n        value: ghcr.io/acme/a:v2\n",
+        ),
+    ];
+    for (path, text) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let (code, out) = kubegate(&dir, &["pin", "k8s/overlays/prod", "--check"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (
+            1,
+            "not pinned   k8s/base/pod.yaml:8 [image-digest] spec.containers[0].image: cannot be placed: the value comes from a Kustomize transformation in k8s/overlays/prod/kustomization.yaml: change it there\n1 images not pinned by digest in 0 files\n"
+        )
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
