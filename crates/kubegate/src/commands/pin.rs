@@ -124,7 +124,7 @@ pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
         return Exit::Error;
     }
     let results: Vec<_> = planned.into_par_iter().map(|(f, pins, not)| (f, pin_file(&f.text, &pins), not)).collect();
-    let (mut pinned, mut left) = (0, 0);
+    let (mut pinned, mut left) = (0, unplaced);
     let mut edited: Vec<(PathBuf, String, String)> = Vec::new();
     for (f, fixed, not) in results {
         report(out, &f.shown, &f.text, &fixed, args.mode, "pinned");
