@@ -36,11 +36,20 @@ pub struct Options {
     pub timeout: Duration,
     /// How many lookups run at once.
     pub parallel: usize,
+    /// Ask loopback registries (`127.0.0.1`, `::1`, `localhost`) over plain HTTP, as
+    /// container runtimes do by default; `false` asks them over HTTPS like any other.
+    pub plain_loopback: bool,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { insecure: Vec::new(), docker: DockerConfig::default(), timeout: Duration::from_secs(30), parallel: 8 }
+        Options {
+            insecure: Vec::new(),
+            docker: DockerConfig::default(),
+            timeout: Duration::from_secs(30),
+            parallel: 8,
+            plain_loopback: true,
+        }
     }
 }
 
@@ -71,30 +80,15 @@ impl fmt::Display for Error {
 /// A registry client for one run: connections, tokens and answers are kept for the run.
 pub struct Client {
     opts: Options,
-    direct: Agent,
-    proxied: OnceLock<Result<Agent, String>>,
+    /// Plain or HTTPS, proxied or not (see [`Client::agent`]).
+    agents: [OnceLock<Result<Agent, String>>; 4],
     tokens: Mutex<HashMap<String, String>>,
     requests: AtomicUsize,
 }
 
 impl Client {
     pub fn new(opts: Options) -> Client {
-        let direct = Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(opts.timeout))
-            .max_redirects(5)
-            .user_agent(concat!("kubegate/", env!("CARGO_PKG_VERSION")))
-            .proxy(None)
-            .https_only(false)
-            .build()
-            .into();
-        Client {
-            opts,
-            direct,
-            proxied: OnceLock::new(),
-            tokens: Mutex::new(HashMap::new()),
-            requests: AtomicUsize::new(0),
-        }
+        Client { opts, agents: Default::default(), tokens: Mutex::new(HashMap::new()), requests: AtomicUsize::new(0) }
     }
 
     /// How many HTTP requests the client has made.
@@ -166,31 +160,36 @@ impl Client {
     /// `https://host`, or `http://host` for loopback registries and those named insecure.
     fn base(&self, image: &Reference) -> Result<String, Error> {
         let host = image.api_host();
-        let plain = is_loopback_host(host) || self.opts.insecure.iter().any(|h| h == host || *h == image.registry);
+        let plain = (self.opts.plain_loopback && is_loopback_host(host))
+            || self.opts.insecure.iter().any(|h| h == host || *h == image.registry);
         Ok(format!("{}://{host}", if plain { "http" } else { "https" }))
     }
 
+    /// The agent for a URL: HTTPS or plain, and through the environment's proxy unless
+    /// the host is this machine. Each is made when first needed (the system's roots are
+    /// read only for HTTPS).
     fn agent(&self, url: &str) -> Result<&Agent, Error> {
         let host = url.split("://").nth(1).and_then(|r| r.split('/').next()).unwrap_or("");
-        if url.starts_with("http://") || is_loopback_host(host) {
-            return Ok(&self.direct);
-        }
-        self.proxied
+        let (https, loopback) = (url.starts_with("https://"), is_loopback_host(host));
+        self.agents[usize::from(https) * 2 + usize::from(loopback)]
             .get_or_init(|| {
-                let roots = roots()?;
-                let tls = ureq::tls::TlsConfig::builder()
-                    .provider(ureq::tls::TlsProvider::Rustls)
-                    .root_certs(ureq::tls::RootCerts::Specific(roots))
-                    .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                    .build();
-                Ok(Agent::config_builder()
+                let mut config = Agent::config_builder()
                     .http_status_as_error(false)
                     .timeout_global(Some(self.opts.timeout))
                     .max_redirects(5)
-                    .user_agent(concat!("kubegate/", env!("CARGO_PKG_VERSION")))
-                    .tls_config(tls)
-                    .build()
-                    .into())
+                    .user_agent(concat!("kubegate/", env!("CARGO_PKG_VERSION")));
+                if loopback {
+                    config = config.proxy(None);
+                }
+                if https {
+                    let tls = ureq::tls::TlsConfig::builder()
+                        .provider(ureq::tls::TlsProvider::Rustls)
+                        .root_certs(ureq::tls::RootCerts::Specific(roots()?))
+                        .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                        .build();
+                    config = config.tls_config(tls);
+                }
+                Ok(config.build().into())
             })
             .as_ref()
             .map_err(|e| Error::Unreachable(e.clone()))

@@ -1,7 +1,8 @@
 //! The client against registries that answer as real ones do in the cases a plain
 //! `docker-registry` does not cover (the pin tests in the CLI use a real one): the bearer
 //! token dance, Basic credentials, a registry without `Docker-Content-Digest`, a digest
-//! that does not match the manifest, and refusals. A small HTTP server on loopback plays
+//! that does not match the manifest, refusals, and HTTPS with the roots of
+//! `SSL_CERT_FILE`. A small HTTP server on loopback plays
 //! the registry and records what it was asked.
 
 use kubegate_registry::auth::DockerConfig;
@@ -197,4 +198,71 @@ fn a_registry_that_cannot_be_reached_is_said_so_and_a_token_service_over_plain_h
         client.digest(&image(port, "team/app:v1")),
         Err(Error::Unauthorized("the token service http://auth.example.com/token is not HTTPS".into()))
     );
+}
+
+/// HTTPS as to any registry: rustls on ring, the roots of `SSL_CERT_FILE` (a company CA
+/// works), against a TLS server on loopback whose certificate a test CA signed; a
+/// certificate the roots do not vouch for is refused.
+#[test]
+fn https_trusts_the_roots_of_ssl_cert_file_and_refuses_an_unknown_certificate() {
+    use std::sync::Arc;
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = rcgen::CertifiedIssuer::self_signed(ca, rcgen::KeyPair::generate().unwrap()).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap().signed_by(&key, &ca).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let server = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
+        )
+        .unwrap();
+    let server = Arc::new(server);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let server = server.clone();
+            std::thread::spawn(move || {
+                let conn = rustls::ServerConnection::new(server).unwrap();
+                let mut tls = rustls::StreamOwned::new(conn, stream);
+                let mut reader = BufReader::new(&mut tls);
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\nDocker-Content-Digest: {}\r\n\r\n",
+                    manifest_digest()
+                );
+                let _ = tls.write_all(head.as_bytes());
+                let _ = tls.flush();
+            });
+        }
+    });
+    let dir = std::env::temp_dir().join(format!("kubegate-registry-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let roots = dir.join("ca.pem");
+    std::fs::write(&roots, ca.pem()).unwrap();
+    let https = Options { plain_loopback: false, ..Options::default() };
+    let image = Reference::parse(&format!("localhost:{port}/team/app:v1")).unwrap();
+    // SAFETY: the other tests of this binary do not read SSL_CERT_FILE (they use plain
+    // HTTP), and the roots are read when the first HTTPS request is made, below.
+    unsafe { std::env::set_var("SSL_CERT_FILE", &roots) };
+    assert_eq!(Client::new(https.clone()).digest(&image), Ok(manifest_digest()));
+    // Another CA's roots: the server's certificate is not trusted.
+    let mut other_ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    other_ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let other_ca = rcgen::CertifiedIssuer::self_signed(other_ca, rcgen::KeyPair::generate().unwrap()).unwrap();
+    std::fs::write(&roots, other_ca.pem()).unwrap();
+    match Client::new(https).digest(&image) {
+        Err(Error::Unreachable(why)) => assert!(why.contains("certificate") || why.contains("Certificate"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }
