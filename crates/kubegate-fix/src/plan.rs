@@ -217,13 +217,17 @@ fn fix_part(
     out: &mut FileFix,
 ) -> Result<String, (String, Vec<Planned>)> {
     let original = part.text;
-    let changes = {
+    let mut changes = {
         let arena = Bump::new();
         match document(original, &arena) {
             Some((_, root)) => expand(&root, changes, opts),
             None => changes,
         }
     };
+    // The findings' routes count list items as the document has them: every field is
+    // set before any list gains an item at its head (which would shift the items after
+    // it, `volumes[0]` then being the new volume).
+    changes.sort_by_key(|c| matches!(c.repair, Repair::Prepend { .. }));
     let mut text = original.to_string();
     let mut made: Vec<Change> = Vec::new();
     let mut done: Vec<Planned> = Vec::new();
