@@ -93,7 +93,7 @@ pub fn fix(out: &mut dyn Write, args: FixArgs) -> Exit {
         Mode::Diff => Exit::Pass,
         Mode::Write => match write_all(&edited) {
             Ok(()) if originals.is_empty() => Exit::Pass,
-            Ok(()) => match fix_kustomize::verify(&checked, &through, &originals, args.config, args.env) {
+            Ok(()) => match fix_kustomize::verify(&through, &originals, args.config, args.env) {
                 Ok(()) => Exit::Pass,
                 Err(e) => return print_errors(out, &[e]),
             },

@@ -163,7 +163,7 @@ pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
                     .map(|f| (f.path.clone(), f.shown.clone(), f.text.clone()))
                     .collect();
                 let fixed = fix_kustomize::Fixed { files: Vec::new(), repaired: through.keys, dirs: through.dirs };
-                match fix_kustomize::verify(&checked, &fixed, &originals, config, env) {
+                match fix_kustomize::verify(&fixed, &originals, config, env) {
                     Ok(()) => Exit::Pass,
                     Err(e) => return print_errors(out, &[e]),
                 }

@@ -288,3 +288,39 @@ fn through_kustomize_the_base_the_patch_and_the_overlay_are_fixed_where_the_trac
     assert_eq!(left.iter().filter(|r| *r == "namespace-pod-security").count(), 1, "{left:?}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn through_kustomize_a_finding_a_repair_brings_about_does_not_undo_the_repairs() {
+    // A scratch volume for the read-only root filesystem makes fs-group apply to a pod
+    // that had no volume: the check after writing still finds the repairs made.
+    let dir = std::env::temp_dir().join(format!("kubegate-fix-kustomize-new-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: a\n      image: ghcr.io/acme/a@sha256:0f0e0d0c0b0a09080706050403020100f0e0d0c0b0a090807060504030201000\n";
+    for (path, text) in [
+        ("k8s/base/kustomization.yaml", "resources:\n  - pod.yaml\n"),
+        ("k8s/base/pod.yaml", pod),
+        ("k8s/overlays/prod/kustomization.yaml", "resources:\n  - ../../base\nnamespace: shop-prod\n"),
+    ] {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let before = run_in(&dir, &["test", "k8s/", "-o", "json"], None);
+    assert!(!before.stdout.contains("\"fs-group\""), "{}", before.stdout);
+    let r = run_in(&dir, &["fix", "k8s/", "--unsafe-fixes", "--rule", "read-only-root-filesystem"], None);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let written = std::fs::read_to_string(dir.join("k8s/base/pod.yaml")).unwrap();
+    assert!(
+        written.contains("readOnlyRootFilesystem: true")
+            && written.contains("volumes: [{name: tmp, emptyDir: {sizeLimit: 1Gi}}]"),
+        "{written}"
+    );
+    let after = run_in(&dir, &["test", "k8s/", "-o", "json"], None);
+    assert!(
+        after.stdout.contains("\"fs-group\"") && !after.stdout.contains("\"read-only-root-filesystem\""),
+        "{}",
+        after.stdout
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
