@@ -66,7 +66,10 @@ pub struct Stage {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Comment {
     pub text: String,
+    /// The whole comment, `#` included.
     pub span: Span,
+    /// Where `text` starts (its columns count characters from there, on one line).
+    pub at: Pos,
 }
 
 /// A parsed Dockerfile.
@@ -83,6 +86,85 @@ impl Dockerfile {
     pub fn final_stage(&self) -> Option<&Stage> {
         self.stages.last()
     }
+
+    /// What stage `i` is built on: `scratch`, an earlier stage (`FROM build`, by its alias
+    /// or its number, as BuildKit names stages), or an image. `None` when the image names
+    /// a build argument without a default.
+    pub fn base(&self, i: usize) -> Option<Base<'_>> {
+        let stage = self.stages.get(i)?;
+        let image = stage.resolved.as_deref()?;
+        if image.eq_ignore_ascii_case("scratch") {
+            return Some(Base::Scratch);
+        }
+        let earlier = &self.stages[..i];
+        if let Some(j) = earlier.iter().rposition(|s| s.alias.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(image)))
+        {
+            return Some(Base::Stage(j));
+        }
+        if let Ok(j) = image.parse::<usize>()
+            && j < i
+        {
+            return Some(Base::Stage(j));
+        }
+        Some(Base::Image(image))
+    }
+
+    /// The `FROM` line of the first stage: where the file's findings about itself point.
+    pub fn first_line(&self) -> u32 {
+        self.stages.first().map_or(1, |s| s.span.start.line)
+    }
+}
+
+/// What a stage is built on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Base<'d> {
+    Scratch,
+    Stage(usize),
+    Image(&'d str),
+}
+
+/// Whether a file's name says it is a Dockerfile: `Dockerfile`, `Containerfile`,
+/// `*.Dockerfile`, `Dockerfile.*` (case as written; `Dockerfile.prod`, `api.Dockerfile`).
+/// A YAML or JSON extension, and the suffixes of templates, backups and docs
+/// (`Dockerfile.j2`, `Dockerfile.orig`, `Dockerfile.md`), keep it from being one.
+pub fn is_dockerfile_name(path: &std::path::Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else { return false };
+    if matches!(name, "Dockerfile" | "Containerfile") {
+        return true;
+    }
+    const NOT: &[&str] = &[
+        "yaml",
+        "yml",
+        "json",
+        "j2",
+        "jinja",
+        "jinja2",
+        "tmpl",
+        "tpl",
+        "in",
+        "template",
+        "erb",
+        "md",
+        "txt",
+        "orig",
+        "bak",
+        "swp",
+        "sample",
+        "example",
+        "dockerignore",
+        "sh",
+        "rej",
+    ];
+    let not = |ext: &str| NOT.iter().any(|n| ext.eq_ignore_ascii_case(n));
+    if let Some(stem) = name.strip_suffix(".Dockerfile").or_else(|| name.strip_suffix(".Containerfile")) {
+        return !stem.is_empty();
+    }
+    for prefix in ["Dockerfile.", "Containerfile."] {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            return !rest.is_empty() && !rest.split('.').any(not);
+        }
+    }
+    false
 }
 
 /// Why a Dockerfile could not be read, and where.
@@ -129,7 +211,12 @@ pub fn parse(text: &str) -> Result<Dockerfile, Error> {
         pos: Pos { line: e.line().max(1) as u32, col: e.column().max(1) as u32 },
         message: format!("{e:#}"),
     })?;
-    let mut out = Dockerfile { global_args: Vec::new(), stages: Vec::new(), comments: comments(text, &lines) };
+    let mut heredocs = Vec::new();
+    for instruction in &parsed.instructions {
+        here_documents(instruction, &mut heredocs);
+    }
+    let mut out =
+        Dockerfile { global_args: Vec::new(), stages: Vec::new(), comments: comments(text, &lines, &heredocs) };
     for instruction in &parsed.instructions {
         let span = lines.span(&keyword(instruction));
         if let Instruction::From(from) = instruction {
@@ -197,6 +284,26 @@ fn source(s: &parse_dockerfile::Source<'_>, lines: &Lines<'_>) -> Word {
             None => lines.word("<<", &h.span),
         },
         _ => Word { text: String::new(), span: Span::default() },
+    }
+}
+
+/// The byte ranges of an instruction's here-documents (`RUN <<EOF`, `COPY <<EOF`): a
+/// `#` line in one is the document's text, not a comment.
+fn here_documents(instruction: &Instruction<'_>, out: &mut Vec<std::ops::Range<usize>>) {
+    let sources = match instruction {
+        Instruction::Run(r) => {
+            out.extend(r.here_docs.iter().map(|h| h.span.clone()));
+            return;
+        }
+        Instruction::Copy(c) => &c.src,
+        Instruction::Add(a) => &a.src,
+        Instruction::Onbuild(o) => return here_documents(&o.instruction, out),
+        _ => return,
+    };
+    for s in sources {
+        if let parse_dockerfile::Source::HereDoc(h) = s {
+            out.push(h.span.clone());
+        }
     }
 }
 
@@ -321,11 +428,13 @@ fn substitute(image: &str, args: &[(Word, Option<Word>)]) -> Option<String> {
     Some(out)
 }
 
-/// Comment lines: a `#` first on the line, after the parser directives at the top.
-fn comments(text: &str, lines: &Lines<'_>) -> Vec<Comment> {
+/// Comment lines: a `#` first on the line, after the parser directives at the top, and
+/// not inside a here-document.
+fn comments(text: &str, lines: &Lines<'_>, heredocs: &[std::ops::Range<usize>]) -> Vec<Comment> {
     let mut out = Vec::new();
     let mut directives = true;
     let mut offset = 0;
+    let mut next_heredoc = 0;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
         let lead = line.len() - trimmed.len();
@@ -338,10 +447,17 @@ fn comments(text: &str, lines: &Lines<'_>) -> Vec<Comment> {
                     !k.contains(' ') && matches!(k.as_str(), "syntax" | "escape" | "check")
                 })
             };
-            if !directive {
+            // The here-documents are in the order of the text, as the lines are.
+            while next_heredoc < heredocs.len() && heredocs[next_heredoc].end <= offset + lead {
+                next_heredoc += 1;
+            }
+            let in_heredoc = heredocs.get(next_heredoc).is_some_and(|h| h.contains(&(offset + lead)));
+            if !directive && !in_heredoc {
                 directives = false;
                 let start = offset + lead;
-                out.push(Comment { text: body.trim().to_string(), span: lines.span(&(start..start + 1 + body.len())) });
+                let at = lines.pos(start + 1 + (body.len() - body.trim_start().len()));
+                let span = lines.span(&(start..start + 1 + body.len()));
+                out.push(Comment { text: body.trim().to_string(), span, at });
             }
         } else if !trimmed.trim().is_empty() {
             directives = false;

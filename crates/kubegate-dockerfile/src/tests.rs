@@ -101,3 +101,39 @@ fn unresolvable_bases_and_errors_say_where() {
     assert_eq!(e.pos.line, 2, "{e:?}");
     assert!(parse("RUN true\n").is_err(), "an instruction before FROM is an error");
 }
+
+#[test]
+fn dockerfile_names() {
+    let yes = ["Dockerfile", "Containerfile", "api.Dockerfile", "Dockerfile.prod", "x/y/Dockerfile.dev.arm64"];
+    let no = [
+        "dockerfile",
+        "Dockerfile.yaml",
+        "Dockerfile.j2",
+        "Dockerfile.prod.orig",
+        "Dockerfile.md",
+        ".Dockerfile",
+        "Dockerfile.",
+        "Dockerfiles",
+        "deploy.yaml",
+    ];
+    for n in yes {
+        assert!(is_dockerfile_name(std::path::Path::new(n)), "{n}");
+    }
+    for n in no {
+        assert!(!is_dockerfile_name(std::path::Path::new(n)), "{n}");
+    }
+}
+
+#[test]
+fn stage_bases_and_heredoc_lines_that_are_not_comments() {
+    let text = "FROM golang:1.23 AS Build\nRUN <<EOF\n# not a comment\nEOF\n# a comment\nFROM build\nFROM 0\nFROM scratch\nFROM ${NONE}\n";
+    let d = parse(text).unwrap();
+    let bases: Vec<_> = (0..d.stages.len()).map(|i| d.base(i)).collect();
+    assert_eq!(
+        bases,
+        [Some(Base::Image("golang:1.23")), Some(Base::Stage(0)), Some(Base::Stage(0)), Some(Base::Scratch), None]
+    );
+    let comments: Vec<(&str, u32)> = d.comments.iter().map(|c| (c.text.as_str(), c.span.start.line)).collect();
+    assert_eq!(comments, [("a comment", 5)]);
+    assert_eq!(d.first_line(), 1);
+}

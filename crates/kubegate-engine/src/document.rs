@@ -39,7 +39,7 @@ pub fn check_object(doc: Document<'_>, name: Option<&str>, config: &Config, opts
     let source = match doc {
         Document::Text(bytes) => Source::from_bytes(name, bytes.to_vec()),
         Document::Value(value) => serde_json::to_string_pretty(value)
-            .map(|text| Source { path: name.to_string(), text, walked: false })
+            .map(|text| Source { path: name.to_string(), text, walked: false, format: crate::Format::Manifest })
             .map_err(|e| InputError::new(name, 0, 0, format!("cannot write the value as JSON: {e}"))),
     };
     match source {

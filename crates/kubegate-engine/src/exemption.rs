@@ -86,6 +86,9 @@ pub struct Declared {
     pub rules: Option<Field>,
     /// The rule ids, trimmed, empty ones dropped.
     pub rule_ids: Vec<String>,
+    /// What could not be read in how it is written (a comment directive's unknown key or
+    /// unclosed quote): each makes it invalid.
+    pub syntax: Vec<Problem>,
 }
 
 impl Declared {
@@ -116,7 +119,32 @@ impl Declared {
             issue: issue.map(|x| x.1),
             rules: rules.map(|x| x.1),
             rule_ids,
+            syntax: Vec::new(),
         })
+    }
+
+    /// Reads the exemption directives among a Dockerfile's comments, one per comment:
+    ///
+    /// ```dockerfile
+    /// # kubegate:exempt rules=dockerfile-user expires=2027-01-31 issue=https://… reason="needs root for apt"
+    /// ```
+    ///
+    /// Values are single words or double-quoted (`\"` and `\\` inside). Each covers the
+    /// whole Dockerfile, as annotations cover their resource.
+    pub fn from_directives(
+        comments: &[kubegate_dockerfile::Comment],
+        file: &Arc<str>,
+        file_index: u32,
+    ) -> Vec<Declared> {
+        comments
+            .iter()
+            .filter_map(|c| {
+                let rest = c.text.strip_prefix(DIRECTIVE)?;
+                (rest.is_empty() || rest.starts_with(char::is_whitespace)).then_some(c)
+            })
+            .enumerate()
+            .map(|(k, c)| directive(c, k, file, file_index))
+            .collect()
     }
 
     /// `exemption` or `central exemption`, as messages call it.
@@ -124,6 +152,7 @@ impl Declared {
         match self.origin {
             Origin::Annotations => "exemption",
             Origin::Config => "central exemption",
+            Origin::Comment => "exemption directive",
             Origin::Rego => "exception",
         }
     }
@@ -140,6 +169,113 @@ impl Declared {
     pub(crate) fn text(f: &Option<Field>) -> Option<&str> {
         f.as_ref().map(|f| f.text.as_str()).filter(|t| !t.trim().is_empty())
     }
+}
+
+/// What starts an exemption directive in a Dockerfile comment.
+pub const DIRECTIVE: &str = "kubegate:exempt";
+
+/// One directive (the `k`-th of its file) read into an exemption.
+fn directive(c: &kubegate_dockerfile::Comment, k: usize, file: &Arc<str>, file_index: u32) -> Declared {
+    const NAMES: [&str; 4] = ["reason", "expires", "issue", "rules"];
+    let prefix = crate::Route::root().key("exemptions").index(k);
+    let line = c.at.line;
+    let span_of = |from: usize, to: usize| Span {
+        start: kubegate_yaml::Pos { line, col: c.at.col + from as u32 },
+        end: kubegate_yaml::Pos { line, col: c.at.col + to as u32 },
+    };
+    let chars: Vec<char> = c.text.chars().collect();
+    let head = DIRECTIVE.chars().count();
+    let mut d = Declared {
+        origin: Origin::Comment,
+        file: file.clone(),
+        file_index,
+        span: span_of(0, head),
+        missing_at: span_of(0, head),
+        path_prefix: prefix.clone(),
+        names: NAMES,
+        reason: None,
+        expires: None,
+        issue: None,
+        rules: None,
+        rule_ids: Vec::new(),
+        syntax: Vec::new(),
+    };
+    let mut i = head;
+    while i < chars.len() {
+        if chars[i].is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && !chars[i].is_whitespace() && chars[i] != '=' {
+            i += 1;
+        }
+        let key: String = chars[start..i].iter().collect();
+        if i >= chars.len() || chars[i] != '=' {
+            let text = format!("`{key}` is not key=value (keys: reason, expires, issue, rules)");
+            d.syntax.push(Problem { span: span_of(start, i), path: prefix.clone(), text });
+            continue;
+        }
+        i += 1;
+        let value_start = i;
+        let mut value = String::new();
+        let mut closed = true;
+        if chars.get(i) == Some(&'"') {
+            i += 1;
+            closed = false;
+            while i < chars.len() {
+                match chars[i] {
+                    '\\' if i + 1 < chars.len() => {
+                        value.push(chars[i + 1]);
+                        i += 2;
+                    }
+                    '"' => {
+                        closed = true;
+                        i += 1;
+                        break;
+                    }
+                    ch => {
+                        value.push(ch);
+                        i += 1;
+                    }
+                }
+            }
+        } else {
+            while i < chars.len() && !chars[i].is_whitespace() {
+                value.push(chars[i]);
+                i += 1;
+            }
+        }
+        let span = span_of(value_start, i);
+        if !closed {
+            let text = format!("the value of {key} has no closing quote");
+            d.syntax.push(Problem { span, path: prefix.clone().key(key.as_str()), text });
+            continue;
+        }
+        let slot = match key.as_str() {
+            "reason" => &mut d.reason,
+            "expires" => &mut d.expires,
+            "issue" => &mut d.issue,
+            "rules" => &mut d.rules,
+            _ => {
+                let text = format!("unknown key `{key}` (keys: reason, expires, issue, rules)");
+                d.syntax.push(Problem { span: span_of(start, value_start - 1), path: prefix.clone(), text });
+                continue;
+            }
+        };
+        if slot.is_some() {
+            let text = format!("{key} is given twice");
+            d.syntax.push(Problem {
+                span: span_of(start, value_start - 1),
+                path: prefix.clone().key(key.as_str()),
+                text,
+            });
+            continue;
+        }
+        *slot = Some(Field { text: value, span, not_text: None });
+    }
+    d.rule_ids = d.rules.as_ref().map(|f| split_rules(&f.text)).unwrap_or_default();
+    d
 }
 
 /// `"image-digest, replicas"` → `["image-digest", "replicas"]`.

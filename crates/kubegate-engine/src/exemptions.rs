@@ -108,6 +108,7 @@ pub fn assess(
             format!("{} {} is {days} days away, more than max_days ({}) allows", d.names[1], f.text, gov.max_days);
         problem(f.span, d.names[1], text);
     }
+    problems.extend(d.syntax.iter().cloned());
     problems.sort_by_key(|p| (p.span.start.line, p.span.start.col));
     let state = match days_left {
         _ if !problems.is_empty() => State::Invalid,
@@ -128,6 +129,28 @@ pub fn for_resource(res: &Resource<'_>, file: &Arc<str>, config: &Config, today:
     }
     for (i, c) in config.exemptions.central.iter().enumerate() {
         if c.matches(res.kind, res.namespace, res.name) {
+            out.push(assess(c.declared.clone(), Some(i), Some(env), config, today));
+        }
+    }
+    out
+}
+
+/// Every exemption that concerns a Dockerfile: its comment directives, then the central
+/// entries that match kind `Dockerfile` and its path as the name.
+pub fn for_dockerfile(
+    comments: &[kubegate_dockerfile::Comment],
+    file: &Arc<str>,
+    file_index: usize,
+    env: &Environment,
+    config: &Config,
+    today: Date,
+) -> Vec<Assessed> {
+    let mut out: Vec<Assessed> = Declared::from_directives(comments, file, file_index as u32)
+        .into_iter()
+        .map(|d| assess(Arc::new(d), None, Some(env), config, today))
+        .collect();
+    for (i, c) in config.exemptions.central.iter().enumerate() {
+        if c.matches("Dockerfile", None, Some(file)) {
             out.push(assess(c.declared.clone(), Some(i), Some(env), config, today));
         }
     }

@@ -218,6 +218,8 @@ pub enum Origin {
     Annotations,
     /// `exemptions.central` in the config file.
     Config,
+    /// A `# kubegate:exempt …` comment in a Dockerfile.
+    Comment,
     /// A Conftest `exception` rule of a Rego policy (its result is excepted, not exempted
     /// for a while: no expiry, no issue).
     Rego,

@@ -31,7 +31,7 @@ pub mod secrets;
 
 pub use config::Config;
 pub use document::{Document, check_document, check_object};
-pub use evaluate::{CheckOptions, Outcome, Profile, Source, check, check_inputs, check_tree};
+pub use evaluate::{CheckOptions, Format, Outcome, Profile, Source, check, check_inputs, check_tree};
 pub use exemption::Date;
 pub use exemptions::ExemptionRecord;
 pub use finding::{Exemption, Finding, InputError, Level, ResourceId};

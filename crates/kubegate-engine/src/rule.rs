@@ -95,6 +95,17 @@ pub enum Check {
     /// finding's message when the rule is broken. Only small owned facts outlive a
     /// document, so memory stays bounded by one document's tree.
     Bundle { collect: fn(&mut Ctx<'_, '_>), judge: fn(&Index, &Pending) -> Option<Judged> },
+    /// From a Dockerfile. Only Dockerfile inputs are asked, and they are asked nothing
+    /// else (but the exemption rules): `ctx.res` stands for the file (kind `Dockerfile`,
+    /// named by its path, no fields), so `emit` and `subject` work as for a resource.
+    Dockerfile(fn(&mut Ctx<'_, '_>, &kubegate_dockerfile::Dockerfile)),
+}
+
+impl Check {
+    /// What the rule reads: Kubernetes manifests, or Dockerfiles.
+    pub fn reads_dockerfiles(&self) -> bool {
+        matches!(self, Check::Dockerfile(_))
+    }
 }
 
 /// A cross-resource rule's answer: the finding's message, and its own help when the
@@ -114,7 +125,7 @@ impl From<String> for Judged {
 pub struct Doc {
     pub what: &'static str,
     pub why: &'static str,
-    /// A manifest fragment that the rule reports.
+    /// A manifest fragment (a Dockerfile for Dockerfile rules) that the rule reports.
     pub example: &'static str,
     /// How to fix it, with a corrected fragment.
     pub fix: &'static str,
@@ -153,6 +164,9 @@ pub struct Settings {
     /// Kinds configured under `workloads:` whose `spec.replicas` says how many pods run:
     /// (the API version they must have, any when `None`; the kind).
     pub replicated_workloads: Vec<(Option<String>, String)>,
+    /// Image prefixes `dockerfile-minimal-base` accepts (`minimal_bases`); `None`: the
+    /// rule's default list.
+    pub minimal_bases: Option<Vec<String>>,
 }
 
 impl Settings {

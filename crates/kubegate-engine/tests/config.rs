@@ -5,7 +5,12 @@ use std::path::Path;
 
 fn findings(config: &str, manifest: &str, env: &str) -> Vec<String> {
     let config = Config::parse(config, Path::new("kubegate.yaml"), None).expect("valid config");
-    let src = Source { path: "m.yaml".into(), text: manifest.into(), walked: false };
+    let src = Source {
+        path: "m.yaml".into(),
+        text: manifest.into(),
+        walked: false,
+        format: kubegate_engine::Format::Manifest,
+    };
     let out = check(&[src], &config, &CheckOptions { env: Some(env.into()), ..CheckOptions::default() });
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     out.findings

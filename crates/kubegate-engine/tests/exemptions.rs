@@ -11,7 +11,12 @@ fn config(text: &str) -> Config {
 }
 
 fn run(config_text: &str, manifest: &str, env: &str, today: &str) -> Outcome {
-    let src = Source { path: "m.yaml".into(), text: manifest.into(), walked: false };
+    let src = Source {
+        path: "m.yaml".into(),
+        text: manifest.into(),
+        walked: false,
+        format: kubegate_engine::Format::Manifest,
+    };
     let opts =
         CheckOptions { env: Some(env.into()), today: Some(parse_date(today).unwrap()), ..CheckOptions::default() };
     let out = check(&[src], &config(config_text), &opts);

@@ -25,7 +25,7 @@
 //! same), for review in the diff.
 
 use kubegate_engine::exemptions::parse_date;
-use kubegate_engine::{CheckOptions, Config, Date, Source, check, rules};
+use kubegate_engine::{CheckOptions, Config, Date, Format, Source, check, rules};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -172,7 +172,12 @@ fn bless(f: &Fixture, text: &str, got: &BTreeSet<String>) {
 
 fn actual(f: &Fixture, text: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let source = Source { path: f.path.display().to_string(), text: text.to_string(), walked: false };
+    // Named from the fixtures folder (`dockerfile-user/forms.Dockerfile`): a Dockerfile's
+    // messages name its path.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let path = f.path.strip_prefix(&root).unwrap_or(&f.path).display().to_string();
+    let format = kubegate_engine::Format::of_path(&f.path);
+    let source = Source { path, text: text.to_string(), walked: false, format };
     let config = config(f);
     for env in &f.envs {
         let opts = CheckOptions { env: Some(env.clone()), today: Some(f.today), ..CheckOptions::default() };
@@ -199,7 +204,9 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json"))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "yaml" || e == "json") || Format::of_path(p) == Format::Dockerfile
+        })
         .collect();
     files.sort();
     files

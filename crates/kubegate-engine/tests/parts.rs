@@ -10,7 +10,12 @@ use kubegate_engine::{CheckOptions, Config, Outcome, Source, check};
 use std::path::{Path, PathBuf};
 
 fn run(text: &str, config: &Config, env: Option<&str>, part_bytes: usize) -> Outcome {
-    let source = Source { path: "deploy/prod/stream.yaml".into(), text: text.to_string(), walked: false };
+    let source = Source {
+        path: "deploy/prod/stream.yaml".into(),
+        text: text.to_string(),
+        walked: false,
+        format: kubegate_engine::Format::Manifest,
+    };
     let opts = CheckOptions {
         env: env.map(str::to_string),
         today: parse_date("2026-06-01"),
@@ -236,7 +241,7 @@ fn a_policy_that_ran_away_in_a_part_is_reported_when_the_stream_is_then_checked_
     let mut docs = pods(4);
     docs[3] = "a: [unclosed\n".into();
     let text = docs.join("---\n");
-    let source = Source { path: "stream.yaml".into(), text, walked: false };
+    let source = Source { path: "stream.yaml".into(), text, walked: false, format: kubegate_engine::Format::Manifest };
     let opts = CheckOptions {
         env: Some("prod".into()),
         policies: Some(std::sync::Arc::new(RunawayOnce::default())),

@@ -69,7 +69,7 @@ fn every_upstream_fixture_gets_the_upstream_verdict() {
     let (mut rejected, mut accepted) = (0, 0);
     for row in &rows {
         let text = std::fs::read_to_string(corpus().join(&row.path)).unwrap();
-        let src = Source { path: row.path.clone(), text, walked: false };
+        let src = Source { path: row.path.clone(), text, walked: false, format: kubegate_engine::Format::Manifest };
         let opts = CheckOptions { profile: Profile::Pss(row.level, row.version), ..CheckOptions::default() };
         let out = check(std::slice::from_ref(&src), &config, &opts);
         assert!(out.errors.is_empty(), "{}: {:?}", row.path, out.errors);

@@ -13,7 +13,12 @@ use kubegate_fix::plan::{FileFix, Options, fix_file};
 use std::path::{Path, PathBuf};
 
 fn run(name: &str, text: &str) -> Outcome {
-    let source = Source { path: format!("deploy/{name}"), text: text.to_string(), walked: false };
+    let source = Source {
+        path: format!("deploy/{name}"),
+        text: text.to_string(),
+        walked: false,
+        format: kubegate_engine::Format::Manifest,
+    };
     let opts = CheckOptions { env: Some("prod".into()), ..CheckOptions::default() };
     check(std::slice::from_ref(&source), &Config::default(), &opts)
 }

@@ -45,7 +45,12 @@ spec:
 ";
 
 fn run(text: &str) -> Outcome {
-    let source = Source { path: "deploy/app.yaml".into(), text: text.to_string(), walked: false };
+    let source = Source {
+        path: "deploy/app.yaml".into(),
+        text: text.to_string(),
+        walked: false,
+        format: kubegate_engine::Format::Manifest,
+    };
     let opts = CheckOptions { env: Some("prod".into()), ..CheckOptions::default() };
     check(std::slice::from_ref(&source), &Config::default(), &opts)
 }

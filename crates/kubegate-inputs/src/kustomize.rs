@@ -356,7 +356,10 @@ pub fn render(dir: &Path, shown_dir: &str, bin: Option<&Path>) -> Result<Rendere
     }
     let text =
         String::from_utf8(output.stdout).map_err(|_| InputError::new(file(), 0, 0, "kustomize wrote invalid UTF-8"))?;
-    Ok(Rendered { source: Source { path: shown_dir.to_string(), text, walked: false }, wrapper })
+    Ok(Rendered {
+        source: Source { path: shown_dir.to_string(), text, walked: false, format: kubegate_engine::Format::Manifest },
+        wrapper,
+    })
 }
 
 /// kustomize's whole message, in its own words: `kubectl kustomize` writes it as a Go

@@ -84,7 +84,9 @@ impl Input {
             Input::File { path, shown, walked } => {
                 match read_capped(std::fs::File::open(path), shown, std::fs::metadata(path).map_or(0, |m| m.len())) {
                     Ok(bytes) => {
-                        Source::from_bytes(shown.clone(), bytes).map(|s| Cow::Owned(Source { walked: *walked, ..s }))
+                        let format = kubegate_engine::Format::of_path(path);
+                        Source::from_bytes(shown.clone(), bytes)
+                            .map(|s| Cow::Owned(Source { walked: *walked, format, ..s }))
                     }
                     Err(e) => Err(e),
                 }
@@ -116,6 +118,8 @@ impl Input {
         }
     }
 }
+
+use kubegate_dockerfile::is_dockerfile_name;
 
 fn is_manifest_name(p: &Path) -> bool {
     matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json"))
@@ -190,11 +194,20 @@ pub fn collect(
         let before = inputs.len();
         if path.is_dir() && kustomize::kustomization_file(path).is_some() {
             inputs.push(Input::kustomize(path, p.trim_end_matches('/').to_string(), kustomize_bin));
+            // Kustomize renders the manifests; the Dockerfiles beside them are checked too.
+            for entry in crate::walk::builder(path).build().flatten() {
+                let ep = entry.path();
+                if entry.file_type().is_some_and(|t| t.is_file()) && is_dockerfile_name(ep) {
+                    inputs.push(Input::File { shown: shown(ep), path: ep.to_path_buf(), walked: true });
+                }
+            }
         } else if path.is_dir() {
             // First the walk, then the plan: which kustomizations to render, which files
             // they cover; then the inputs in walk order.
             enum Seen {
                 File(PathBuf),
+                /// Checked whatever kustomization is around it: Kustomize never reads one.
+                Dockerfile(PathBuf),
                 Kustomization(PathBuf),
                 Failed(InputError),
             }
@@ -210,6 +223,8 @@ pub fn collect(
                             seen.push(Seen::Kustomization(ep.parent().unwrap_or(Path::new(".")).to_path_buf()));
                         } else if is_manifest_name(ep) && !is_tool_file(ep) {
                             seen.push(Seen::File(ep.to_path_buf()));
+                        } else if is_dockerfile_name(ep) {
+                            seen.push(Seen::Dockerfile(ep.to_path_buf()));
                         }
                     }
                     Ok(_) => {}
@@ -218,7 +233,7 @@ pub fn collect(
             }
             // What an ignore file left out is counted, not silently dropped.
             for f in crate::walk::all_files(path) {
-                if is_manifest_name(&f) && !is_tool_file(&f) && !found.contains(&f) {
+                if ((is_manifest_name(&f) && !is_tool_file(&f)) || is_dockerfile_name(&f)) && !found.contains(&f) {
                     skipped.push(Skipped { file: shown(&f), why: "ignored by .gitignore or .kubegateignore".into() });
                 }
             }
@@ -247,7 +262,9 @@ pub fn collect(
                     }
                     Seen::Kustomization(_) => {}
                     Seen::File(f) if plan.covers(&f) => {}
-                    Seen::File(f) => inputs.push(Input::File { shown: shown(&f), path: f, walked: true }),
+                    Seen::File(f) | Seen::Dockerfile(f) => {
+                        inputs.push(Input::File { shown: shown(&f), path: f, walked: true })
+                    }
                     Seen::Failed(e) => inputs.push(Input::Failed(e)),
                 }
             }
@@ -257,7 +274,9 @@ pub fn collect(
                     &p,
                     0,
                     0,
-                    format!("no manifests found in {p}: no .yaml, .yml or .json file and no kustomization"),
+                    format!(
+                        "no manifests found in {p}: no .yaml, .yml or .json file, no Dockerfile and no kustomization"
+                    ),
                 )));
             }
         } else if path.exists() {

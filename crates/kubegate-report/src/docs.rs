@@ -20,7 +20,8 @@ pub fn rule_page(rule: &Rule) -> String {
     ));
     s.push_str(&format!("## What it checks\n\n{}\n\n", rule.doc.what));
     s.push_str(&format!("## Why\n\n{}\n\n", rule.doc.why));
-    s.push_str(&format!("## Example\n\nReported:\n\n```yaml\n{}```\n\n", rule.doc.example));
+    let fence = if rule.check.reads_dockerfiles() { "dockerfile" } else { "yaml" };
+    s.push_str(&format!("## Example\n\nReported:\n\n```{fence}\n{}```\n\n", rule.doc.example));
     s.push_str(&format!("## Fix\n\n{}\n\n{}\n\n", rule.doc.fix, repair_line(rule)));
     if !rule.params.is_empty() {
         s.push_str("## Parameters\n\nSet in `kubegate.yaml` under `rules.");

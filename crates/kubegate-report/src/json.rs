@@ -173,6 +173,7 @@ pub fn document(outcome: &Outcome) -> v1::Document<'_> {
                 source: match e.source {
                     Origin::Annotations => "annotations",
                     Origin::Config => "config",
+                    Origin::Comment => "comment",
                     Origin::Rego => "rego",
                 },
                 file: &e.file,

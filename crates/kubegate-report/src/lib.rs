@@ -67,7 +67,7 @@ pub fn exempted_note(level: Level, e: &Exemption) -> String {
         None => String::new(),
     };
     let by = match e.source {
-        Origin::Annotations => String::new(),
+        Origin::Annotations | Origin::Comment => String::new(),
         Origin::Config => format!(" by {}:{}", e.file, e.line),
         Origin::Rego => {
             return format!("excepted by {}:{} (it would {}): {}", e.file, e.line, level.as_str(), e.reason);

@@ -121,9 +121,9 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
                     justification.push_str(&format!(" ({})", details.join("; ")));
                 }
                 r["suppressions"] = json!([{
-                    // Annotations sit in the manifest; central exemptions and Rego
-                    // `exception` rules live elsewhere.
-                    "kind": if e.source == Origin::Annotations { "inSource" } else { "external" },
+                    // Annotations sit in the manifest, directives in the Dockerfile;
+                    // central exemptions and Rego `exception` rules live elsewhere.
+                    "kind": if matches!(e.source, Origin::Annotations | Origin::Comment) { "inSource" } else { "external" },
                     "status": "accepted",
                     "justification": justification,
                 }]);

@@ -238,7 +238,12 @@ fn each_file(docs: usize, files: usize, mut each: impl FnMut(Source)) {
             n += 1;
         }
         if !text.is_empty() {
-            each(Source { path: format!("deploy/prod/part-{f:03}.yaml"), text, walked: false });
+            each(Source {
+                path: format!("deploy/prod/part-{f:03}.yaml"),
+                text,
+                walked: false,
+                format: kubegate_engine::Format::Manifest,
+            });
         }
     }
 }

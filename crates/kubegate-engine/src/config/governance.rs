@@ -298,6 +298,7 @@ pub fn parse(
                 issue,
                 rules,
                 rule_ids,
+                syntax: Vec::new(),
             }),
             expires: date,
         });

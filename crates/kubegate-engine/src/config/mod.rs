@@ -120,6 +120,9 @@ pub struct Config {
     pub rules: HashMap<&'static str, RuleConfig>,
     /// Image prefixes `trusted-registry` accepts (the rule is off while empty).
     pub trusted_registries: Vec<String>,
+    /// Image prefixes `dockerfile-minimal-base` accepts (`minimal_bases:`); `None`: the
+    /// rule's default list.
+    pub minimal_bases: Option<Vec<String>>,
     /// `exemptions:` — exemption governance and central exemptions.
     pub exemptions: governance::Governance,
     /// `policies:` — Rego policy files or directories that run beside the built-in pack
@@ -151,6 +154,7 @@ impl Default for Config {
             default_environment: None,
             rules: HashMap::new(),
             trusted_registries: Vec::new(),
+            minimal_bases: None,
             exemptions: governance::Governance::default(),
             policies: Vec::new(),
             git_roots: Default::default(),
@@ -286,6 +290,7 @@ impl Config {
     pub fn rule_settings(&self) -> crate::rule::Settings {
         crate::rule::Settings {
             trusted_registries: self.trusted_registries.clone(),
+            minimal_bases: self.minimal_bases.clone(),
             replicated_workloads: self
                 .workloads
                 .iter()
@@ -392,6 +397,7 @@ impl Config {
             }
         }
         config.trusted_registries = strings(root.get("trusted_registries"));
+        config.minimal_bases = root.get("minimal_bases").map(|n| strings(Some(n)));
         if let Some(fix) = root.get("fix") {
             if let Some(n) = fix.get("empty_dir_size_limit")
                 && let Some(q) = n.as_str()
@@ -554,6 +560,11 @@ pub fn schema_shape() -> Shape {
             Field::new(
                 "trusted_registries",
                 "Image prefixes the trusted-registry rule accepts (`ghcr.io/org/`, `registry.example.com`); the rule is off while the list is empty.",
+                Shape::strings(),
+            ),
+            Field::new(
+                "minimal_bases",
+                "Image prefixes the dockerfile-minimal-base rule accepts as a final stage's base, besides `scratch` (`gcr.io/distroless/`, `registry.example.com/hardened/`); replaces the default list (`gcr.io/distroless/`, `cgr.dev/chainguard/`).",
                 Shape::strings(),
             ),
             Field::new(

@@ -291,6 +291,7 @@ impl FileCheck<'_> {
                     }
                     Check::Bundle { .. } if self.alone => {}
                     Check::Bundle { collect, .. } => collect(&mut ctx),
+                    Check::Dockerfile(_) => {}
                 }
             }
         }
@@ -420,6 +421,9 @@ pub(super) fn check_file(
         Ok(s) => s,
         Err(e) => return failed(e),
     };
+    if src.format == super::Format::Dockerfile {
+        return super::dockerfile::check(fi, &src, config, forced, opts, plan);
+    }
     // The text is freed before the results are joined: what outlives it is copied.
     let (path, walked) = (src.path.clone(), src.walked);
     let shown: Arc<str> = src.path.as_str().into();

@@ -23,6 +23,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod dockerfile;
 mod file;
 use file::{FileResult, check_file, push_verdict};
 /// One input: the path shown in reports (`<stdin>` for stdin) and its text.
@@ -33,6 +34,27 @@ pub struct Source {
     /// Found by walking a folder (not named): a file with no Kubernetes document in it
     /// (a values file, a CI workflow) is then skipped and counted, not an error.
     pub walked: bool,
+    /// What the text is: the inputs stage decides, from the file's name; the engine never
+    /// guesses (an admission object or a rendered overlay is a manifest whatever its name).
+    pub format: Format,
+}
+
+/// What an input's text is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// YAML or JSON Kubernetes manifests.
+    #[default]
+    Manifest,
+    /// A Dockerfile (or Containerfile).
+    Dockerfile,
+}
+
+impl Format {
+    /// What a file's name says it holds: a Dockerfile by its name (`Dockerfile`,
+    /// `Containerfile`, `*.Dockerfile`, `Dockerfile.*`), else manifests.
+    pub fn of_path(path: &std::path::Path) -> Format {
+        if kubegate_dockerfile::is_dockerfile_name(path) { Format::Dockerfile } else { Format::Manifest }
+    }
 }
 
 impl Source {
@@ -53,7 +75,7 @@ impl Source {
                 if text.starts_with('\u{feff}') {
                     text.remove(0);
                 }
-                Ok(Source { path, text, walked: false })
+                Ok(Source { path, text, walked: false, format: Format::Manifest })
             }
             Err(e) => {
                 let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];

@@ -11,6 +11,11 @@ mod capabilities_baseline;
 mod capabilities_drop_all;
 mod capabilities_restricted;
 mod dedicated_service_account;
+mod dockerfile_base_digest;
+mod dockerfile_base_latest;
+mod dockerfile_minimal_base;
+mod dockerfile_secret;
+mod dockerfile_user;
 mod duplicate_key;
 mod emptydir_size_limit;
 mod environment_label;
@@ -126,10 +131,24 @@ pub static ALL: &[&Rule] = &[
     &emptydir_size_limit::RULE,
     &trusted_registry::RULE,
     &duplicate_key::RULE,
+    // Dockerfiles
+    &dockerfile_user::RULE,
+    &dockerfile_secret::RULE,
+    &dockerfile_base_digest::RULE,
+    &dockerfile_base_latest::RULE,
+    &dockerfile_minimal_base::RULE,
     &invalid_exemption::RULE,
     &expired_exemption::RULE,
     &exemption_expiring::RULE,
 ];
+
+pub use dockerfile_minimal_base::DEFAULT_MINIMAL_BASES;
+
+/// Where a Dockerfile finding is: `stages[1].USER` (stages counted from 0, as in the JSON
+/// output's paths), so that the path survives lines moving.
+fn dockerfile_route(stage: usize, keyword: &str) -> kubegate_yaml::Route {
+    kubegate_yaml::Route::root().key("stages").index(stage).key(keyword)
+}
 
 pub fn find(id: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|r| r.id == id)

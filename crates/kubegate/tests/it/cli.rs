@@ -336,7 +336,11 @@ fn rules_and_explain_come_from_the_declarations() {
     assert_eq!(r.stdout, kubegate_report::docs::rule_page(kubegate_engine::rules::find("replicas").unwrap()));
     let r = run(&["explain", "digest"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("unknown rule `digest` (did you mean image-digest?)"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("unknown rule `digest` (did you mean image-digest, dockerfile-base-digest?)"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

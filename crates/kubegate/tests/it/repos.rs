@@ -64,7 +64,9 @@ fn a_folder_with_no_manifests_is_an_error_not_a_pass() {
         assert_eq!(code, 2, "{v}");
         assert_eq!(
             errors(&v),
-            [format!("{shown}:0:0 no manifests found in {shown}: no .yaml, .yml or .json file and no kustomization")]
+            [format!(
+                "{shown}:0:0 no manifests found in {shown}: no .yaml, .yml or .json file, no Dockerfile and no kustomization"
+            )]
         );
     }
     // Beside a directory that has manifests, the empty one is still an error, and the
