@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&env, rest)) = data.split_first() else { return };
     let Ok(text) = std::str::from_utf8(rest) else { return };
     let lines = kubegate_yaml::yaml_lines(text).count() as u32 + 1;
-    let source = Source { path: "k8s/overlays/prod/app.yaml".into(), text: text.to_string(), walked: false };
+    let source = Source { path: "k8s/overlays/prod/app.yaml".into(), text: text.to_string(), walked: false, format: kubegate_engine::Format::Manifest };
     let env = ["dev", "staging", "prod"][usize::from(env) % 3];
     let opts = CheckOptions { env: Some(env.to_string()), part_bytes: Some(usize::MAX), ..CheckOptions::default() };
     let whole = check(std::slice::from_ref(&source), &CONFIG, &opts);

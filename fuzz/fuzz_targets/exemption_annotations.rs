@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  annotations:\n    policy-exemption: {reason}\n    exemption-expires: {expires}\n    exemption-issue: {issue}\n    exemption-rules: {rules}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: app\n          image: registry.example.com/app:latest\n"
     );
     let config = &*CONFIG;
-    let source = Source { path: "prod/app.yaml".into(), text: manifest, walked: false };
+    let source = Source { path: "prod/app.yaml".into(), text: manifest, walked: false, format: kubegate_engine::Format::Manifest };
     let opts = CheckOptions { today: parse_date("2026-06-01"), ..CheckOptions::default() };
     let out = check(std::slice::from_ref(&source), config, &opts);
     let invalid = out.findings.iter().any(|f| f.rule == "invalid-exemption");
