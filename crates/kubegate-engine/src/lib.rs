@@ -14,6 +14,7 @@
 //! - [`exemptions`] reads exemptions (annotations and central ones), judges them against
 //!   the governance and today's date, and marks the findings they cover.
 
+pub mod checklist;
 pub mod config;
 pub mod document;
 pub mod environment;

@@ -12,7 +12,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("resources, Pod Security Standards, environment types", &["resources", "pss", "environment", "secrets"]),
     ("exemptions as data", &["exemption"]),
     ("the rule API, cross-resource facts, the policy seam", &["rule", "facts", "policy"]),
-    ("the rules and their registry", &["rules"]),
+    ("the rules and their registry, the checklist that names them", &["rules", "checklist"]),
     ("config and the judging of exemptions", &["config", "exemptions"]),
     ("evaluate and the document API", &["evaluate", "document"]),
 ];

@@ -4,6 +4,7 @@
 
 pub mod binding;
 pub mod governance;
+pub mod report;
 pub mod shape;
 
 use crate::environment::{Environment, Tier};
@@ -132,6 +133,8 @@ pub struct Config {
     pub workloads: Vec<Workload>,
     /// `fix:` — the values `kubegate fix` writes.
     pub fix: FixConfig,
+    /// `report:` — evidence for the checklist items manifests cannot show.
+    pub report: report::ReportConfig,
     /// The Git work tree holding each folder inputs came from, found when first needed.
     pub git_roots: std::sync::Arc<std::sync::Mutex<HashMap<PathBuf, Option<PathBuf>>>>,
 }
@@ -160,6 +163,7 @@ impl Default for Config {
             git_roots: Default::default(),
             workloads: Vec::new(),
             fix: FixConfig::default(),
+            report: report::ReportConfig::default(),
         }
     }
 }
@@ -487,6 +491,7 @@ impl Config {
         let shown_config: std::sync::Arc<str> = config.display_path().into();
         config.exemptions =
             governance::parse(root.get("exemptions"), &config.env_names(), &shown, &shown_config, &mut errors);
+        config.report = report::parse(root.get("report"), &shown, &mut errors);
         if errors.is_empty() { Ok(config) } else { Err(errors) }
     }
 }
@@ -618,6 +623,7 @@ pub fn schema_shape() -> Shape {
                 ),
             ),
             governance::shape(),
+            report::shape(),
         ],
     )
 }

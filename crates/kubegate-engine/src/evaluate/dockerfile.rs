@@ -61,6 +61,7 @@ pub(super) fn check(
         environment: env.name.clone(),
         environment_reason: b.reason.clone(),
         source: None,
+        related: None,
     });
     if opts.bind_only {
         return out;

@@ -236,6 +236,7 @@ impl FileCheck<'_> {
             environment_reason: r.binding.reason.clone(),
             // Set once the whole file is read (see `helm_sources`).
             source: None,
+            related: resources::related::Related::of(&r).map(Arc::new),
         });
         if self.bind_only {
             return;

@@ -145,6 +145,11 @@ pub struct ResourceInfo {
     /// The Helm template the resource was rendered from (`# Source:`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<Arc<str>>,
+    /// What the resource says about others (a workload's pods, a Service's or monitor's
+    /// selector, a binding's subjects), for reports that relate resources to workloads.
+    /// Not part of the JSON contract.
+    #[serde(skip)]
+    pub related: Option<Arc<crate::resources::related::Related>>,
 }
 
 #[derive(Debug, Default)]

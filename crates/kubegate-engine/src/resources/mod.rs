@@ -4,6 +4,7 @@
 pub mod image;
 pub mod pod;
 pub mod quantity;
+pub mod related;
 pub mod selector;
 
 use crate::environment::Binding;
