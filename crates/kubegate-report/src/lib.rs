@@ -1,6 +1,7 @@
 //! The report stage: one [`Finding`](kubegate_engine::Finding) type, many renderers.
 //! Renderers never decide anything; they only show what the engine found.
 
+pub mod checklist;
 pub mod docs;
 pub mod environments;
 pub mod exemptions;

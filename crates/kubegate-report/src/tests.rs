@@ -69,6 +69,7 @@ pub(crate) fn outcome() -> Outcome {
                 environment: "prod".into(),
                 environment_reason: "path segment `prod`".into(),
                 source: Some("chart/templates/cm.yaml".into()),
+                related: None,
             },
             ResourceInfo {
                 file: "k8s/base/configmap.yaml".into(),
@@ -77,6 +78,7 @@ pub(crate) fn outcome() -> Outcome {
                 environment: "dev".into(),
                 environment_reason: "default environment".into(),
                 source: None,
+                related: None,
             },
         ],
         files: 3,

@@ -169,6 +169,15 @@ pub enum ModeArg {
     Audit,
 }
 
+/// What `kubegate report` writes.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ReportOutput {
+    /// One self-contained HTML page (inline CSS, no script, prints well)
+    Html,
+    /// GitHub-flavoured Markdown
+    Markdown,
+}
+
 /// What `kubegate rules` prints.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum RulesOutput {
@@ -220,6 +229,26 @@ pub enum Command {
         /// (`[{"path", "contents"}]`, as Conftest's --combine)
         #[arg(long)]
         combine: bool,
+    },
+    /// Write the production readiness checklist as evidence: one row per workload, one
+    /// column per item (passed, failed with its findings, not applicable, not checked, to
+    /// be confirmed by a person), and a summary per environment. Exit 0 when written, 2
+    /// when an input or the config could not be read
+    Report {
+        #[command(flatten)]
+        manifests: Manifests,
+        #[command(flatten)]
+        env: EnvArg,
+        /// Output format
+        #[arg(short, long, value_enum, default_value = "html")]
+        output: ReportOutput,
+        #[command(flatten)]
+        today: TodayArg,
+        #[command(flatten)]
+        kustomize: KustomizeArg,
+        /// The most one input (file, stdin) may hold, in MB; a larger one is an error
+        #[arg(long, value_name = "MB", default_value_t = inputs::DEFAULT_MAX_INPUT_MB, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+        max_input_mb: u64,
     },
     /// Run the policies' unit tests (`test_` rules, e.g. in `_test.rego` files)
     Verify {

@@ -117,6 +117,18 @@ fn main() -> ExitCode {
             client_timeout: std::time::Duration::from_secs(client_timeout_seconds),
             max_body: (max_body_mib << 20) as usize,
         }),
+        Command::Report { manifests, env, output, today, kustomize, max_input_mb } => {
+            kubegate_inputs::MAX_INPUT_BYTES.store(max_input_mb << 20, std::sync::atomic::Ordering::Relaxed);
+            let opts = CheckOptions { env: env.name, today: today.date, ..CheckOptions::default() };
+            let run = Run {
+                paths: manifests.paths,
+                opts,
+                config: manifests.config,
+                kustomize_bin: kustomize.bin,
+                policy: None,
+            };
+            commands::report::report(&mut out, run, output)
+        }
         Command::Exemptions { manifests, env, output, today } => commands::exemptions::exemptions(
             &mut out,
             manifests.paths,

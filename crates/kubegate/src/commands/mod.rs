@@ -7,6 +7,7 @@ pub mod exemptions;
 pub mod fix;
 pub mod fix_kustomize;
 pub mod pin;
+pub mod report;
 pub mod rules;
 pub mod test;
 pub mod verify;
