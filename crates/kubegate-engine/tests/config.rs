@@ -62,3 +62,48 @@ fn levels_per_environment_override_the_tier_defaults() {
     // dev: replicas is off by default, but `level` sets every environment.
     assert_eq!(findings(config, DEPLOYMENTS, "dev").len(), 3);
 }
+
+#[test]
+fn report_evidence_is_validated_at_its_lines() {
+    let text = "report:
+  evidence:
+    scanning:
+      - evidence: x
+    monitoring:
+      - note: dashboards
+      - evidence: \"  \"
+      - evidence: https://grafana.example.com/d/web
+        name: \"[web\"
+";
+    let errors: Vec<String> =
+        Config::parse(text, Path::new("kubegate.yaml"), None).unwrap_err().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        errors,
+        [
+            "kubegate.yaml:3:5: unknown key `scanning` in `report.evidence`; expected one of: vulnerability-scanning, monitoring",
+            "kubegate.yaml:6:9: `report.evidence.monitoring[0]` is missing `evidence`",
+        ]
+    );
+    // Past the shape: an empty path and a bad glob.
+    let text = text.replace("    scanning:\n      - evidence: x\n", "").replace("      - note: dashboards\n", "");
+    let errors: Vec<String> =
+        Config::parse(&text, Path::new("kubegate.yaml"), None).unwrap_err().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        errors,
+        [
+            "kubegate.yaml:4:19: `report.evidence.monitoring[0].evidence` must name a path or a URL, not be empty",
+            "kubegate.yaml:6:15: bad glob `[web` in report.evidence.monitoring[1].name: error parsing glob '[web': unclosed character class; missing ']'",
+        ]
+    );
+    let config = Config::parse(
+        &text.replace("\"  \"", "scans/web.html").replace("\"[web\"", "web"),
+        Path::new("kubegate.yaml"),
+        None,
+    )
+    .expect("valid");
+    let found: Vec<(&str, &str, u32)> =
+        config.report.evidence.iter().map(|e| (e.item, e.evidence.as_str(), e.line)).collect();
+    assert_eq!(found, [("monitoring", "scans/web.html", 4), ("monitoring", "https://grafana.example.com/d/web", 5)]);
+    assert!(config.report.evidence[1].covers("Deployment", Some("shop"), Some("web")));
+    assert!(!config.report.evidence[1].covers("Deployment", Some("shop"), Some("api")));
+}

@@ -15,7 +15,8 @@ pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in clean(s).chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '{' | '}' | '(' | ')' | '#' | '+' | '!' | '|' | '~' | '$' => {
+            // `$` starts math on GitHub; `[` and `]` links (so `(` needs nothing).
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' | '$' => {
                 out.push('\\');
                 out.push(c);
             }

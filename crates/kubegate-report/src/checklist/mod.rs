@@ -6,8 +6,8 @@
 //! is off in the workload's environment makes it "not checked" (or "partly checked"),
 //! what no manifest shows is "to be confirmed by a person" unless evidence is declared.
 
-mod html;
-mod markdown;
+pub mod html;
+pub mod markdown;
 
 pub use html::render as html;
 pub use markdown::render as markdown;
