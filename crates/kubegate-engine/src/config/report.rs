@@ -31,6 +31,7 @@ pub struct Evidence {
     pub name: GlobMatcher,
     /// Where the entry is in the config file.
     pub line: u32,
+    pub column: u32,
 }
 
 impl Evidence {
@@ -149,6 +150,7 @@ pub fn parse(node: Option<&Node<'_>>, file: &str, errors: &mut Vec<InputError>) 
                     namespace,
                     name,
                     line: entry.span.start.line,
+                    column: entry.span.start.col,
                 });
             }
         }

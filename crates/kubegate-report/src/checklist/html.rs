@@ -96,8 +96,8 @@ pub fn render(report: &Checklist<'_>, out: &mut dyn Write) -> std::io::Result<()
     ));
 
     if !o.errors.is_empty() {
-        s.push_str("<section id=\"errors\">\n<h2>Inputs that could not be read</h2>\n");
-        s.push_str("<p class=\"failed\">✘ This report is incomplete: what these inputs hold was not judged, so no environment is ready.</p>\n<ul class=\"plain\">\n");
+        s.push_str("<section id=\"errors\">\n<h2>Errors: inputs or config that could not be read</h2>\n");
+        s.push_str("<p class=\"failed\">✘ This report is incomplete: what these errors hide was not judged, so no environment is ready.</p>\n<ul class=\"plain\">\n");
         for e in &o.errors {
             s.push_str(&format!("<li><code>{}</code></li>\n", escape(&e.to_string())));
         }

@@ -56,9 +56,9 @@ pub fn render(report: &Checklist<'_>, out: &mut dyn Write) -> std::io::Result<()
         if report.config_read { code(&report.config_file) } else { "none".into() },
     ));
     if !o.errors.is_empty() {
-        s.push_str("\n## Inputs that could not be read\n\n");
+        s.push_str("\n## Errors: inputs or config that could not be read\n\n");
         s.push_str(
-            "✘ This report is incomplete: what these inputs hold was not judged, so no environment is ready.\n\n",
+            "✘ This report is incomplete: what these errors hide was not judged, so no environment is ready.\n\n",
         );
         for e in &o.errors {
             s.push_str(&format!("- {}\n", code(&e.to_string())));

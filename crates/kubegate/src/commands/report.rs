@@ -43,7 +43,7 @@ fn missing_evidence(config: &Config) -> Vec<InputError> {
             InputError::new(
                 config.display_path(),
                 e.line,
-                1,
+                e.column,
                 format!(
                     "report.evidence.{}: `{}` does not exist (a path is relative to the config file's folder; or give an http(s) URL)",
                     e.item, e.evidence

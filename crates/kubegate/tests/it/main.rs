@@ -15,6 +15,7 @@ mod pin;
 mod real;
 mod recipes;
 mod rego;
+mod report;
 mod repos;
 mod serve;
 mod tls_client;
