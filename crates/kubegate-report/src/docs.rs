@@ -119,6 +119,34 @@ pub fn generated_files() -> Vec<(String, String)> {
     files
 }
 
+/// The checklist of `kubegate report` as a Markdown table (item, what kubegate looks at,
+/// the rules behind it, linked under `rules_dir`), generated from
+/// [`kubegate_engine::checklist::ITEMS`] for `docs/report.md`.
+pub fn checklist_table(rules_dir: &str) -> String {
+    use kubegate_engine::checklist::{Basis, ITEMS};
+    let mut s = String::from("| item | what kubegate looks at | rules | else |\n|---|---|---|---|\n");
+    for item in ITEMS {
+        let rules = if item.rules.is_empty() {
+            "none".to_string()
+        } else {
+            item.rules.iter().map(|r| format!("[`{r}`]({rules_dir}{r}.md)")).collect::<Vec<_>>().join(", ")
+        };
+        let otherwise = match item.basis {
+            Basis::Containers => "not applicable to a pod spec without containers",
+            Basis::Workload => "—",
+            Basis::Namespace => "to be confirmed by a person when the Namespace is not among the inputs",
+            Basis::Outside { monitors: true } => {
+                "a selecting ServiceMonitor or PodMonitor passes it; declared evidence (`report.evidence.monitoring`); else to be confirmed by a person"
+            }
+            Basis::Outside { monitors: false } => {
+                "declared evidence (`report.evidence.vulnerability-scanning`); else to be confirmed by a person"
+            }
+        };
+        s.push_str(&format!("| {} (`{}`) | {} | {rules} | {otherwise} |\n", item.title, item.id, item.checks));
+    }
+    s
+}
+
 /// The JSON Schema of `kubegate.yaml`, as published (`kubegate schema`).
 pub fn schema_json() -> String {
     serde_json::to_string_pretty(&kubegate_engine::config::json_schema()).expect("schema serialises") + "\n"

@@ -53,7 +53,10 @@ th, td { border: 1px solid var(--line); padding: .35rem .45rem; vertical-align: 
 thead th { background: #f6f8fa; font-size: .85rem; }
 tbody th { font-weight: 600; background: #fbfcfd; }
 td small, th small { display: block; color: var(--muted); font-weight: 400; font-size: .78rem; overflow-wrap: anywhere; }
-.checklist td { font-size: .85rem; min-width: 6.5rem; }
+.checklist { table-layout: fixed; }
+.checklist th, .checklist td { font-size: .8rem; overflow-wrap: break-word; hyphens: auto; }
+table.summary { width: auto; min-width: 40%; }
+.checklist thead th:first-child { width: 10rem; }
 .passed, .exempted, .declared { color: var(--pass); background: #eef9f0; }
 .failed { color: var(--fail); background: #fdf0ef; font-weight: 600; }
 .confirm, .partly, .unchecked { color: var(--warn); background: #fdf8e8; }
@@ -116,7 +119,7 @@ pub fn render(report: &Checklist<'_>, out: &mut dyn Write) -> std::io::Result<()
     if report.environments.is_empty() {
         s.push_str("<p>No workload (a resource with a pod spec) among the inputs.</p>\n");
     } else {
-        s.push_str("<table>\n<caption>Workloads meeting each item, per environment</caption>\n<thead><tr><th scope=\"col\">Checklist item</th>");
+        s.push_str("<table class=\"summary\">\n<caption>Workloads meeting each item, per environment</caption>\n<thead><tr><th scope=\"col\">Checklist item</th>");
         for e in &report.environments {
             s.push_str(&format!("<th scope=\"col\">{}</th>", escape(&e.name)));
         }

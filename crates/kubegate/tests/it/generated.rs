@@ -12,10 +12,18 @@ const BEGIN: &str = "<!-- rules:begin (generated from the rule declarations) -->
 const END: &str = "<!-- rules:end -->";
 
 fn readme_with_table(readme: &str) -> String {
-    let (Some(b), Some(e)) = (readme.find(BEGIN), readme.find(END)) else {
-        panic!("README.md lacks the rules:begin/rules:end markers");
+    with_block(readme, "README.md", BEGIN, END, &kubegate_report::docs::rule_table("docs/rules/"))
+}
+
+const CHECKLIST_BEGIN: &str = "<!-- checklist:begin (generated from the checklist declaration) -->\n";
+const CHECKLIST_END: &str = "<!-- checklist:end -->";
+
+/// `text` with what lies between the markers replaced by `block`.
+fn with_block(text: &str, name: &str, begin: &str, end: &str, block: &str) -> String {
+    let (Some(b), Some(e)) = (text.find(begin), text.find(end)) else {
+        panic!("{name} lacks the markers {begin:?} and {end:?}");
     };
-    format!("{}{BEGIN}{}{}", &readme[..b], kubegate_report::docs::rule_table("docs/rules/"), &readme[e..])
+    format!("{}{begin}{block}{}", &text[..b], &text[e..])
 }
 
 #[test]
@@ -24,6 +32,11 @@ fn generated_docs_are_up_to_date() {
     let mut files = kubegate_report::docs::generated_files();
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     files.push(("README.md".into(), readme_with_table(&readme)));
+    // docs/report.md: the checklist, its items and their rules.
+    let report = std::fs::read_to_string(root().join("docs/report.md")).unwrap();
+    let table = kubegate_report::docs::checklist_table("rules/");
+    files
+        .push(("docs/report.md".into(), with_block(&report, "docs/report.md", CHECKLIST_BEGIN, CHECKLIST_END, &table)));
     let mut stale = Vec::new();
     for (rel, want) in files {
         let path = root().join(&rel);
