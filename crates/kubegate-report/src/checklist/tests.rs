@@ -71,7 +71,7 @@ impl Judged {
     fn new(config: &str, env: &str, docs: &[&str]) -> Judged {
         let config = Config::parse(config, Path::new("kubegate.yaml"), None).expect("valid config");
         let text = docs.join("---\n");
-        let src = Source { path: "app.yaml".into(), text, walked: false };
+        let src = Source { path: "app.yaml".into(), text, walked: false, format: kubegate_engine::Format::Manifest };
         let opts = CheckOptions { env: Some(env.into()), today: parse_date("2026-12-01"), ..CheckOptions::default() };
         let outcome = check(&[src], &config, &opts);
         assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
