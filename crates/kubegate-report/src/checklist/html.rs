@@ -54,7 +54,7 @@ thead th { background: #f6f8fa; font-size: .85rem; }
 tbody th { font-weight: 600; background: #fbfcfd; }
 td small, th small { display: block; color: var(--muted); font-weight: 400; font-size: .78rem; overflow-wrap: anywhere; }
 .checklist { table-layout: fixed; }
-.checklist th, .checklist td { font-size: .8rem; overflow-wrap: break-word; hyphens: auto; }
+.checklist th, .checklist td, .dockerfiles th, .dockerfiles td { font-size: .8rem; overflow-wrap: break-word; hyphens: auto; }
 table.summary { width: auto; min-width: 40%; }
 .checklist thead th:first-child { width: 10rem; }
 .passed, .exempted, .declared { color: var(--pass); background: #eef9f0; }
@@ -143,6 +143,15 @@ pub fn render(report: &Checklist<'_>, out: &mut dyn Write) -> std::io::Result<()
             }
             s.push_str("</tr>\n");
         }
+        if report.environments.iter().any(|e| !e.dockerfiles.is_empty()) {
+            s.push_str("<tr><th scope=\"row\">Dockerfiles (every Dockerfile rule)</th>");
+            for e in &report.environments {
+                let ok = e.dockerfiles.iter().filter(|r| r.cells.iter().all(|c| c.state.met())).count();
+                let class = if ok == e.dockerfiles.len() { "passed" } else { "failed" };
+                s.push_str(&format!("<td class=\"{class}\">{ok} of {} met</td>", e.dockerfiles.len()));
+            }
+            s.push_str("</tr>\n");
+        }
         s.push_str("<tr><th scope=\"row\">Verdict</th>");
         for e in &report.environments {
             let v = e.verdict(!o.errors.is_empty());
@@ -161,30 +170,31 @@ pub fn render(report: &Checklist<'_>, out: &mut dyn Write) -> std::io::Result<()
 
     for e in &report.environments {
         s.push_str(&format!("<section id=\"env-{0}\">\n<h2>{0}</h2>\n", escape(&e.name)));
-        s.push_str(&format!(
-            "<table class=\"checklist\">\n<caption>The production checklist for the {} bound for {}</caption>\n<thead><tr><th scope=\"col\">Workload</th>",
-            plural(e.rows.len(), "workload", "workloads"),
-            escape(&e.name)
-        ));
-        for item in ITEMS {
-            s.push_str(&format!("<th scope=\"col\">{}</th>", escape(item.title)));
+        if !e.rows.is_empty() {
+            workload_table(&mut s, e, o, &number);
         }
-        s.push_str("</tr></thead>\n<tbody>\n");
-        for row in &e.rows {
-            let r = &o.resources[row.resource];
+        if !e.dockerfiles.is_empty() {
+            let rules = super::dockerfile_rules();
             s.push_str(&format!(
-                "<tr><th scope=\"row\">{}<small>{}{}:{}</small></th>",
-                escape(&workload_name(r)),
-                r.id.namespace.as_deref().map(|n| format!("{} · ", escape(n))).unwrap_or_default(),
-                escape(&r.file),
-                r.line
+                "<table class=\"dockerfiles\">\n<caption>The image side: the {} bound for {}</caption>\n<thead><tr><th scope=\"col\">Dockerfile</th>",
+                plural(e.dockerfiles.len(), "Dockerfile", "Dockerfiles"),
+                escape(&e.name)
             ));
-            for c in &row.cells {
-                s.push_str(&cell_html(c, &e.name, &number));
+            for r in &rules {
+                s.push_str(&format!("<th scope=\"col\"><code>{}</code></th>", r.id));
             }
-            s.push_str("</tr>\n");
+            s.push_str("</tr></thead>\n<tbody>\n");
+            for row in &e.dockerfiles {
+                let r = &o.resources[row.resource];
+                s.push_str(&format!("<tr><th scope=\"row\"><code>{}:{}</code></th>", escape(&r.file), r.line));
+                for c in &row.cells {
+                    s.push_str(&cell_html(c, &e.name, &number));
+                }
+                s.push_str("</tr>\n");
+            }
+            s.push_str("</tbody>\n</table>\n");
         }
-        s.push_str("</tbody>\n</table>\n</section>\n");
+        s.push_str("</section>\n");
     }
 
     if !numbered.is_empty() {
@@ -231,6 +241,39 @@ pub fn render(report: &Checklist<'_>, out: &mut dyn Write) -> std::io::Result<()
     }
     s.push_str("</dl>\n<p class=\"muted\">States: ✔ passed (every rule behind the item ran and reported nothing); ✔ passed with exemption (reported, and an exemption covers it until its date); ☑ evidence declared (in the config, by a person); ○ not applicable; ◐ partly checked and – not checked (rules off in that environment); ? to be confirmed by a person; ✘ failed. <code>kubegate test</code> lists every finding.</p>\n</section>\n</body>\n</html>\n");
     out.write_all(s.as_bytes())
+}
+
+/// One environment's workload table.
+fn workload_table(
+    s: &mut String,
+    e: &super::Environment,
+    o: &kubegate_engine::Outcome,
+    number: &HashMap<usize, usize>,
+) {
+    s.push_str(&format!(
+        "<table class=\"checklist\">\n<caption>The production checklist for the {} bound for {}</caption>\n<thead><tr><th scope=\"col\">Workload</th>",
+        plural(e.rows.len(), "workload", "workloads"),
+        escape(&e.name)
+    ));
+    for item in ITEMS {
+        s.push_str(&format!("<th scope=\"col\">{}</th>", escape(item.title)));
+    }
+    s.push_str("</tr></thead>\n<tbody>\n");
+    for row in &e.rows {
+        let r = &o.resources[row.resource];
+        s.push_str(&format!(
+            "<tr><th scope=\"row\">{}<small>{}{}:{}</small></th>",
+            escape(&workload_name(r)),
+            r.id.namespace.as_deref().map(|n| format!("{} · ", escape(n))).unwrap_or_default(),
+            escape(&r.file),
+            r.line
+        ));
+        for c in &row.cells {
+            s.push_str(&cell_html(c, &e.name, number));
+        }
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</tbody>\n</table>\n");
 }
 
 fn cell_html(c: &Cell, env: &str, number: &HashMap<usize, usize>) -> String {

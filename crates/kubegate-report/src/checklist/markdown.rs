@@ -89,6 +89,14 @@ pub fn render(report: &Checklist<'_>, out: &mut dyn Write) -> std::io::Result<()
             }
             s.push('\n');
         }
+        if report.environments.iter().any(|e| !e.dockerfiles.is_empty()) {
+            s.push_str("| Dockerfiles (every Dockerfile rule) |");
+            for e in &report.environments {
+                let ok = e.dockerfiles.iter().filter(|r| r.cells.iter().all(|c| c.state.met())).count();
+                s.push_str(&format!(" {ok} of {} met |", e.dockerfiles.len()));
+            }
+            s.push('\n');
+        }
         s.push_str("| **Verdict** |");
         for e in &report.environments {
             s.push_str(&format!(" **{}** |", e.verdict(!o.errors.is_empty()).words()));
@@ -102,25 +110,27 @@ pub fn render(report: &Checklist<'_>, out: &mut dyn Write) -> std::io::Result<()
     }
 
     for e in &report.environments {
-        s.push_str(&format!("\n## {}\n\n| Workload |", escape(&e.name)));
-        for item in ITEMS {
-            s.push_str(&format!(" {} |", escape(item.title)));
+        s.push_str(&format!("\n## {}\n", escape(&e.name)));
+        if !e.rows.is_empty() {
+            workload_table(&mut s, e, o, &number);
         }
-        s.push_str("\n|---|");
-        s.push_str(&"---|".repeat(ITEMS.len()));
-        s.push('\n');
-        for row in &e.rows {
-            let r = &o.resources[row.resource];
-            let ns = r.id.namespace.as_deref().map(|n| format!("{} · ", escape(n))).unwrap_or_default();
-            s.push_str(&format!(
-                "| **{}**<br>{ns}{} |",
-                escape(&workload_name(r)),
-                code(&format!("{}:{}", r.file, r.line))
-            ));
-            for c in &row.cells {
-                s.push_str(&format!(" {} |", cell_md(c, &e.name, &number)));
+        if !e.dockerfiles.is_empty() {
+            let rules = super::dockerfile_rules();
+            s.push_str("\n| Dockerfile |");
+            for r in &rules {
+                s.push_str(&format!(" {} |", code(r.id)));
             }
+            s.push_str("\n|---|");
+            s.push_str(&"---|".repeat(rules.len()));
             s.push('\n');
+            for row in &e.dockerfiles {
+                let r = &o.resources[row.resource];
+                s.push_str(&format!("| {} |", code(&format!("{}:{}", r.file, r.line))));
+                for c in &row.cells {
+                    s.push_str(&format!(" {} |", cell_md(c, &e.name, &number)));
+                }
+                s.push('\n');
+            }
         }
     }
 
@@ -162,6 +172,35 @@ pub fn render(report: &Checklist<'_>, out: &mut dyn Write) -> std::io::Result<()
     }
     s.push_str("\nStates: ✔ passed (every rule behind the item ran and reported nothing); ✔ passed with exemption (reported, and an exemption covers it until its date); ☑ evidence declared (in the config, by a person); ○ not applicable; ◐ partly checked and – not checked (rules off in that environment); ? to be confirmed by a person; ✘ failed. `kubegate test` lists every finding.\n");
     out.write_all(s.as_bytes())
+}
+
+/// One environment's workload table.
+fn workload_table(
+    s: &mut String,
+    e: &super::Environment,
+    o: &kubegate_engine::Outcome,
+    number: &HashMap<usize, usize>,
+) {
+    s.push_str("\n| Workload |");
+    for item in ITEMS {
+        s.push_str(&format!(" {} |", escape(item.title)));
+    }
+    s.push_str("\n|---|");
+    s.push_str(&"---|".repeat(ITEMS.len()));
+    s.push('\n');
+    for row in &e.rows {
+        let r = &o.resources[row.resource];
+        let ns = r.id.namespace.as_deref().map(|n| format!("{} · ", escape(n))).unwrap_or_default();
+        s.push_str(&format!(
+            "| **{}**<br>{ns}{} |",
+            escape(&workload_name(r)),
+            code(&format!("{}:{}", r.file, r.line))
+        ));
+        for c in &row.cells {
+            s.push_str(&format!(" {} |", cell_md(c, &e.name, number)));
+        }
+        s.push('\n');
+    }
 }
 
 fn cell_md(c: &Cell, env: &str, number: &HashMap<usize, usize>) -> String {

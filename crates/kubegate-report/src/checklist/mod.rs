@@ -106,11 +106,14 @@ pub struct Row {
     pub cells: Vec<Cell>,
 }
 
-/// The workloads of one environment.
+/// The workloads and Dockerfiles of one environment.
 #[derive(Debug)]
 pub struct Environment {
     pub name: String,
     pub rows: Vec<Row>,
+    /// One row per Dockerfile, one cell per Dockerfile rule ([`dockerfile_rules`]): the
+    /// image side of the checklist (its user, its secrets, its bases).
+    pub dockerfiles: Vec<Row>,
     /// Per item: the rules behind it that do not run here, and why.
     pub unchecked: Vec<(String, String)>,
 }
@@ -130,7 +133,7 @@ impl Environment {
     /// need a person or were not (fully) checked; not ready: something failed, or an
     /// input could not be read.
     pub fn verdict(&self, input_errors: bool) -> Verdict {
-        let cells = || self.rows.iter().flat_map(|r| &r.cells);
+        let cells = || self.rows.iter().chain(&self.dockerfiles).flat_map(|r| &r.cells);
         if input_errors || cells().any(|c| c.state == State::Failed) {
             Verdict::NotReady
         } else if cells().all(|c| c.state.met()) {
@@ -187,7 +190,7 @@ impl Checklist<'_> {
     pub fn numbered(&self) -> Vec<usize> {
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
-        let cells = self.environments.iter().flat_map(|e| &e.rows).flat_map(|r| &r.cells);
+        let cells = self.environments.iter().flat_map(|e| e.rows.iter().chain(&e.dockerfiles)).flat_map(|r| &r.cells);
         for f in cells.flat_map(|c| &c.findings).chain(&self.unrelated) {
             if seen.insert(*f) {
                 out.push(*f);
@@ -399,6 +402,37 @@ fn cell(
     cell
 }
 
+/// The rules that read Dockerfiles, in the order of the rule registry: the columns of a
+/// Dockerfile row.
+pub fn dockerfile_rules() -> Vec<&'static kubegate_engine::rules::Rule> {
+    kubegate_engine::rules::ALL.iter().copied().filter(|r| r.check.reads_dockerfiles()).collect()
+}
+
+/// A Dockerfile's cell for one rule: failed with its findings, passed with exemption, not
+/// checked where the rule is off, else passed.
+fn dockerfile_cell(rule: &str, outcome: &Outcome, config: &Config, index: usize, r: &ResourceInfo) -> Cell {
+    let findings: Vec<usize> = outcome
+        .findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.resource_index as usize == index && &*f.rule == rule)
+        .map(|(i, _)| i)
+        .collect();
+    let mut cell = Cell { state: State::Passed, notes: Vec::new(), findings, declared: Vec::new() };
+    let off = not_run(config, config.env_index(&r.environment), rule);
+    cell.state = if cell.findings.iter().any(|&f| outcome.findings[f].exemption.is_none()) {
+        State::Failed
+    } else if !cell.findings.is_empty() {
+        State::Exempted
+    } else if let Some(why) = off {
+        cell.notes.push(why);
+        State::NotChecked
+    } else {
+        State::Passed
+    };
+    cell
+}
+
 /// Judges every workload of the outcome against the checklist.
 pub fn judge<'o>(outcome: &'o Outcome, config: &Config) -> Checklist<'o> {
     let relations = relate(outcome);
@@ -432,7 +466,18 @@ pub fn judge<'o>(outcome: &'o Outcome, config: &Config) -> Checklist<'o> {
                     .collect(),
             })
             .collect();
-        if rows.is_empty() {
+        let docker_rules = dockerfile_rules();
+        let dockerfiles: Vec<Row> = outcome
+            .resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| &*r.environment == name && r.id.kind == "Dockerfile")
+            .map(|(i, r)| Row {
+                resource: i,
+                cells: docker_rules.iter().map(|rule| dockerfile_cell(rule.id, outcome, config, i, r)).collect(),
+            })
+            .collect();
+        if rows.is_empty() && dockerfiles.is_empty() {
             continue;
         }
         let env = config.env_index(name);
@@ -444,7 +489,7 @@ pub fn judge<'o>(outcome: &'o Outcome, config: &Config) -> Checklist<'o> {
                 }
             }
         }
-        environments.push(Environment { name: name.to_string(), rows, unchecked });
+        environments.push(Environment { name: name.to_string(), rows, dockerfiles, unchecked });
     }
     Checklist {
         outcome,

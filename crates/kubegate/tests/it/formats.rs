@@ -110,7 +110,7 @@ fn sarif_results_match_the_findings_and_validate() {
     assert_eq!(v["runs"][0]["invocations"][0]["toolExecutionNotifications"].as_array().unwrap().len(), 5);
 }
 
-fn validate_with_multitool(sarif: &str, base: &[&str]) {
+pub fn validate_with_multitool(sarif: &str, base: &[&str]) {
     let Some(tool) = multitool() else {
         assert!(
             std::env::var_os("KUBEGATE_REQUIRE_SARIF_MULTITOOL").is_none(),

@@ -4,6 +4,7 @@
 
 mod cli;
 mod common;
+mod dockerfiles;
 mod exemptions;
 mod fix;
 mod formats;

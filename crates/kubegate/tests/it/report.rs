@@ -215,3 +215,12 @@ fn the_html_report_renders_in_a_browser() {
     assert!(summary.contains("<tr><th scope=\"row\">Verdict</th><td class=\"confirm\">? pending: items to confirm or not checked</td><td class=\"confirm\">? pending: items to confirm or not checked</td><td class=\"failed\">✘ not ready</td></tr>"), "{summary}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn dockerfiles_have_their_own_rows_and_count_in_the_verdict() {
+    // One Dockerfile passes every Dockerfile rule, the other fails each: the environment
+    // is not ready, and every finding is listed.
+    let r = run(&["report", "examples/dockerfiles", "-o", "markdown", "--today", "2026-12-01"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("report_dockerfiles_markdown", r.stdout);
+}
