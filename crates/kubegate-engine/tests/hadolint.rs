@@ -33,6 +33,7 @@ const ONLY_KUBEGATE: &[(&str, &str)] = &[
     ("dockerfile-minimal-base/scratch.Dockerfile dockerfile-user 2", "no USER at all"),
     ("dockerfile-user/inherited-root.Dockerfile dockerfile-user 5", "no USER in the chain"),
     ("dockerfile-user/multi-stage.Dockerfile dockerfile-user 7", "no USER in the final stage"),
+    ("dockerfile-user/nonroot-path.Dockerfile dockerfile-user 3", "no USER at all"),
     ("dockerfile-base-latest/forms.Dockerfile dockerfile-user 10", "no USER at all"),
     ("dockerfile-base-digest/forms.Dockerfile dockerfile-user 11", "no USER at all"),
     ("dockerfile-base-latest/quiet.Dockerfile dockerfile-user 8", "no USER at all"),

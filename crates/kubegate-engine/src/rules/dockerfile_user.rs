@@ -1,5 +1,6 @@
 use super::{Check, Ctx, Doc, Repair, Rule, levels};
 use crate::finding::Level::{Deny, Warn};
+use crate::resources::image::ImageRef;
 use kubegate_dockerfile::{Base, Dockerfile, Instr};
 
 pub static RULE: Rule = Rule {
@@ -69,7 +70,7 @@ fn check(ctx: &mut Ctx<'_, '_>, d: &Dockerfile) {
         }
         match d.base(i) {
             Some(Base::Stage(j)) => i = j,
-            Some(Base::Image(image)) if image.split_once(':').is_some_and(|(_, tag)| tag.contains("nonroot")) => return,
+            Some(Base::Image(image)) if ImageRef::parse(image).tag.is_some_and(|tag| tag.contains("nonroot")) => return,
             Some(Base::Image(_) | Base::Scratch) => break,
             None => return,
         }

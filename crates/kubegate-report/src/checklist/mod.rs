@@ -410,14 +410,8 @@ pub fn dockerfile_rules() -> Vec<&'static kubegate_engine::rules::Rule> {
 
 /// A Dockerfile's cell for one rule: failed with its findings, passed with exemption, not
 /// checked where the rule is off, else passed.
-fn dockerfile_cell(rule: &str, outcome: &Outcome, config: &Config, index: usize, r: &ResourceInfo) -> Cell {
-    let findings: Vec<usize> = outcome
-        .findings
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.resource_index as usize == index && &*f.rule == rule)
-        .map(|(i, _)| i)
-        .collect();
+fn dockerfile_cell(rule: &str, outcome: &Outcome, config: &Config, own: &[usize], r: &ResourceInfo) -> Cell {
+    let findings: Vec<usize> = own.iter().copied().filter(|&f| &*outcome.findings[f].rule == rule).collect();
     let mut cell = Cell { state: State::Passed, notes: Vec::new(), findings, declared: Vec::new() };
     let off = not_run(config, config.env_index(&r.environment), rule);
     cell.state = if cell.findings.iter().any(|&f| outcome.findings[f].exemption.is_none()) {
@@ -446,6 +440,14 @@ pub fn judge<'o>(outcome: &'o Outcome, config: &Config) -> Checklist<'o> {
             None => unrelated.push(fi),
         }
     }
+    // Each Dockerfile's findings, found once (a report over many Dockerfiles stays linear).
+    let mut dockerfile_findings: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (fi, f) in outcome.findings.iter().enumerate() {
+        let i = f.resource_index as usize;
+        if outcome.resources.get(i).is_some_and(|r| r.id.kind == "Dockerfile") {
+            dockerfile_findings.entry(i).or_default().push(fi);
+        }
+    }
     let mut environments: Vec<Environment> = Vec::new();
     for e in &config.environments {
         let name = &*e.env.name;
@@ -467,6 +469,7 @@ pub fn judge<'o>(outcome: &'o Outcome, config: &Config) -> Checklist<'o> {
             })
             .collect();
         let docker_rules = dockerfile_rules();
+        let own = |i: usize| dockerfile_findings.get(&i).map(Vec::as_slice).unwrap_or_default();
         let dockerfiles: Vec<Row> = outcome
             .resources
             .iter()
@@ -474,7 +477,7 @@ pub fn judge<'o>(outcome: &'o Outcome, config: &Config) -> Checklist<'o> {
             .filter(|(_, r)| &*r.environment == name && r.id.kind == "Dockerfile")
             .map(|(i, r)| Row {
                 resource: i,
-                cells: docker_rules.iter().map(|rule| dockerfile_cell(rule.id, outcome, config, i, r)).collect(),
+                cells: docker_rules.iter().map(|rule| dockerfile_cell(rule.id, outcome, config, own(i), r)).collect(),
             })
             .collect();
         if rows.is_empty() && dockerfiles.is_empty() {
