@@ -84,8 +84,17 @@ fn repair_line(rule: &Rule) -> String {
 
 /// The rule table (Markdown), with links relative to `link_prefix`.
 pub fn rule_table(link_prefix: &str) -> String {
+    rules_table(ALL.iter().copied(), link_prefix)
+}
+
+/// The table of the rules that read Dockerfiles (for `docs/dockerfiles.md`).
+pub fn dockerfile_rule_table(link_prefix: &str) -> String {
+    rules_table(ALL.iter().copied().filter(|r| r.check.reads_dockerfiles()), link_prefix)
+}
+
+fn rules_table<'r>(rules: impl Iterator<Item = &'r kubegate_engine::rules::Rule>, link_prefix: &str) -> String {
     let mut s = String::from("| rule | checks | dev | staging | prod |\n|---|---|---|---|---|\n");
-    for r in ALL {
+    for r in rules {
         s.push_str(&format!(
             "| [`{id}`]({link_prefix}{id}.md) | {} | {} | {} | {} |\n",
             r.summary.replace('|', "\\|"),

@@ -37,6 +37,10 @@ fn generated_docs_are_up_to_date() {
     let table = kubegate_report::docs::checklist_table("rules/");
     files
         .push(("docs/report.md".into(), with_block(&report, "docs/report.md", CHECKLIST_BEGIN, CHECKLIST_END, &table)));
+    // docs/dockerfiles.md: the Dockerfile rules and their levels.
+    let dockerfiles = std::fs::read_to_string(root().join("docs/dockerfiles.md")).unwrap();
+    let table = kubegate_report::docs::dockerfile_rule_table("rules/");
+    files.push(("docs/dockerfiles.md".into(), with_block(&dockerfiles, "docs/dockerfiles.md", BEGIN, END, &table)));
     let mut stale = Vec::new();
     for (rel, want) in files {
         let path = root().join(&rel);
