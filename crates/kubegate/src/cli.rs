@@ -229,6 +229,13 @@ pub enum Command {
         /// (`[{"path", "contents"}]`, as Conftest's --combine)
         #[arg(long)]
         combine: bool,
+        /// Run only this built-in rule (repeatable); the others are off for this run
+        #[arg(long = "rule", value_name = "RULE")]
+        only_rules: Vec<String>,
+        /// Switch this built-in rule off for this run (repeatable), as
+        /// `rules: {RULE: {level: off}}` in kubegate.yaml does for every run
+        #[arg(long = "skip-rule", value_name = "RULE")]
+        skip_rules: Vec<String>,
     },
     /// Write the production readiness checklist as evidence: one row per workload, one
     /// column per item (passed, failed with its findings, not applicable, not checked, to

@@ -7,6 +7,7 @@ mod exit;
 mod progress;
 mod run;
 mod serve;
+mod suggest;
 
 use clap::Parser;
 use cli::{Cli, Command, profile};
@@ -48,6 +49,8 @@ fn main() -> ExitCode {
             packages,
             builtin,
             combine,
+            only_rules,
+            skip_rules,
         } => {
             kubegate_inputs::MAX_INPUT_BYTES.store(max_input_mb << 20, std::sync::atomic::Ordering::Relaxed);
             let color = !no_color
@@ -57,7 +60,8 @@ fn main() -> ExitCode {
                 Ok(profile) => {
                     let opts = CheckOptions { env: env.name, today: today.date, profile, ..CheckOptions::default() };
                     let policy = Some(PolicyArgs { rego, packages, builtin, combine, serving: false });
-                    let run = Run { paths, opts, config, kustomize_bin: kustomize.bin, policy };
+                    let choice = run::RuleChoice { only: only_rules, skip: skip_rules };
+                    let run = Run { paths, opts, config, kustomize_bin: kustomize.bin, policy, choice };
                     commands::test::test(&mut out, run, output, fail_on_warn, color)
                 }
                 Err(message) => {
@@ -126,6 +130,7 @@ fn main() -> ExitCode {
                 config: manifests.config,
                 kustomize_bin: kustomize.bin,
                 policy: None,
+                choice: Default::default(),
             };
             commands::report::report(&mut out, run, output)
         }

@@ -103,16 +103,56 @@ pub struct Run {
     pub config: Option<PathBuf>,
     pub kustomize_bin: Option<PathBuf>,
     pub policy: Option<PolicyArgs>,
+    /// `--rule` and `--skip-rule`.
+    pub choice: RuleChoice,
+}
+
+/// The built-in rules a run is limited to (`--rule`, none: all) and those it switches off
+/// (`--skip-rule`), on top of the config's levels.
+#[derive(Clone, Debug, Default)]
+pub struct RuleChoice {
+    pub only: Vec<String>,
+    pub skip: Vec<String>,
+}
+
+impl RuleChoice {
+    /// Switches the rules off in `config`, or says which id is unknown (and what it may
+    /// have meant).
+    pub fn apply(&self, config: &mut Config) -> Result<(), Vec<InputError>> {
+        let ids = || kubegate_engine::rules::ALL.iter().map(|r| r.id);
+        let errors: Vec<InputError> = [("--rule", &self.only), ("--skip-rule", &self.skip)]
+            .into_iter()
+            .flat_map(|(flag, list)| list.iter().map(move |id| (flag, id)))
+            .filter(|(_, id)| kubegate_engine::rules::find(id).is_none())
+            .map(|(flag, id)| {
+                let hint = crate::suggest::did_you_mean(id, ids());
+                InputError::flag(flag, format!("unknown rule `{id}`{hint}; `kubegate rules` lists them"))
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        for rule in kubegate_engine::rules::ALL {
+            let chosen = self.only.is_empty() || self.only.iter().any(|id| id == rule.id);
+            if !chosen || self.skip.iter().any(|id| id == rule.id) {
+                let rc = config.rules.entry(rule.id).or_default();
+                rc.level = Some(kubegate_engine::Level::Off);
+                rc.levels.clear();
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Reads the config (and policies) and checks the inputs; without a readable config or
 /// policies the verdict would be a guess, so their errors are the whole outcome (`Err`).
 pub fn check(run: Run) -> Result<Checked, Box<Outcome>> {
-    let Run { paths, opts, config, kustomize_bin, policy } = run;
+    let Run { paths, opts, config, kustomize_bin, policy, choice } = run;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let today = opts.today.unwrap_or_else(kubegate_engine::exemptions::local_today);
     let failed = |errors| Box::new(Outcome { errors, today, ..Outcome::default() });
-    let config = load_config(config, &cwd).map_err(failed)?;
+    let mut config = load_config(config, &cwd).map_err(failed)?;
+    choice.apply(&mut config).map_err(failed)?;
     let mut opts = CheckOptions { today: Some(today), ..opts.clone() };
     let policy_warnings = match &policy {
         Some(policy) => load_policies(policy, &config, &mut opts).map_err(failed)?,

@@ -31,7 +31,7 @@ pub fn checked(
     env: Option<String>,
 ) -> Result<Checked, Exit> {
     let opts = CheckOptions { env, ..CheckOptions::default() };
-    let run = Run { paths, opts, config, kustomize_bin: None, policy: None };
+    let run = Run { paths, opts, config, kustomize_bin: None, policy: None, choice: Default::default() };
     let checked = check(run).map_err(|outcome| print_errors(out, &outcome.errors))?;
     for e in &checked.outcome.errors {
         let _ = writeln!(out, "error: {e}");

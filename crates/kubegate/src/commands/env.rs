@@ -16,10 +16,11 @@ pub fn env(
     kustomize_bin: Option<PathBuf>,
 ) -> Exit {
     let opts = CheckOptions { bind_only: true, ..CheckOptions::default() };
-    let (outcome, failed) = match check(Run { paths, opts, config, kustomize_bin, policy: None }) {
-        Ok(c) => (c.outcome, false),
-        Err(outcome) => (*outcome, true),
-    };
+    let (outcome, failed) =
+        match check(Run { paths, opts, config, kustomize_bin, policy: None, choice: Default::default() }) {
+            Ok(c) => (c.outcome, false),
+            Err(outcome) => (*outcome, true),
+        };
     let _ = match output {
         ListOutput::Table => kubegate_report::environments::table(&outcome, out),
         ListOutput::Json => kubegate_report::environments::json(&outcome, out),

@@ -17,10 +17,11 @@ pub fn exemptions(
     output: ListOutput,
     config: Option<PathBuf>,
 ) -> Exit {
-    let outcome = match check(Run { paths, opts, config, kustomize_bin: None, policy: None }) {
-        Ok(c) => c.outcome,
-        Err(outcome) => *outcome,
-    };
+    let outcome =
+        match check(Run { paths, opts, config, kustomize_bin: None, policy: None, choice: Default::default() }) {
+            Ok(c) => c.outcome,
+            Err(outcome) => *outcome,
+        };
     let _ = match output {
         ListOutput::Table => kubegate_report::exemptions::table(&outcome, out),
         ListOutput::Json => kubegate_report::exemptions::json(&outcome, out),

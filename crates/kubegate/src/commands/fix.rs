@@ -23,7 +23,13 @@ pub fn fix(out: &mut dyn Write, args: FixArgs) -> Exit {
     if let Some(unknown) = args.options.rules.iter().find(|r| kubegate_engine::rules::find(r).is_none()) {
         return print_errors(
             out,
-            &[InputError::flag("--rule", format!("unknown rule `{unknown}` (`kubegate rules` lists them)"))],
+            &[InputError::flag(
+                "--rule",
+                format!(
+                    "unknown rule `{unknown}`{}; `kubegate rules` lists them",
+                    crate::suggest::did_you_mean(unknown, kubegate_engine::rules::ALL.iter().map(|r| r.id))
+                ),
+            )],
         );
     }
     let checked = match checked(out, args.paths, args.config.clone(), args.env.clone()) {

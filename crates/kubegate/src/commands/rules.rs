@@ -23,12 +23,8 @@ pub fn explain(out: &mut dyn Write, rule: &str) -> Exit {
             Exit::Pass
         }
         None => {
-            let known: Vec<&str> =
-                rules::ALL.iter().map(|r| r.id).filter(|id| id.contains(rule) || rule.contains(id)).collect();
-            eprintln!(
-                "error: unknown rule `{rule}`{}; `kubegate rules` lists them",
-                if known.is_empty() { String::new() } else { format!(" (did you mean {}?)", known.join(", ")) }
-            );
+            let hint = crate::suggest::did_you_mean(rule, rules::ALL.iter().map(|r| r.id));
+            eprintln!("error: unknown rule `{rule}`{hint}; `kubegate rules` lists them");
             Exit::Error
         }
     }

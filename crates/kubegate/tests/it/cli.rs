@@ -574,3 +574,36 @@ fn an_error_about_a_flag_names_the_flag_not_a_file() {
         serde_json::json!([{"file": "--env", "line": 0, "column": 0, "message": "unknown environment `qa`; known: dev, staging, prod"}])
     );
 }
+
+#[test]
+fn rule_and_skip_rule_choose_the_rules_of_one_run() {
+    let (code, v) = json(&["test", "examples/broken", "--rule", "image-digest", "--rule", "seccomp-profile"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        brief(&v),
+        [
+            "seccomp-profile deny 22:7 Production deployment 'backend' must set securityContext.seccompProfile.type",
+            "image-digest deny 27:18 Production deployment 'backend' container 'app' must use SHA256 digest (image@sha256:...), not version tags",
+        ]
+    );
+    let (_, all) = json(&["test", "examples/broken"]);
+    let (_, skipped) = json(&["test", "examples/broken", "--skip-rule", "image-digest"]);
+    let without: Vec<String> = brief(&all).into_iter().filter(|f| !f.starts_with("image-digest ")).collect();
+    assert_eq!(brief(&skipped), without);
+    assert_eq!(brief(&all).len(), without.len() + 1);
+    // Unknown ids: exit 2, the flag named (not as a file), the closest ids suggested.
+    let r = run(&["test", "examples/broken", "--skip-rule", "image-digst", "--rule", "priviledged"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stdout.contains(
+            "error: --rule: unknown rule `priviledged` (did you mean privileged?); `kubegate rules` lists them"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("error: --skip-rule: unknown rule `image-digst` (did you mean image-digest?)"),
+        "{}",
+        r.stdout
+    );
+}
