@@ -121,7 +121,7 @@ fn unsafe_fixes_when_asked_one_rule_when_asked_and_what_is_refused() {
     let r = run_in(&dir, &["fix", "deploy/", "--rule", "no-such-rule"], None);
     assert_eq!(
         (r.code, r.stdout.as_str()),
-        (2, "error: --rule: unknown rule `no-such-rule` (`kubegate rules` lists them)\n")
+        (2, "error: --rule: unknown rule `no-such-rule`; `kubegate rules` lists them\n")
     );
     // A file that does not parse: its error first, the others still fixed, status 2.
     std::fs::write(dir.join("deploy/broken.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n").unwrap();
