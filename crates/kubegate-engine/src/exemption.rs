@@ -17,6 +17,9 @@ pub const EXPIRES: &str = "exemption-expires";
 pub const ISSUE: &str = "exemption-issue";
 /// The rule ids it covers, comma-separated.
 pub const RULES: &str = "exemption-rules";
+/// Who approved it (`exemptions.approvers`); required where `exemptions.require_approval`
+/// says so.
+pub const APPROVED_BY: &str = "exemption-approved-by";
 
 /// A date written exactly as `YYYY-MM-DD` that exists in the calendar (`2026-02-30` does
 /// not; neither does `2026-2-3` or `20260203`).
@@ -86,6 +89,8 @@ pub struct Declared {
     pub rules: Option<Field>,
     /// The rule ids, trimmed, empty ones dropped.
     pub rule_ids: Vec<String>,
+    /// Who approved it (`exemption-approved-by`, `approved-by=`, `approved_by:`).
+    pub approved_by: Option<Field>,
     /// What could not be read in how it is written (a comment directive's unknown key or
     /// unclosed quote): each makes it invalid.
     pub syntax: Vec<Problem>,
@@ -103,6 +108,7 @@ impl Declared {
             })
         };
         let (reason, expires, issue, rules) = (field(REASON), field(EXPIRES), field(ISSUE), field(RULES));
+        let approved_by = field(APPROVED_BY).map(|x| x.1);
         let start =
             [&reason, &expires, &issue, &rules].into_iter().flatten().map(|(k, _)| *k).min_by_key(|s| s.start)?;
         let rule_ids = rules.as_ref().map(|(_, f)| split_rules(&f.text)).unwrap_or_default();
@@ -119,6 +125,7 @@ impl Declared {
             issue: issue.map(|x| x.1),
             rules: rules.map(|x| x.1),
             rule_ids,
+            approved_by,
             syntax: Vec::new(),
         })
     }
@@ -145,6 +152,15 @@ impl Declared {
             .enumerate()
             .map(|(k, c)| directive(c, k, file, file_index))
             .collect()
+    }
+
+    /// The approver's field as it is written where this exemption is.
+    pub fn approver_key(&self) -> &'static str {
+        match self.origin {
+            Origin::Annotations | Origin::Rego => APPROVED_BY,
+            Origin::Config => "approved_by",
+            Origin::Comment => "approved-by",
+        }
     }
 
     /// `exemption` or `central exemption`, as messages call it.
@@ -198,6 +214,7 @@ fn directive(c: &kubegate_dockerfile::Comment, k: usize, file: &Arc<str>, file_i
         issue: None,
         rules: None,
         rule_ids: Vec::new(),
+        approved_by: None,
         syntax: Vec::new(),
     };
     let mut i = head;
@@ -212,7 +229,7 @@ fn directive(c: &kubegate_dockerfile::Comment, k: usize, file: &Arc<str>, file_i
         }
         let key: String = chars[start..i].iter().collect();
         if i >= chars.len() || chars[i] != '=' {
-            let text = format!("`{key}` is not key=value (keys: reason, expires, issue, rules)");
+            let text = format!("`{key}` is not key=value (keys: reason, expires, issue, rules, approved-by)");
             d.syntax.push(Problem { span: span_of(start, i), path: prefix.clone(), text });
             continue;
         }
@@ -257,8 +274,9 @@ fn directive(c: &kubegate_dockerfile::Comment, k: usize, file: &Arc<str>, file_i
             "expires" => &mut d.expires,
             "issue" => &mut d.issue,
             "rules" => &mut d.rules,
+            "approved-by" => &mut d.approved_by,
             _ => {
-                let text = format!("unknown key `{key}` (keys: reason, expires, issue, rules)");
+                let text = format!("unknown key `{key}` (keys: reason, expires, issue, rules, approved-by)");
                 d.syntax.push(Problem { span: span_of(start, value_start - 1), path: prefix.clone(), text });
                 continue;
             }

@@ -100,6 +100,31 @@ pub fn assess(
         );
         problem(f.span, d.names[2], text);
     }
+    // Approval: where the environment requires it, an approver; any approver named must be
+    // one of `approvers` when the config lists them.
+    let key = d.approver_key();
+    match (&d.approved_by, Declared::text(&d.approved_by)) {
+        (Some(f), Some(who)) if !gov.approvers.is_empty() && !gov.approvers.iter().any(|a| a == who.trim()) => {
+            let text = format!(
+                "{key} '{who}' is not one of exemptions.approvers in {} ({})",
+                config.display_path(),
+                gov.approvers.join(", ")
+            );
+            problem(f.span, key, text);
+        }
+        (field, None) => {
+            if let Some(env) = env.filter(|e| gov.require_approval.iter().any(|r| *r == *e.name)) {
+                let who = if gov.approvers.is_empty() { "an approver".to_string() } else { gov.approvers.join(", ") };
+                let text = format!(
+                    "{key} is missing: exemptions in {} need the approval of {who} (exemptions.require_approval in {})",
+                    env.name,
+                    config.display_path()
+                );
+                problem(field.as_ref().map_or(d.missing_at, |f| f.span), key, text);
+            }
+        }
+        _ => {}
+    }
     let days_left = expires.map(|e| days_between(today, e));
     if let (Some(days), Some(f)) = (days_left, &d.expires)
         && days > gov.max_days
@@ -173,6 +198,8 @@ pub struct ExemptionRecord {
     pub reason: Option<String>,
     pub issue: Option<String>,
     pub expires: Option<String>,
+    /// Who approved it, when it says.
+    pub approved_by: Option<String>,
     pub days_left: Option<i64>,
     pub state: State,
     /// Why it is invalid (empty otherwise).
@@ -219,6 +246,7 @@ impl ExemptionRecord {
             reason: text(&d.reason),
             issue: text(&d.issue),
             expires: text(&d.expires),
+            approved_by: text(&d.approved_by),
             days_left: a.days_left,
             state: a.state,
             problems: a.problems.iter().map(|p| p.text.clone()).collect(),
@@ -370,6 +398,7 @@ mod tests {
             reason: None,
             issue: None,
             expires: None,
+            approved_by: None,
             days_left: None,
             state,
             problems: vec![],

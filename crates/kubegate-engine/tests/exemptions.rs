@@ -517,7 +517,7 @@ fn governance_mistakes_are_config_errors_with_lines() {
     assert_eq!(
         config_errors(text),
         [
-            "6:3 unknown key `unknown` in `exemptions`; expected one of: max_days, warn_days, not_exemptible, issue_pattern, central"
+            "6:3 unknown key `unknown` in `exemptions`; expected one of: max_days, warn_days, not_exemptible, issue_pattern, approvers, require_approval, central"
         ]
     );
     let text = text.replace("  unknown: 1\n", "");
@@ -527,6 +527,15 @@ fn governance_mistakes_are_config_errors_with_lines() {
             "2:18 bad regular expression in exemptions.issue_pattern: error: unclosed group",
             "4:5 unknown environment `prodd` in exemptions.not_exemptible; known: dev, staging, prod",
             "5:12 unknown rule `run-as-nonroot` in exemptions.not_exemptible.prod; `kubegate rules` lists them (Rego rules are `<package>.<rule>`)",
+        ]
+    );
+    // Approval: environments must exist, approvers must not be empty.
+    let text = "exemptions:\n  approvers: [alice, '']\n  require_approval: [prod, prd]\n";
+    assert_eq!(
+        config_errors(text),
+        [
+            "2:22 an entry of exemptions.approvers is empty",
+            "3:28 unknown environment `prd` in exemptions.require_approval; known: dev, staging, prod",
         ]
     );
     // A configured environment can have its own policy.

@@ -88,6 +88,7 @@ pub fn table(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             "EXPIRES",
             "DAYS LEFT",
             "ISSUE",
+            "APPROVED BY",
             "REASON",
             "PROBLEMS",
         ]);
@@ -102,6 +103,7 @@ pub fn table(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
                 text(&e.expires),
                 e.days_left.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
                 text(&e.issue),
+                text(&e.approved_by),
                 text(&e.reason),
                 e.problems.join("; "),
             ];

@@ -28,6 +28,10 @@ pub struct Governance {
     pub not_exemptible: Vec<(String, Vec<String>)>,
     /// The pattern every issue link must match, whole.
     pub issue_pattern: Option<IssuePattern>,
+    /// Who may approve an exemption (names or team handles); empty: anyone named.
+    pub approvers: Vec<String>,
+    /// The environments where an exemption needs an approver.
+    pub require_approval: Vec<String>,
     pub central: Vec<CentralExemption>,
 }
 
@@ -38,6 +42,8 @@ impl Default for Governance {
             warn_days: WARN_DAYS,
             not_exemptible: Vec::new(),
             issue_pattern: None,
+            approvers: Vec::new(),
+            require_approval: Vec::new(),
             central: Vec::new(),
         }
     }
@@ -118,6 +124,11 @@ pub fn shape() -> Field {
             Field::new("reason", "Why the exemption is needed.", Shape::Str).required(),
             Field::new("issue", "The issue tracking the fix (a URL).", Shape::Str).required(),
             Field::new("expires", "The last day it holds, `YYYY-MM-DD`.", Shape::Str).required(),
+            Field::new(
+                "approved_by",
+                "Who approved it (one of `approvers`); required in the environments of `require_approval`.",
+                Shape::Str,
+            ),
         ],
     );
     Field::new(
@@ -151,6 +162,16 @@ pub fn shape() -> Field {
                     "issue_pattern",
                     "A regular expression (ASCII; it must match the whole value) that every exemption's issue link must match.",
                     Shape::Str,
+                ),
+                Field::new(
+                    "approvers",
+                    "Who may approve an exemption (names or team handles, as written in `exemption-approved-by`); when empty, any approver named is accepted.",
+                    Shape::strings(),
+                ),
+                Field::new(
+                    "require_approval",
+                    "The environments where an exemption needs `exemption-approved-by` naming one of `approvers` (default: none).",
+                    Shape::strings(),
                 ),
                 Field::new(
                     "central",
@@ -219,6 +240,26 @@ pub fn parse(
             Err(e) => error(n.span, format!("bad regular expression in exemptions.issue_pattern: {e}")),
         }
     }
+    let strings = |key: &str| -> Vec<(String, Span)> {
+        node.get(key)
+            .map(|n| n.items().iter().filter_map(|i| i.as_str().map(|t| (t.trim().to_string(), i.span))).collect())
+            .unwrap_or_default()
+    };
+    for (name, span) in strings("approvers") {
+        if name.is_empty() {
+            error(span, "an entry of exemptions.approvers is empty".into());
+        }
+        gov.approvers.push(name);
+    }
+    for (env, span) in strings("require_approval") {
+        if !envs.contains(&env.as_str()) {
+            error(
+                span,
+                format!("unknown environment `{env}` in exemptions.require_approval; known: {}", envs.join(", ")),
+            );
+        }
+        gov.require_approval.push(env);
+    }
     for (i, item) in node.get("central").map(|n| n.items()).unwrap_or_default().iter().enumerate() {
         let at = format!("exemptions.central[{i}]");
         let before = errors.len();
@@ -250,6 +291,7 @@ pub fn parse(
             Some(exemptions::Field { text, span: n.span, not_text: None })
         };
         let (reason, issue, expires) = (field("reason", errors), field("issue", errors), field("expires", errors));
+        let approved_by = field("approved_by", errors);
         let date = expires.as_ref().filter(|f| !f.text.trim().is_empty()).and_then(|f| {
             let d = exemptions::parse_date(&f.text);
             if d.is_none() {
@@ -298,6 +340,7 @@ pub fn parse(
                 issue,
                 rules,
                 rule_ids,
+                approved_by,
                 syntax: Vec::new(),
             }),
             expires: date,

@@ -271,6 +271,7 @@ fn exemptions_command_json_follows_its_contract() {
             "reason": "SHA256 digest required after registry migration",
             "issue": "https://github.com/sdottatum/backend/issues/123",
             "expires": "2027-02-15",
+            "approved_by": null,
             "days_left": 97,
             "state": "invalid",
             "problems": ["exemption-expires 2027-02-15 is 97 days away, more than max_days (90) allows"]
