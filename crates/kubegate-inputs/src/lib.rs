@@ -154,6 +154,7 @@ pub fn collect(
     stdin: &mut dyn Read,
     kustomize_bin: Option<&Path>,
     project_root: &Path,
+    excluded: &dyn Fn(&str) -> Option<String>,
 ) -> (Vec<Input>, Vec<Skipped>) {
     let mut inputs = Vec::new();
     let mut skipped = Vec::new();
@@ -237,6 +238,24 @@ pub fn collect(
                     skipped.push(Skipped { file: shown(&f), why: "ignored by .gitignore or .kubegateignore".into() });
                 }
             }
+            // What an exclude glob names is left out, and counted.
+            let seen: Vec<Seen> = seen
+                .into_iter()
+                .filter(|s| {
+                    let path = match s {
+                        Seen::File(f) | Seen::Dockerfile(f) => f.clone(),
+                        Seen::Kustomization(d) => kustomize::kustomization_file(d).unwrap_or_else(|| d.clone()),
+                        Seen::Failed(_) => return true,
+                    };
+                    match excluded(&shown(&path)) {
+                        Some(why) => {
+                            skipped.push(Skipped { file: shown(&path), why });
+                            false
+                        }
+                        None => true,
+                    }
+                })
+                .collect();
             let dirs: Vec<PathBuf> = seen
                 .iter()
                 .filter_map(|s| if let Seen::Kustomization(d) = s { Some(d.clone()) } else { None })

@@ -135,6 +135,16 @@ pub struct Manifests {
     pub config: Option<PathBuf>,
 }
 
+/// `--exclude`: files a folder walk leaves out (`test`, `report`).
+#[derive(clap::Args, Clone)]
+pub struct ExcludeArg {
+    /// Leave out the files this glob matches when walking a folder (repeatable; relative to
+    /// the working directory, `**` crosses folders: `legacy/**`); counted as skipped.
+    /// `exclude:` in kubegate.yaml does it for every run
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub globs: Vec<String>,
+}
+
 /// `--env`: one environment for every resource (`test`, `exemptions`).
 #[derive(clap::Args, Clone)]
 pub struct EnvArg {
@@ -236,6 +246,8 @@ pub enum Command {
         /// `rules: {RULE: {level: off}}` in kubegate.yaml does for every run
         #[arg(long = "skip-rule", value_name = "RULE")]
         skip_rules: Vec<String>,
+        #[command(flatten)]
+        exclude: ExcludeArg,
     },
     /// Write the production readiness checklist as evidence: one row per workload, one
     /// column per item (passed, failed with its findings, not applicable, not checked, to
@@ -256,6 +268,8 @@ pub enum Command {
         /// The most one input (file, stdin) may hold, in MB; a larger one is an error
         #[arg(long, value_name = "MB", default_value_t = inputs::DEFAULT_MAX_INPUT_MB, value_parser = clap::value_parser!(u64).range(1..=65_536))]
         max_input_mb: u64,
+        #[command(flatten)]
+        exclude: ExcludeArg,
     },
     /// Run the policies' unit tests (`test_` rules, e.g. in `_test.rego` files)
     Verify {

@@ -51,6 +51,7 @@ fn main() -> ExitCode {
             combine,
             only_rules,
             skip_rules,
+            exclude,
         } => {
             kubegate_inputs::MAX_INPUT_BYTES.store(max_input_mb << 20, std::sync::atomic::Ordering::Relaxed);
             let color = !no_color
@@ -60,7 +61,7 @@ fn main() -> ExitCode {
                 Ok(profile) => {
                     let opts = CheckOptions { env: env.name, today: today.date, profile, ..CheckOptions::default() };
                     let policy = Some(PolicyArgs { rego, packages, builtin, combine, serving: false });
-                    let choice = run::RuleChoice { only: only_rules, skip: skip_rules };
+                    let choice = run::Choice { only: only_rules, skip: skip_rules, exclude: exclude.globs };
                     let run = Run { paths, opts, config, kustomize_bin: kustomize.bin, policy, choice };
                     commands::test::test(&mut out, run, output, fail_on_warn, color)
                 }
@@ -121,7 +122,7 @@ fn main() -> ExitCode {
             client_timeout: std::time::Duration::from_secs(client_timeout_seconds),
             max_body: (max_body_mib << 20) as usize,
         }),
-        Command::Report { manifests, env, output, today, kustomize, max_input_mb } => {
+        Command::Report { manifests, env, output, today, kustomize, max_input_mb, exclude } => {
             kubegate_inputs::MAX_INPUT_BYTES.store(max_input_mb << 20, std::sync::atomic::Ordering::Relaxed);
             let opts = CheckOptions { env: env.name, today: today.date, ..CheckOptions::default() };
             let run = Run {
@@ -130,7 +131,7 @@ fn main() -> ExitCode {
                 config: manifests.config,
                 kustomize_bin: kustomize.bin,
                 policy: None,
-                choice: Default::default(),
+                choice: run::Choice { exclude: exclude.globs, ..Default::default() },
             };
             commands::report::report(&mut out, run, output)
         }

@@ -103,19 +103,21 @@ pub struct Run {
     pub config: Option<PathBuf>,
     pub kustomize_bin: Option<PathBuf>,
     pub policy: Option<PolicyArgs>,
-    /// `--rule` and `--skip-rule`.
-    pub choice: RuleChoice,
+    /// `--rule`, `--skip-rule` and `--exclude`.
+    pub choice: Choice,
 }
 
-/// The built-in rules a run is limited to (`--rule`, none: all) and those it switches off
-/// (`--skip-rule`), on top of the config's levels.
+/// What a run checks beyond the config: the built-in rules it is limited to (`--rule`,
+/// none: all) and those it switches off (`--skip-rule`), on top of the config's levels;
+/// and the files a folder walk leaves out (`--exclude`, beside `exclude:`).
 #[derive(Clone, Debug, Default)]
-pub struct RuleChoice {
+pub struct Choice {
     pub only: Vec<String>,
     pub skip: Vec<String>,
+    pub exclude: Vec<String>,
 }
 
-impl RuleChoice {
+impl Choice {
     /// Switches the rules off in `config`, or says which id is unknown (and what it may
     /// have meant).
     pub fn apply(&self, config: &mut Config) -> Result<(), Vec<InputError>> {
@@ -159,8 +161,20 @@ pub fn check(run: Run) -> Result<Checked, Box<Outcome>> {
         None => Vec::new(),
     };
     let project_root = config.project_root();
+    let flags = kubegate_engine::config::Globs::from_flags(&choice.exclude)
+        .map_err(|e| failed(vec![InputError::flag("--exclude", e)]))?;
+    let excluded = |shown: &str| -> Option<String> {
+        let rel = config.relative_path(shown);
+        if let Some(glob) = flags.first_match(shown.strip_prefix("./").unwrap_or(shown)) {
+            return Some(format!("excluded by --exclude `{glob}`"));
+        }
+        config
+            .exclude
+            .first_match(&rel)
+            .map(|glob| format!("excluded by `{glob}` (exclude: in {})", config.display_path()))
+    };
     let (inputs, ignored) =
-        inputs::collect(&paths, &mut std::io::stdin().lock(), kustomize_bin.as_deref(), &project_root);
+        inputs::collect(&paths, &mut std::io::stdin().lock(), kustomize_bin.as_deref(), &project_root, &excluded);
     let progress = Progress::start(inputs.len());
     let mut outcome = kubegate_engine::check_inputs(
         inputs.len(),

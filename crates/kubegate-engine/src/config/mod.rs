@@ -49,6 +49,16 @@ impl Globs {
         Globs { patterns, positions, set }
     }
 
+    /// Globs given on the command line (`--exclude`), or why one is not a glob.
+    pub fn from_flags(patterns: &[String]) -> Result<Globs, String> {
+        let mut b = GlobSetBuilder::new();
+        for p in patterns {
+            b.add(GlobBuilder::new(p).literal_separator(true).build().map_err(|e| format!("bad glob `{p}`: {e}"))?);
+        }
+        let set = b.build().map_err(|e| e.to_string())?;
+        Ok(Globs { patterns: patterns.to_vec(), positions: vec![(0, 0); patterns.len()], set })
+    }
+
     /// Whether a pattern (by index) matches `s`.
     pub fn matches(&self, i: usize, s: &str) -> bool {
         self.set.matches(s).contains(&i)
@@ -124,6 +134,9 @@ pub struct Config {
     /// Image prefixes `dockerfile-minimal-base` accepts (`minimal_bases:`); `None`: the
     /// rule's default list.
     pub minimal_bases: Option<Vec<String>>,
+    /// `exclude:` — globs (relative to the config file's folder) of files a folder walk
+    /// leaves out, counted as skipped.
+    pub exclude: Globs,
     /// `exemptions:` — exemption governance and central exemptions.
     pub exemptions: governance::Governance,
     /// `policies:` — Rego policy files or directories that run beside the built-in pack
@@ -158,6 +171,7 @@ impl Default for Config {
             rules: HashMap::new(),
             trusted_registries: Vec::new(),
             minimal_bases: None,
+            exclude: Globs::default(),
             exemptions: governance::Governance::default(),
             policies: Vec::new(),
             git_roots: Default::default(),
@@ -402,6 +416,9 @@ impl Config {
         }
         config.trusted_registries = strings(root.get("trusted_registries"));
         config.minimal_bases = root.get("minimal_bases").map(|n| strings(Some(n)));
+        if let Some(n) = root.get("exclude") {
+            config.exclude = Globs::new(strings(Some(n)), &shown, n, &mut errors);
+        }
         if let Some(fix) = root.get("fix") {
             if let Some(n) = fix.get("empty_dir_size_limit")
                 && let Some(q) = n.as_str()
@@ -565,6 +582,11 @@ pub fn schema_shape() -> Shape {
             Field::new(
                 "trusted_registries",
                 "Image prefixes the trusted-registry rule accepts (`ghcr.io/org/`, `registry.example.com`); the rule is off while the list is empty.",
+                Shape::strings(),
+            ),
+            Field::new(
+                "exclude",
+                "Globs of files (relative to this file's folder; `*` stays within a folder, `**` crosses folders: `legacy/**`, `**/*.template.yaml`) that walking a folder leaves out; each is counted as skipped. A file named on the command line is still checked.",
                 Shape::strings(),
             ),
             Field::new(

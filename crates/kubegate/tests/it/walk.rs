@@ -121,3 +121,46 @@ fn lists_inside_lists_are_checked_and_malformed_items_are_errors() {
         ]
     );
 }
+
+#[test]
+fn exclude_globs_leave_files_out_of_a_walk_and_count_them() {
+    let dir = tree("exclude");
+    write(&dir, "repo/legacy/old.yaml", "old");
+    write(&dir, "repo/legacy/deep/older.yaml", "older");
+    // On the command line: relative to the working directory; `**` crosses folders.
+    let r = run_in(&dir, &["test", "repo", "-o", "json", "--env", "dev", "--exclude", "repo/legacy/**"], None);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let skipped: Vec<String> =
+        v["skipped"].as_array().unwrap().iter().map(|s| format!("{} ({})", s["file"], s["why"])).collect();
+    assert!(
+        skipped.contains(&r#""repo/legacy/deep/older.yaml" ("excluded by --exclude `repo/legacy/**`")"#.to_string()),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped.contains(&r#""repo/legacy/old.yaml" ("excluded by --exclude `repo/legacy/**`")"#.to_string()),
+        "{skipped:?}"
+    );
+    let names: Vec<&str> = v["resources"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert!(!names.contains(&"old") && !names.contains(&"older") && names.contains(&"app"), "{names:?}");
+    // In the config: relative to its folder; `*` stays within a folder. A named file is
+    // still checked.
+    std::fs::write(dir.join("repo/kubegate.yaml"), "exclude: [\"legacy/*.yaml\"]\n").unwrap();
+    let r = run_in(&dir.join("repo"), &["test", ".", "legacy/old.yaml", "-o", "json", "--env", "dev"], None);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let skipped: Vec<String> =
+        v["skipped"].as_array().unwrap().iter().map(|s| format!("{} ({})", s["file"], s["why"])).collect();
+    assert!(
+        skipped
+            .contains(&r#""legacy/old.yaml" ("excluded by `legacy/*.yaml` (exclude: in kubegate.yaml)")"#.to_string()),
+        "{skipped:?}"
+    );
+    let mut names: Vec<&str> = v["resources"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names.iter().filter(|n| **n == "old").count(), 1, "named, it is checked: {names:?}");
+    assert!(names.contains(&"older"), "{names:?}");
+    // A bad glob is an error that names the flag.
+    let r = run_in(&dir, &["test", "repo", "--exclude", "[x"], None);
+    assert_eq!(r.code, 2);
+    assert!(r.stdout.starts_with("error: --exclude: bad glob `[x`"), "{}", r.stdout);
+    std::fs::remove_dir_all(&dir).ok();
+}
