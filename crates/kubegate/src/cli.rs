@@ -5,8 +5,15 @@ use kubegate_engine::{Date, Profile, pss};
 use kubegate_inputs as inputs;
 use std::path::PathBuf;
 
+/// `0.1.0 (git 1a2b3c4d5e6f)` when built from a checkout (build.rs), else `0.1.0`.
+pub const VERSION: &str = if env!("KUBEGATE_GIT_REV").is_empty() {
+    env!("CARGO_PKG_VERSION")
+} else {
+    concat!(env!("CARGO_PKG_VERSION"), " (git ", env!("KUBEGATE_GIT_REV"), ")")
+};
+
 #[derive(Parser)]
-#[command(name = "kubegate", version, about = "A policy gate for Kubernetes manifests", max_term_width = 100)]
+#[command(name = "kubegate", version = VERSION, about = "A policy gate for Kubernetes manifests", max_term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -401,4 +408,18 @@ pub enum Command {
     },
     /// Print the JSON Schema of kubegate.yaml
     Schema,
+    /// Print kubegate's version (and the Git revision it was built from)
+    Version,
+    /// Print a shell completion script (source it, or put it where your shell loads
+    /// completions)
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (kubegate.1 and one per command, kubegate-test.1, …) into a
+    /// folder
+    Man {
+        /// The folder to write them into (created if missing)
+        dir: PathBuf,
+    },
 }

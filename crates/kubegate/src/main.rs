@@ -14,7 +14,7 @@ use cli::{Cli, Command, profile};
 use exit::{Exit, Stdout};
 use kubegate_engine::{CheckOptions, InputError, Outcome};
 use run::{PolicyArgs, Run, render};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 /// regorus builds `anyhow` errors on paths an evaluation takes routinely (a lookup that
@@ -149,6 +149,12 @@ fn main() -> ExitCode {
         Command::Rules { output } => commands::rules::list(&mut out, output),
         Command::Explain { rule } => commands::rules::explain(&mut out, &rule),
         Command::Schema => commands::rules::schema(&mut out),
+        Command::Version => {
+            let _ = writeln!(out, "kubegate {}", cli::VERSION);
+            Exit::Pass
+        }
+        Command::Completions { shell } => commands::manual::completions(&mut out, shell),
+        Command::Man { dir } => commands::manual::man(&dir),
     };
     out.finish(exit)
 }

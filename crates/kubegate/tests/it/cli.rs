@@ -607,3 +607,84 @@ fn rule_and_skip_rule_choose_the_rules_of_one_run() {
         r.stdout
     );
 }
+
+#[test]
+fn version_names_the_git_revision_of_a_checkout() {
+    let r = run(&["version"]);
+    assert_eq!(r.code, 0);
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(common::root())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let want = match head {
+        Some(rev) => format!("kubegate {} (git {rev})\n", env!("CARGO_PKG_VERSION")),
+        None => format!("kubegate {}\n", env!("CARGO_PKG_VERSION")),
+    };
+    assert_eq!(r.stdout, want);
+    assert_eq!(run(&["--version"]).stdout, want);
+}
+
+/// The commands `kubegate --help` lists, and the long flags `kubegate CMD --help` lists.
+fn commands_and_flags() -> Vec<(String, Vec<String>)> {
+    let help = run(&["--help"]).stdout;
+    let commands: Vec<String> = help
+        .split("Commands:\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(commands.len() >= 14, "{commands:?}");
+    commands
+        .into_iter()
+        .map(|c| {
+            let text = run(&[&c, "--help"]).stdout;
+            let mut flags: Vec<String> = text
+                .split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '-'))
+                .filter(|w| {
+                    w.starts_with("--") && w.len() > 2 && w.chars().nth(2).is_some_and(|ch| ch.is_ascii_lowercase())
+                })
+                .map(str::to_string)
+                .collect();
+            flags.sort();
+            flags.dedup();
+            (c, flags)
+        })
+        .collect()
+}
+
+#[test]
+fn every_command_and_flag_is_in_the_completions_and_the_manual_pages() {
+    let all = commands_and_flags();
+    for shell in ["bash", "zsh", "fish"] {
+        let r = run(&["completions", shell]);
+        assert_eq!(r.code, 0, "{shell}");
+        for (command, flags) in &all {
+            assert!(r.stdout.contains(command.as_str()), "{shell}: {command}");
+            for flag in flags {
+                // fish writes `-l flag`, the others `--flag`.
+                let fish = format!("-l {}", &flag[2..]);
+                assert!(r.stdout.contains(flag.as_str()) || r.stdout.contains(&fish), "{shell}: {command} {flag}");
+            }
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("kubegate-man-{}", std::process::id()));
+    let r = run(&["man", &dir.display().to_string()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let main = std::fs::read_to_string(dir.join("kubegate.1")).unwrap();
+    for (command, flags) in &all {
+        assert!(main.contains(command.as_str()), "kubegate.1 lists {command}");
+        let page = std::fs::read_to_string(dir.join(format!("kubegate-{command}.1")))
+            .unwrap_or_else(|e| panic!("kubegate-{command}.1: {e}"));
+        for flag in flags {
+            // roff escapes each `-` as `\-`.
+            assert!(page.contains(&flag.replace('-', "\\-")), "kubegate-{command}.1: {flag}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
