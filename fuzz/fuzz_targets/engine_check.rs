@@ -15,7 +15,14 @@ fuzz_target!(|data: &[u8]| {
     let lines = kubegate_yaml::yaml_lines(text).count() as u32 + 1;
     let source = Source { path: "k8s/overlays/prod/app.yaml".into(), text: text.to_string(), walked: false, format: kubegate_engine::Format::Manifest };
     let env = ["dev", "staging", "prod"][usize::from(env) % 3];
-    let opts = CheckOptions { env: Some(env.to_string()), part_bytes: Some(usize::MAX), ..CheckOptions::default() };
+    // A fixed date: the two checks must not straddle midnight (the campaign once saw the
+    // outcomes' dates differ at 00:00).
+    let opts = CheckOptions {
+        env: Some(env.to_string()),
+        today: kubegate_engine::exemptions::parse_date("2026-06-01"),
+        part_bytes: Some(usize::MAX),
+        ..CheckOptions::default()
+    };
     let whole = check(std::slice::from_ref(&source), &CONFIG, &opts);
     for f in &whole.findings {
         assert!(f.line <= lines + 1, "{f:?}");
