@@ -2,7 +2,7 @@
 //! script, no font, image or style sheet from anywhere; every piece of input text escaped.
 
 use super::{Cell, Checklist, State, workload_name};
-use crate::{clean, exempted_note};
+use crate::clean;
 use kubegate_engine::checklist::ITEMS;
 use std::collections::HashMap;
 use std::io::Write;
@@ -146,7 +146,7 @@ pub fn render(report: &Checklist<'_>, out: &mut dyn Write) -> std::io::Result<()
         if report.environments.iter().any(|e| !e.dockerfiles.is_empty()) {
             s.push_str("<tr><th scope=\"row\">Dockerfiles (every Dockerfile rule)</th>");
             for e in &report.environments {
-                let ok = e.dockerfiles.iter().filter(|r| r.cells.iter().all(|c| c.state.met())).count();
+                let ok = e.dockerfiles_met();
                 let class = if ok == e.dockerfiles.len() { "passed" } else { "failed" };
                 s.push_str(&format!("<td class=\"{class}\">{ok} of {} met</td>", e.dockerfiles.len()));
             }
@@ -201,10 +201,7 @@ pub fn render(report: &Checklist<'_>, out: &mut dyn Write) -> std::io::Result<()
         s.push_str("<section id=\"findings\">\n<h2>Findings</h2>\n<ol class=\"findings\">\n");
         for (n, &fi) in numbered.iter().enumerate() {
             let f = &o.findings[fi];
-            let state = match &f.exemption {
-                Some(e) => format!("✔ {}", escape(&exempted_note(f.level, e))),
-                None => format!("✘ {}", f.level.as_str()),
-            };
+            let state = escape(&super::finding_state(f));
             s.push_str(&format!(
                 "<li id=\"f{}\"><code>{}:{}</code> <strong>{}</strong> {} — {}</li>\n",
                 n + 1,

@@ -3,7 +3,7 @@
 //! Every piece of input text is escaped so it stays text inside a table cell.
 
 use super::{Cell, Checklist, summary_detail, workload_name};
-use crate::{clean, exempted_note};
+use crate::clean;
 use kubegate_engine::checklist::ITEMS;
 use std::collections::HashMap;
 use std::io::Write;
@@ -92,7 +92,7 @@ pub fn render(report: &Checklist<'_>, out: &mut dyn Write) -> std::io::Result<()
         if report.environments.iter().any(|e| !e.dockerfiles.is_empty()) {
             s.push_str("| Dockerfiles (every Dockerfile rule) |");
             for e in &report.environments {
-                let ok = e.dockerfiles.iter().filter(|r| r.cells.iter().all(|c| c.state.met())).count();
+                let ok = e.dockerfiles_met();
                 s.push_str(&format!(" {ok} of {} met |", e.dockerfiles.len()));
             }
             s.push('\n');
@@ -138,10 +138,7 @@ pub fn render(report: &Checklist<'_>, out: &mut dyn Write) -> std::io::Result<()
         s.push_str("\n## Findings\n\n");
         for (n, &fi) in numbered.iter().enumerate() {
             let f = &o.findings[fi];
-            let state = match &f.exemption {
-                Some(e) => format!("✔ {}", escape(&exempted_note(f.level, e))),
-                None => format!("✘ {}", f.level.as_str()),
-            };
+            let state = escape(&super::finding_state(f));
             s.push_str(&format!(
                 "{}. <a id=\"f{}\"></a>{} **{}** {} — {}\n",
                 n + 1,

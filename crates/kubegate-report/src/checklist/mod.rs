@@ -124,6 +124,11 @@ impl Environment {
         self.rows.iter().filter(|r| r.cells[item].state.met()).count()
     }
 
+    /// How many Dockerfiles meet every Dockerfile rule.
+    pub fn dockerfiles_met(&self) -> usize {
+        self.dockerfiles.iter().filter(|r| r.cells.iter().all(|c| c.state.met())).count()
+    }
+
     /// How many workloads are in a state for an item.
     pub fn count(&self, item: usize, state: State) -> usize {
         self.rows.iter().filter(|r| r.cells[item].state == state).count()
@@ -519,6 +524,14 @@ pub fn summary_detail(e: &Environment, item: usize) -> String {
     })
     .collect();
     if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) }
+}
+
+/// How the findings list shows a finding's state: `✘ deny`, or `✔ exempted … until …`.
+pub fn finding_state(f: &kubegate_engine::Finding) -> String {
+    match &f.exemption {
+        Some(e) => format!("✔ {}", crate::exempted_note(f.level, e)),
+        None => format!("✘ {}", f.level.as_str()),
+    }
 }
 
 /// `Deployment backend`: how a row names its workload.
