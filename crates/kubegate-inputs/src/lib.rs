@@ -199,7 +199,10 @@ pub fn collect(
             for entry in crate::walk::builder(path).build().flatten() {
                 let ep = entry.path();
                 if entry.file_type().is_some_and(|t| t.is_file()) && is_dockerfile_name(ep) {
-                    inputs.push(Input::File { shown: shown(ep), path: ep.to_path_buf(), walked: true });
+                    match excluded(&shown(ep)) {
+                        Some(why) => skipped.push(Skipped { file: shown(ep), why }),
+                        None => inputs.push(Input::File { shown: shown(ep), path: ep.to_path_buf(), walked: true }),
+                    }
                 }
             }
         } else if path.is_dir() {

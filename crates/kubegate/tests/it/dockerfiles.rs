@@ -82,6 +82,13 @@ fn dockerfiles_are_found_by_walking_and_by_name_and_bound_by_their_path() {
     assert_eq!((code, brief(&v)), (0, vec!["dockerfile-user warn 2:6 Development Dockerfile 'services/worker/dev.Dockerfile' runs as root (USER root); switch to a non-root user".to_string()]));
     let (_, v) = json(&dir.join("repo"), &["test", "services/worker/dev.Dockerfile", "--env", "prod"]);
     assert_eq!(v["findings"][0]["level"], "deny");
+    // A named kustomization folder: its Dockerfiles are checked, and --exclude leaves them out.
+    let (_, v) = json(&dir.join("repo"), &["test", "app", "--exclude", "app/Dockerfile"]);
+    assert_eq!(
+        v["skipped"],
+        serde_json::json!([{"file": "app/Dockerfile", "why": "excluded by --exclude `app/Dockerfile`"}])
+    );
+    assert!(brief(&v).is_empty(), "{v}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
