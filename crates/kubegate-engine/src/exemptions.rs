@@ -89,16 +89,20 @@ pub fn assess(
             problem(f.span, d.names[3], text);
         }
     }
-    if let (Some(text), Some(f), Some(pattern)) = (Declared::text(&d.issue), &d.issue, &gov.issue_pattern)
-        && !pattern.regex.is_match(text.as_bytes())
-    {
-        let text = format!(
-            "{} '{text}' does not match issue_pattern '{}' in {}",
-            d.names[2],
-            pattern.text,
-            config.display_path()
-        );
-        problem(f.span, d.names[2], text);
+    if let (Some(text), Some(f)) = (Declared::text(&d.issue), &d.issue) {
+        let complaint = match &gov.issue_pattern {
+            Some(pattern) => (!pattern.regex.is_match(text.as_bytes()))
+                .then(|| format!("does not match issue_pattern '{}' in {}", pattern.text, config.display_path())),
+            None => (!text.trim().is_empty() && !looks_like_issue_link(text)).then(|| {
+                format!(
+                    "does not look like an issue link: a URL, a tracker key (SEC-123) or an issue number (#123, org/repo#123); exemptions.issue_pattern in {} can accept other forms",
+                    config.display_path()
+                )
+            }),
+        };
+        if let Some(complaint) = complaint {
+            problem(f.span, d.names[2], format!("{} '{text}' {complaint}", d.names[2]));
+        }
     }
     // Approval: where the environment requires it, an approver; any approver named must be
     // one of `approvers` when the config lists them.
@@ -142,6 +146,31 @@ pub fn assess(
         _ => State::Active,
     };
     Assessed { declared, central, state, expires, days_left, problems }
+}
+
+/// Whether an issue link, with no `issue_pattern` configured, looks like one: a URL
+/// (`scheme://…`, no spaces), a tracker key (`SEC-123`: an upper-case letter, then upper-case
+/// letters, digits or `_`, a dash and a number) or an issue number (`#123`, `org/repo#123`).
+pub fn looks_like_issue_link(text: &str) -> bool {
+    let t = text.trim();
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if let Some((scheme, rest)) = t.split_once("://") {
+        return scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(&b))
+            && !rest.is_empty()
+            && !rest.contains(char::is_whitespace);
+    }
+    if let Some((repo, n)) = t.rsplit_once('#') {
+        let name = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        let repo_ok = repo.is_empty() || repo.split_once('/').is_some_and(|(o, r)| name(o) && name(r));
+        return repo_ok && number(n);
+    }
+    if let Some((key, n)) = t.rsplit_once('-') {
+        return key.starts_with(|c: char| c.is_ascii_uppercase())
+            && key.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            && number(n);
+    }
+    false
 }
 
 /// Every exemption that concerns one resource: its annotations, then the central entries
@@ -427,6 +456,38 @@ mod tests {
             let mut findings = vec![finding("image-digest", 3)];
             apply(&mut findings, &[record("replicas, image-digest", 3, state)]);
             assert_eq!(findings[0].exemption.is_some(), exempted, "{state:?}");
+        }
+    }
+
+    #[test]
+    fn issue_links_without_a_pattern() {
+        for ok in [
+            "https://github.com/org/repo/issues/123",
+            "http://jira.example.com/browse/SEC-1",
+            "SEC-123",
+            "PLAT2-7",
+            "#123",
+            "org/repo#45",
+            " JIRA_X-9 ",
+        ] {
+            assert!(looks_like_issue_link(ok), "{ok}");
+        }
+        for bad in [
+            "later",
+            "TODO",
+            "sec-123",
+            "SEC-",
+            "SEC-12a",
+            "#",
+            "#abc",
+            "see ticket",
+            "https://",
+            "https://a b",
+            "a/b/c#1",
+            "123",
+            "://x",
+        ] {
+            assert!(!looks_like_issue_link(bad), "{bad}");
         }
     }
 }

@@ -29,6 +29,7 @@ pub mod resources;
 pub mod rule;
 pub mod rules;
 pub mod secrets;
+pub mod suggest;
 
 pub use config::Config;
 pub use document::{Document, check_document, check_object};

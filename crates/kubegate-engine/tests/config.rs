@@ -80,7 +80,7 @@ fn report_evidence_is_validated_at_its_lines() {
     assert_eq!(
         errors,
         [
-            "kubegate.yaml:3:5: unknown key `scanning` in `report.evidence`; expected one of: vulnerability-scanning, monitoring",
+            "kubegate.yaml:3:5: unknown key `scanning` in `report.evidence` (did you mean vulnerability-scanning?); expected one of: vulnerability-scanning, monitoring",
             "kubegate.yaml:6:9: `report.evidence.monitoring[0]` is missing `evidence`",
         ]
     );

@@ -525,7 +525,7 @@ fn governance_mistakes_are_config_errors_with_lines() {
         config_errors(&text),
         [
             "2:18 bad regular expression in exemptions.issue_pattern: error: unclosed group",
-            "4:5 unknown environment `prodd` in exemptions.not_exemptible; known: dev, staging, prod",
+            "4:5 unknown environment `prodd` in exemptions.not_exemptible (did you mean prod?); known: dev, staging, prod",
             "5:12 unknown rule `run-as-nonroot` in exemptions.not_exemptible.prod; `kubegate rules` lists them (Rego rules are `<package>.<rule>`)",
         ]
     );
@@ -535,7 +535,7 @@ fn governance_mistakes_are_config_errors_with_lines() {
         config_errors(text),
         [
             "2:22 an entry of exemptions.approvers is empty",
-            "3:28 unknown environment `prd` in exemptions.require_approval; known: dev, staging, prod",
+            "3:28 unknown environment `prd` in exemptions.require_approval (did you mean prod?); known: dev, staging, prod",
         ]
     );
     // A configured environment can have its own policy.

@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// The layers, lowest first; each module of `src/` (a file or a folder) is in one.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("finding types", &["finding"]),
+    ("finding types, closest-name suggestions", &["finding", "suggest"]),
     ("resources, Pod Security Standards, environment types", &["resources", "pss", "environment", "secrets"]),
     ("exemptions as data", &["exemption"]),
     ("the rule API, cross-resource facts, the policy seam", &["rule", "facts", "policy"]),

@@ -119,18 +119,22 @@ impl Input {
     }
 }
 
-use kubegate_dockerfile::is_dockerfile_name;
+pub use kubegate_dockerfile::is_dockerfile_name;
 
-fn is_manifest_name(p: &Path) -> bool {
+/// A name a folder walk reads as manifests: `.yaml`, `.yml` or `.json`.
+pub fn is_manifest_name(p: &Path) -> bool {
     matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json"))
 }
 
 /// Kustomize's files and kubegate's own config describe manifests; they are not manifests.
+/// A `kubegate.yaml` holding Kubernetes resources (kubegate's own Deployment) is one, and
+/// is checked.
 fn is_tool_file(p: &Path) -> bool {
-    matches!(
-        p.file_name().and_then(|n| n.to_str()),
-        Some("kustomization.yaml" | "kustomization.yml" | "Kustomization" | "kubegate.yaml")
-    )
+    match p.file_name().and_then(|n| n.to_str()) {
+        Some("kustomization.yaml" | "kustomization.yml" | "Kustomization") => true,
+        Some(kubegate_engine::config::FILE_NAME) => !kubegate_engine::config::is_manifest_not_config(p),
+        _ => false,
+    }
 }
 
 /// `./a/b.yaml` is shown as `a/b.yaml`.

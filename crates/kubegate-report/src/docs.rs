@@ -161,30 +161,43 @@ pub fn schema_json() -> String {
     serde_json::to_string_pretty(&kubegate_engine::config::json_schema()).expect("schema serialises") + "\n"
 }
 
-/// `kubegate rules`: one line per rule with its levels in dev, staging and prod.
-pub fn rules_text() -> String {
+/// `kubegate rules`: one line per rule with its level in each environment of the config
+/// (dev, staging, prod, then the configured ones), as the config sets it.
+pub fn rules_text(config: &kubegate_engine::Config) -> String {
+    let envs = config.env_names();
     let width = ALL.iter().map(|r| r.id.len()).max().unwrap_or(0);
-    let mut s = format!("{:width$}  {:5}  {:7}  {:5}  SUMMARY\n", "RULE", "DEV", "STAGING", "PROD");
+    // A column is as wide as its name, and at least as wide as the longest level (`warn`).
+    let widths: Vec<usize> = envs.iter().map(|e| e.chars().count().max(5)).collect();
+    let mut s = format!("{:width$}", "RULE");
+    for (e, w) in envs.iter().zip(&widths) {
+        s.push_str(&format!("  {:w$}", e.to_uppercase()));
+    }
+    s.push_str("  SUMMARY\n");
     for r in ALL {
-        s.push_str(&format!(
-            "{:width$}  {:5}  {:7}  {:5}  {}\n",
-            r.id,
-            levels_cell(r, Tier::Dev),
-            levels_cell(r, Tier::Staging),
-            levels_cell(r, Tier::Prod),
-            r.summary.replace('`', "")
-        ));
+        s.push_str(&format!("{:width$}", r.id));
+        for (e, w) in widths.iter().enumerate() {
+            s.push_str(&format!("  {:w$}", config.level(r, e).as_str()));
+        }
+        s.push_str(&format!("  {}\n", r.summary.replace('`', "")));
+    }
+    if config.file.is_some() {
+        s.push_str(&format!("\nLevels as {} sets them.\n", config.display_path()));
     }
     s
 }
 
-/// `kubegate rules -o json`: `[{"id", "summary", "levels": {"dev", "staging", "prod"}}]`.
-pub fn rules_json() -> String {
+/// `kubegate rules -o json`: `[{"id", "summary", "levels": {ENVIRONMENT: LEVEL, …}}]`, every
+/// environment of the config, levels as it sets them.
+pub fn rules_json(config: &kubegate_engine::Config) -> String {
+    let envs = config.env_names();
     let rules: Vec<serde_json::Value> = ALL
         .iter()
         .map(|r| {
-            let levels: serde_json::Map<String, serde_json::Value> =
-                Tier::ALL.iter().map(|t| (t.name().to_string(), levels_cell(r, *t).into())).collect();
+            let levels: serde_json::Map<String, serde_json::Value> = envs
+                .iter()
+                .enumerate()
+                .map(|(e, name)| (name.to_string(), config.level(r, e).as_str().into()))
+                .collect();
             serde_json::json!({"id": r.id, "summary": r.summary, "levels": levels})
         })
         .collect();

@@ -28,7 +28,7 @@ fn per_environment(outcome: &Outcome) -> BTreeMap<&str, usize> {
 }
 
 /// One row per resource: where it is, what it is, its environment and the reason.
-pub fn table(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
+pub fn table(outcome: &Outcome, width: Option<u16>, out: &mut dyn Write) -> io::Result<()> {
     for e in &outcome.errors {
         writeln!(out, "error: {}", crate::clean(&e.to_string()))?;
     }
@@ -49,6 +49,7 @@ pub fn table(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
                 crate::clean(&r.environment_reason).into_owned(),
             ]);
         }
+        crate::fit(&mut t, width, &[3]);
         writeln!(out, "{t}")?;
     }
     for n in &outcome.notices {

@@ -72,7 +72,7 @@ fn resource(id: Option<&ResourceId>) -> String {
 
 /// The table: one row per exemption (a central one once per resource it matches).
 /// Errors (unreadable inputs or config) are listed above it.
-pub fn table(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
+pub fn table(outcome: &Outcome, width: Option<u16>, out: &mut dyn Write) -> io::Result<()> {
     for e in &outcome.errors {
         writeln!(out, "error: {}", clean(&e.to_string()))?;
     }
@@ -109,6 +109,7 @@ pub fn table(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             ];
             t.add_row(row.map(|cell| clean(&cell).into_owned()));
         }
+        crate::fit(&mut t, width, &[9, 10]);
         writeln!(out, "{t}")?;
     }
     writeln!(out, "{}", summary_line(outcome))

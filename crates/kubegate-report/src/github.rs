@@ -1,6 +1,6 @@
 //! GitHub Actions workflow commands: `::error file=…,line=…,col=…,endLine=…,endColumn=…,
 //! title=RULE::message` for denials, `::warning` for warnings, `::notice` for exempted
-//! findings, then the summary line. Values are escaped as the runner expects.
+//! findings, `::warning` for the run's notices, then the summary line. Values are escaped as the runner expects.
 
 use kubegate_engine::{Level, Outcome};
 use std::io::{self, Write};
@@ -41,6 +41,12 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             property(&title),
             data(&message)
         )?;
+    }
+    // What the run noticed (a config glob or central exemption that matches nothing): a
+    // warning annotation on the config line, which does not fail the job.
+    for n in &outcome.notices {
+        let at = if n.line() > 0 { format!(",line={},col={}", n.line(), n.column().max(1)) } else { String::new() };
+        writeln!(out, "::warning file={}{at},title=kubegate::{}", property(n.file()), data(&n.message))?;
     }
     writeln!(out, "{}", super::summary_line(outcome))
 }

@@ -70,6 +70,8 @@ pub mod v1 {
         pub source: Option<&'a str>,
         /// The field's route as text (`data['application.properties']`).
         pub path: String,
+        /// What to do: the finding's own help, else its rule's (`null` for a Rego rule).
+        pub fix: Option<&'a str>,
         pub exemption: Option<Exemption<'a>>,
     }
 
@@ -164,6 +166,7 @@ pub fn document(outcome: &Outcome) -> v1::Document<'_> {
             container: f.container.as_deref(),
             source: f.source.as_deref(),
             path: f.path.to_string(),
+            fix: crate::fix_text(f),
             exemption: f.exemption.as_deref().map(|e| v1::Exemption {
                 reason: &e.reason,
                 expires: e.expires.as_deref(),

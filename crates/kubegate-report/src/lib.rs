@@ -131,3 +131,70 @@ pub fn summary_line(outcome: &Outcome) -> String {
         plural(outcome.errors.len(), "error", "errors"),
     )
 }
+
+/// What to do about a finding: its own help when the rule's general help does not fit it,
+/// else its rule's (`None` for a Rego rule, whose message is all there is).
+pub fn fix_text(f: &kubegate_engine::Finding) -> Option<&str> {
+    f.help.as_deref().or_else(|| kubegate_engine::rules::find(&f.rule).map(|r| r.doc.help))
+}
+
+/// The line a person reads last: the most frequent rule among the findings that count
+/// and how to read about it, then what `kubegate fix` and `kubegate pin` can repair.
+/// `None` when nothing is to be done.
+pub fn next_step(outcome: &Outcome) -> Option<String> {
+    use kubegate_engine::rule::Repair;
+    let open: Vec<&kubegate_engine::Finding> = outcome.findings.iter().filter(|f| f.exemption.is_none()).collect();
+    if open.is_empty() {
+        return None;
+    }
+    // Counted in first-appearance order, so that a tie goes to the rule met first.
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for f in &open {
+        match counts.iter_mut().find(|(r, _)| *r == &*f.rule) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((&f.rule, 1)),
+        }
+    }
+    let (rule, n) = counts.iter().fold(counts[0], |best, c| if c.1 > best.1 { *c } else { best });
+    let repair = |f: &&kubegate_engine::Finding| kubegate_engine::rules::find(&f.rule).map(|r| &r.repair);
+    let fixable = open.iter().filter(|f| !matches!(repair(f), None | Some(Repair::Manual | Repair::Pin))).count();
+    let pinnable = open.iter().filter(|f| matches!(repair(f), Some(Repair::Pin))).count();
+    let mut s = format!("next: {rule} is the most frequent ({n} of {}):", open.len());
+    if kubegate_engine::rules::find(rule).is_some() {
+        s.push_str(&format!(" `kubegate explain {rule}`"));
+    } else {
+        s.push_str(" see the policy that reports it");
+    }
+    if fixable > 0 {
+        s.push_str(&format!(
+            "; `kubegate fix --diff` previews the repair of {fixable} finding{}",
+            if fixable == 1 { "" } else { "s" }
+        ));
+    }
+    if pinnable > 0 {
+        s.push_str(&format!(
+            "; `kubegate pin --diff` pins {pinnable} image{} by digest",
+            if pinnable == 1 { "" } else { "s" }
+        ));
+    }
+    Some(clean(&s).into_owned())
+}
+
+/// Fits a table to `width` columns (a terminal's width) by wrapping the free-text columns
+/// `wrap` (messages, reasons); the others keep their whole text (a `file:line:column` cut
+/// in two cannot be clicked or copied). Without a width, rows are as long as their text,
+/// which a CI log and `grep` want. Call after the header is set.
+pub fn fit(t: &mut comfy_table::Table, width: Option<u16>, wrap: &[usize]) {
+    let Some(w) = width else { return };
+    t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+    t.set_width(w);
+    for (i, column) in t.column_iter_mut().enumerate() {
+        // A wrapped column keeps at least 30 characters a line: on a narrow terminal the
+        // table is wider than it rather than one word a line.
+        column.set_constraint(if wrap.contains(&i) {
+            comfy_table::ColumnConstraint::LowerBoundary(comfy_table::Width::Fixed(30))
+        } else {
+            comfy_table::ColumnConstraint::ContentWidth
+        });
+    }
+}

@@ -127,7 +127,7 @@ pub fn render(
             {
                 group = group.element(s);
             }
-            let help = g.help.as_deref().or_else(|| kubegate_engine::rules::find(&g.rule).map(|r| r.doc.help));
+            let help = super::fix_text(g);
             // One help for a rule's findings at one place (`limits.cpu`, `limits.memory`).
             let repeated = k > 0 && findings[i + k - 1].rule == g.rule && findings[i + k - 1].help == g.help;
             if let Some(h) = help.filter(|_| !repeated) {
@@ -155,5 +155,9 @@ pub fn render(
         writeln!(out, "{}\n", renderer.render(&groups))?;
         i += same;
     }
-    writeln!(out, "{}", super::summary_lines(outcome))
+    writeln!(out, "{}", super::summary_lines(outcome))?;
+    if let Some(next) = super::next_step(outcome) {
+        writeln!(out, "{next}")?;
+    }
+    Ok(())
 }

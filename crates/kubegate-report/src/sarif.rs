@@ -113,6 +113,11 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
                     "resource": &*f.resource,
                 },
             });
+            // What to do about this finding (the rule's help, or the finding's own when the
+            // rule's does not fit); the rule's full page is the descriptor's `help`.
+            if let Some(fix) = crate::fix_text(f) {
+                r["properties"]["fix"] = json!(fix);
+            }
             if let Some(e) = &f.exemption {
                 let mut justification = e.reason.clone();
                 let details: Vec<String> =

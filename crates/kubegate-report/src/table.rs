@@ -5,7 +5,8 @@ use comfy_table::{Table, presets};
 use kubegate_engine::{Level, Outcome};
 use std::io::{self, Write};
 
-pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
+/// The table, its cells wrapped to `width` columns when given (a terminal's width).
+pub fn render(outcome: &Outcome, width: Option<u16>, out: &mut dyn Write) -> io::Result<()> {
     let mut t = Table::new();
     t.load_style(presets::ASCII_FULL_CONDENSED);
     t.set_header(["RESULT", "FILE", "ENV", "RULE", "MESSAGE"]);
@@ -36,6 +37,7 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
         ]);
     }
     if !(outcome.findings.is_empty() && outcome.errors.is_empty()) {
+        crate::fit(&mut t, width, &[4]);
         writeln!(out, "{t}")?;
     }
     writeln!(out, "{}", super::summary_lines(outcome))

@@ -24,7 +24,7 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
     if total == 0 {
         writeln!(out, "1..1")?;
         writeln!(out, "ok 1 - {}", desc(&super::summary_line(outcome)))?;
-        return Ok(());
+        return notices(outcome, out);
     }
     writeln!(out, "1..{total}")?;
     let mut n = 0;
@@ -53,5 +53,14 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             yaml_str(&f.path.to_string())
         )?;
     }
+    notices(outcome, out)?;
     writeln!(out, "# {}", super::summary_line(outcome))
+}
+
+/// What the run noticed, as TAP comments (they neither pass nor fail).
+fn notices(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
+    for n in &outcome.notices {
+        writeln!(out, "# warning: {}", desc(&n.to_string()))?;
+    }
+    Ok(())
 }

@@ -104,7 +104,7 @@ fn pretty_output() {
 
 #[test]
 fn table_output() {
-    insta::assert_snapshot!(rendered(crate::table));
+    insta::assert_snapshot!(rendered(|o, out| crate::table(o, None, out)));
 }
 
 #[test]

@@ -137,7 +137,8 @@ pub struct Manifests {
     /// Files or directories to read; `-` reads stdin
     #[arg(default_value = ".")]
     pub paths: Vec<String>,
-    /// Config file (default: kubegate.yaml in the working directory or above)
+    /// Config file (default: kubegate.yaml in each path's folder or above, up to the
+    /// repository root)
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -395,11 +396,16 @@ pub enum Command {
         #[arg(long, value_name = "MIB", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
         max_body_mib: u64,
     },
-    /// List the built-in rules with their levels per environment
+    /// List the built-in rules with their levels per environment, as kubegate.yaml sets
+    /// them (its own environments as more columns)
     Rules {
         /// Output format
         #[arg(short, long, value_enum, default_value = "table")]
         output: RulesOutput,
+        /// Config file (default: kubegate.yaml in the working directory or above, up to the
+        /// repository root)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// Show the documentation of a rule
     Explain {
@@ -408,6 +414,13 @@ pub enum Command {
     },
     /// Print the JSON Schema of kubegate.yaml
     Schema,
+    /// Write a first, commented kubegate.yaml for the repository: environments guessed
+    /// from its folder names, each with the reason; never overwrites one
+    Init {
+        /// The folder to write kubegate.yaml into and to look through
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
     /// Print kubegate's version (and the Git revision it was built from)
     Version,
     /// Print a shell completion script (source it, or put it where your shell loads

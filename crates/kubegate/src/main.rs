@@ -7,7 +7,6 @@ mod exit;
 mod progress;
 mod run;
 mod serve;
-mod suggest;
 
 use clap::Parser;
 use cli::{Cli, Command, profile};
@@ -146,9 +145,10 @@ fn main() -> ExitCode {
             commands::env::env(&mut out, manifests.paths, output, manifests.config, kustomize.bin)
         }
         Command::Verify { rego, config, no_color: _ } => commands::verify::verify(&mut out, &rego, config),
-        Command::Rules { output } => commands::rules::list(&mut out, output),
+        Command::Rules { output, config } => commands::rules::list(&mut out, output, config),
         Command::Explain { rule } => commands::rules::explain(&mut out, &rule),
         Command::Schema => commands::rules::schema(&mut out),
+        Command::Init { dir } => commands::init::init(&mut out, &dir),
         Command::Version => {
             let _ = writeln!(out, "kubegate {}", cli::VERSION);
             Exit::Pass
@@ -166,4 +166,17 @@ fn edit_mode(check: bool, diff: bool) -> commands::edit::Mode {
         (_, true) => commands::edit::Mode::Diff,
         _ => commands::edit::Mode::Write,
     }
+}
+
+/// The width tables wrap to: `COLUMNS` when set (at least 40), else the terminal's when
+/// standard output is one; none in a pipe or a CI log, where rows keep their whole text.
+fn terminal_width() -> Option<u16> {
+    if let Some(c) = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<u16>().ok()) {
+        return Some(c.max(40));
+    }
+    let stdout = std::io::stdout();
+    if !stdout.is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size_of(&stdout).map(|(terminal_size::Width(w), _)| w.max(40))
 }

@@ -11,10 +11,14 @@ use kubegate_inputs::{kustomize, walk};
 use std::io::Write;
 use std::path::PathBuf;
 
-pub fn load_config(explicit: Option<PathBuf>, cwd: &std::path::Path) -> Result<Config, Vec<InputError>> {
+pub fn load_config(
+    explicit: Option<PathBuf>,
+    cwd: &std::path::Path,
+    paths: &[String],
+) -> Result<Config, Vec<InputError>> {
     let path = match explicit {
         Some(p) => p,
-        None => match config::discover(cwd) {
+        None => match discover_for(cwd, paths)? {
             Some(p) => p,
             None => {
                 return Ok(Config {
@@ -28,6 +32,50 @@ pub fn load_config(explicit: Option<PathBuf>, cwd: &std::path::Path) -> Result<C
     let text = std::fs::read_to_string(&path)
         .map_err(|e| vec![InputError::new(path.display().to_string(), 0, 0, format!("cannot read config: {e}"))])?;
     Config::parse(&text, &path, Some(cwd.to_path_buf()))
+}
+
+/// The `kubegate.yaml` of a run's inputs: found upward from each input path (a folder
+/// itself, a file's folder; the working directory for stdin or no path), each search
+/// stopping at its repository's root. Inputs under different configs are a usage error
+/// (one run has one policy): check them in separate runs, or name one with `--config`.
+fn discover_for(cwd: &std::path::Path, paths: &[String]) -> Result<Option<PathBuf>, Vec<InputError>> {
+    let mut found: Vec<(PathBuf, &str)> = Vec::new();
+    let mut starts: Vec<(PathBuf, &str)> = paths
+        .iter()
+        .filter(|p| p.as_str() != "-")
+        .filter_map(|p| {
+            let abs = config::lexical_normalize(&cwd.join(p));
+            if abs.is_dir() {
+                Some((abs, p.as_str()))
+            } else {
+                abs.parent().filter(|d| d.is_dir()).map(|d| (d.to_path_buf(), p.as_str()))
+            }
+        })
+        .collect();
+    if starts.is_empty() {
+        starts.push((cwd.to_path_buf(), "."));
+    }
+    for (dir, shown) in starts {
+        if let Some(c) = config::discover(&dir)
+            && !found.iter().any(|(f, _)| *f == c)
+        {
+            found.push((c, shown));
+        }
+    }
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(found.pop().map(|(c, _)| c)),
+        _ => {
+            let list: Vec<String> = found.iter().map(|(c, p)| format!("{} (for {p})", c.display())).collect();
+            Err(vec![InputError::flag(
+                "--config",
+                format!(
+                    "the inputs fall under different kubegate.yaml files: {}; check them in separate runs, or name the one to use with --config",
+                    list.join(", ")
+                ),
+            )])
+        }
+    }
 }
 
 /// The policy flags of `kubegate test` (and `serve`).
@@ -54,7 +102,28 @@ pub fn load_policies(
     } else {
         (args.rego.policies.clone(), !args.builtin)
     };
+    if args.builtin && args.rego.policies.is_empty() {
+        return Err(vec![InputError::flag(
+            "--builtin",
+            "only has a meaning with -p/--policy: without -p the built-in rules always run (beside the policies listed under `policies:` in kubegate.yaml)",
+        )]);
+    }
     if paths.is_empty() {
+        let policy_flag = if args.combine {
+            Some("--combine")
+        } else if !args.packages.namespaces.is_empty() {
+            Some("--namespace")
+        } else if args.packages.all_namespaces {
+            Some("--all-namespaces")
+        } else {
+            None
+        };
+        if let Some(flag) = policy_flag {
+            return Err(vec![InputError::flag(
+                flag,
+                "applies to Rego policies, and none are named: add -p/--policy PATH (or list them under `policies:` in kubegate.yaml)",
+            )]);
+        }
         conftest_habit_hint();
         return Ok(Vec::new());
     }
@@ -80,8 +149,12 @@ pub fn conftest_habit_hint() {
     }
 }
 
-/// Writes errors, one a line; the run's status is then 2.
+/// Writes errors, one a line; the run's status is then 2. Errors about the command line
+/// go to standard error, as a usage error does.
 pub fn print_errors(out: &mut dyn Write, errors: &[InputError]) -> Exit {
+    if usage_error(errors) {
+        return Exit::Error;
+    }
     for e in errors {
         let _ = writeln!(out, "error: {e}");
     }
@@ -127,7 +200,7 @@ impl Choice {
             .flat_map(|(flag, list)| list.iter().map(move |id| (flag, id)))
             .filter(|(_, id)| kubegate_engine::rules::find(id).is_none())
             .map(|(flag, id)| {
-                let hint = crate::suggest::did_you_mean(id, ids());
+                let hint = kubegate_engine::suggest::did_you_mean(id, ids());
                 InputError::flag(flag, format!("unknown rule `{id}`{hint}; `kubegate rules` lists them"))
             })
             .collect();
@@ -153,8 +226,11 @@ pub fn check(run: Run) -> Result<Checked, Box<Outcome>> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let today = opts.today.unwrap_or_else(kubegate_engine::exemptions::local_today);
     let failed = |errors| Box::new(Outcome { errors, today, ..Outcome::default() });
-    let mut config = load_config(config, &cwd).map_err(failed)?;
+    let mut config = load_config(config, &cwd, &paths).map_err(failed)?;
     choice.apply(&mut config).map_err(failed)?;
+    if let Some(name) = opts.env.as_deref().filter(|n| config.env_index(n).is_none()) {
+        return Err(failed(vec![InputError::flag("--env", config.unknown_environment(name, ""))]));
+    }
     let mut opts = CheckOptions { today: Some(today), ..opts.clone() };
     let policy_warnings = match &policy {
         Some(policy) => load_policies(policy, &config, &mut opts).map_err(failed)?,
@@ -209,7 +285,36 @@ pub fn check(run: Run) -> Result<Checked, Box<Outcome>> {
     if opts.env.is_none() {
         outcome.notices.extend(unmatched_path_globs(&config, &inputs, &outcome));
     }
+    outcome.notices.extend(unused_central_exemptions(&config, &outcome));
     Ok(Checked { config, inputs, outcome })
+}
+
+/// `exemptions.central` entries that matched no resource of the run: what they exempted
+/// may be gone (or their globs are mistyped). A notice, not an error: a run over part of a
+/// repository may leave out what an entry is for.
+fn unused_central_exemptions(config: &Config, outcome: &Outcome) -> Vec<InputError> {
+    let used: std::collections::HashSet<usize> =
+        outcome.exemptions.iter().filter(|r| r.resource.is_some()).filter_map(|r| r.central).collect();
+    outcome
+        .exemptions
+        .iter()
+        .filter(|r| r.resource.is_none())
+        .filter_map(|r| r.central.filter(|i| !used.contains(i)).map(|i| (r, i)))
+        .map(|(r, i)| {
+            let c = &config.exemptions.central[i];
+            InputError::new(
+                &*r.file,
+                r.line,
+                r.column,
+                format!(
+                    "exemptions.central[{i}] (kind `{}`, namespace `{}`, name `{}`) matches no resource checked in this run; if what it exempted is gone, remove it",
+                    c.kind.glob().glob(),
+                    c.namespace.glob().glob(),
+                    c.name.glob().glob()
+                ),
+            )
+        })
+        .collect()
 }
 
 /// `environments.NAME.paths` globs that match no input of the run and no file or folder
@@ -262,7 +367,23 @@ fn unmatched_path_globs(config: &Config, inputs: &[inputs::Input], outcome: &Out
         .collect()
 }
 
-/// Writes an outcome in a format.
+/// When every error is about the command line (a flag's value), writes them to standard
+/// error as a usage error, with no report: nothing was checked, and no format should show
+/// a flag as if it were a file. Returns whether it did.
+pub fn usage_error(errors: &[InputError]) -> bool {
+    if errors.is_empty() || errors.iter().any(|e| e.kind != kubegate_engine::finding::ErrorKind::Flag) {
+        return false;
+    }
+    let mut err = std::io::stderr().lock();
+    for e in errors {
+        let _ = writeln!(err, "error: {e}");
+    }
+    let _ = writeln!(err, "\nFor more information, try '--help'.");
+    true
+}
+
+/// Writes an outcome in a format (a usage error, to standard error, when the only errors
+/// are about flags).
 pub fn render(
     outcome: &Outcome,
     source: &dyn Fn(&str) -> Option<String>,
@@ -270,9 +391,12 @@ pub fn render(
     color: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
+    if usage_error(&outcome.errors) {
+        return Ok(());
+    }
     match output {
         Output::Pretty => kubegate_report::pretty(outcome, source, color, out),
-        Output::Table => kubegate_report::table(outcome, out),
+        Output::Table => kubegate_report::table(outcome, crate::terminal_width(), out),
         Output::Json => kubegate_report::json(outcome, out),
         Output::Sarif => kubegate_report::sarif(outcome, out),
         Output::Junit => kubegate_report::junit(outcome, out),

@@ -160,7 +160,7 @@ pub fn shape() -> Field {
                 ),
                 Field::new(
                     "issue_pattern",
-                    "A regular expression (ASCII; it must match the whole value) that every exemption's issue link must match.",
+                    "A regular expression (ASCII; it must match the whole value) that every exemption's issue link must match. Without it, an issue link must look like one: a URL (`https://…`), a tracker key (`SEC-123`) or an issue number (`#123`, `org/repo#123`); `'.+'` accepts any text.",
                     Shape::Str,
                 ),
                 Field::new(
@@ -215,10 +215,7 @@ pub fn parse(
     };
     for (k, v) in node.get("not_exemptible").map(|n| n.entries()).unwrap_or_default() {
         if !envs.contains(&k.text) {
-            error(
-                k.span,
-                format!("unknown environment `{}` in exemptions.not_exemptible; known: {}", k.text, envs.join(", ")),
-            );
+            error(k.span, super::unknown_environment(k.text, " in exemptions.not_exemptible", envs));
         }
         let at = format!("exemptions.not_exemptible.{}", k.text);
         let mut ids = Vec::new();
@@ -253,10 +250,7 @@ pub fn parse(
     }
     for (env, span) in strings("require_approval") {
         if !envs.contains(&env.as_str()) {
-            error(
-                span,
-                format!("unknown environment `{env}` in exemptions.require_approval; known: {}", envs.join(", ")),
-            );
+            error(span, super::unknown_environment(&env, " in exemptions.require_approval", envs));
         }
         gov.require_approval.push(env);
     }

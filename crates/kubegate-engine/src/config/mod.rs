@@ -227,6 +227,12 @@ impl Config {
         tier.index()
     }
 
+    /// "unknown environment `NAME`{place} (did you mean …?); known: …", the message for an
+    /// environment name that is not declared, wherever it is written.
+    pub fn unknown_environment(&self, name: &str, place: &str) -> String {
+        unknown_environment(name, place, &self.env_names())
+    }
+
     pub fn env_names(&self) -> Vec<&str> {
         self.environments.iter().map(|e| &*e.env.name).collect()
     }
@@ -455,12 +461,7 @@ impl Config {
                 Some(i) => config.default_environment = Some(i),
                 None => {
                     let (l, c) = at(root.get("default_environment").unwrap());
-                    errors.push(InputError::new(
-                        &shown,
-                        l,
-                        c,
-                        format!("unknown environment `{n}`; known: {}", config.env_names().join(", ")),
-                    ));
+                    errors.push(InputError::new(&shown, l, c, config.unknown_environment(n, "")));
                 }
             }
         }
@@ -476,12 +477,7 @@ impl Config {
                         &shown,
                         ek.span.start.line,
                         ek.span.start.col,
-                        format!(
-                            "unknown environment `{}` in rules.{}.levels; known: {}",
-                            ek.text,
-                            rule.id,
-                            config.env_names().join(", ")
-                        ),
+                        config.unknown_environment(ek.text, &format!(" in rules.{}.levels", rule.id)),
                     ));
                 }
                 if let Some(l) = ev.scalar_text().and_then(Level::parse) {
@@ -660,15 +656,36 @@ pub fn json_schema() -> serde_json::Value {
     s
 }
 
-/// Finds `kubegate.yaml` in `dir` or the nearest folder above it.
+/// Whether a file named `kubegate.yaml` is a Kubernetes manifest rather than the config
+/// (the manifests that deploy kubegate itself are often so named): a top-level
+/// `apiVersion:` and `kind:`, which a config never has (they are unknown keys there).
+pub fn is_manifest_not_config(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else { return false };
+    let top = |key: &str| text.lines().any(|l| l.strip_prefix(key).is_some_and(|r| r.starts_with(':')));
+    top("apiVersion") && top("kind")
+}
+
+/// Finds `kubegate.yaml` in `dir` or the nearest folder above it, up to the root of the
+/// Git work tree `dir` is in (the folder holding `.git`): a config of another project
+/// above the repository is never picked up. Outside a work tree, up to the filesystem root.
+/// A `kubegate.yaml` that is a manifest ([`is_manifest_not_config`]) is passed over.
 pub fn discover(dir: &Path) -> Option<PathBuf> {
     let mut cur = Some(dir);
     while let Some(d) = cur {
         let candidate = d.join(FILE_NAME);
-        if candidate.is_file() {
+        if candidate.is_file() && !is_manifest_not_config(&candidate) {
             return Some(candidate);
+        }
+        if d.join(".git").exists() {
+            return None;
         }
         cur = d.parent();
     }
     None
+}
+
+/// The message for an environment name that is not among `known`, with the closest names.
+pub fn unknown_environment(name: &str, place: &str, known: &[&str]) -> String {
+    let hint = crate::suggest::did_you_mean(name, known.iter().copied());
+    format!("unknown environment `{name}`{place}{hint}; known: {}", known.join(", "))
 }

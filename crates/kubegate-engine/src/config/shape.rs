@@ -78,11 +78,18 @@ impl Shape {
                     } else {
                         let known: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
                         let where_ = if at.is_empty() { "the top level".to_string() } else { format!("`{at}`") };
+                        let hint = crate::suggest::did_you_mean(k.text, known.iter().copied());
+                        // A long list (the rule ids) is no help beside a close match.
+                        let list = if hint.is_empty() || known.len() <= 12 {
+                            format!("; expected one of: {}", known.join(", "))
+                        } else {
+                            String::new()
+                        };
                         errors.push(InputError::new(
                             file,
                             k.span.start.line,
                             k.span.start.col,
-                            format!("unknown key `{}` in {where_}; expected one of: {}", k.text, known.join(", ")),
+                            format!("unknown key `{}` in {where_}{hint}{list}", k.text),
                         ));
                     }
                 }

@@ -234,10 +234,7 @@ fn run(
         Some(name) => match config.env_index(name) {
             Some(i) => Some(i),
             None => {
-                outcome.errors.push(InputError::flag(
-                    "--env",
-                    format!("unknown environment `{name}`; known: {}", config.env_names().join(", ")),
-                ));
+                outcome.errors.push(InputError::flag("--env", config.unknown_environment(name, "")));
                 return outcome;
             }
         },

@@ -16,7 +16,8 @@ pub static RULE: Rule = Rule {
             `<package>.<rule>` such as `main.deny_replicas`, are accepted), the expiry is more \
             than `max_days` (default 90) after today, a listed rule cannot be exempted in the \
             resource's environment (`exemptions.not_exemptible`), or the issue link does not \
-            match `exemptions.issue_pattern`. Each problem is one finding, at the annotation it \
+            match `exemptions.issue_pattern` (without one: does not look like an issue link, \
+            that is a URL, a tracker key such as `SEC-123`, or `#123` / `org/repo#123`). Each problem is one finding, at the annotation it \
             is about (a missing one at `annotations:`). An invalid exemption exempts nothing: \
             the findings it tried to exempt stand. Exemption annotations written on a workload's \
             pod template (`spec.template.metadata.annotations`) are not read there (they would \

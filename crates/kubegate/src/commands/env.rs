@@ -22,7 +22,7 @@ pub fn env(
             Err(outcome) => (*outcome, true),
         };
     let _ = match output {
-        ListOutput::Table => kubegate_report::environments::table(&outcome, out),
+        ListOutput::Table => kubegate_report::environments::table(&outcome, crate::terminal_width(), out),
         ListOutput::Json => kubegate_report::environments::json(&outcome, out),
     };
     if failed || !outcome.errors.is_empty() { Exit::Error } else { Exit::Pass }

@@ -23,7 +23,7 @@ pub fn exemptions(
             Err(outcome) => *outcome,
         };
     let _ = match output {
-        ListOutput::Table => kubegate_report::exemptions::table(&outcome, out),
+        ListOutput::Table => kubegate_report::exemptions::table(&outcome, crate::terminal_width(), out),
         ListOutput::Json => kubegate_report::exemptions::json(&outcome, out),
     };
     if !outcome.errors.is_empty() {

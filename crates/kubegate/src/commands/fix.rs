@@ -27,7 +27,7 @@ pub fn fix(out: &mut dyn Write, args: FixArgs) -> Exit {
                 "--rule",
                 format!(
                     "unknown rule `{unknown}`{}; `kubegate rules` lists them",
-                    crate::suggest::did_you_mean(unknown, kubegate_engine::rules::ALL.iter().map(|r| r.id))
+                    kubegate_engine::suggest::did_you_mean(unknown, kubegate_engine::rules::ALL.iter().map(|r| r.id))
                 ),
             )],
         );

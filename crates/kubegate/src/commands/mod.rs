@@ -6,6 +6,7 @@ pub mod env;
 pub mod exemptions;
 pub mod fix;
 pub mod fix_kustomize;
+pub mod init;
 pub mod manual;
 pub mod pin;
 pub mod report;

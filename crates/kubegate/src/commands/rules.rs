@@ -6,10 +6,16 @@ use crate::exit::Exit;
 use kubegate_engine::rules;
 use std::io::Write;
 
-pub fn list(out: &mut dyn Write, output: RulesOutput) -> Exit {
+/// The rules with their levels as the config sets them; 2 when the config cannot be read.
+pub fn list(out: &mut dyn Write, output: RulesOutput, config: Option<std::path::PathBuf>) -> Exit {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
+    let config = match crate::run::load_config(config, &cwd, &[]) {
+        Ok(c) => c,
+        Err(errors) => return crate::run::print_errors(out, &errors),
+    };
     let listing = match output {
-        RulesOutput::Json => kubegate_report::docs::rules_json(),
-        RulesOutput::Table => kubegate_report::docs::rules_text(),
+        RulesOutput::Json => kubegate_report::docs::rules_json(&config),
+        RulesOutput::Table => kubegate_report::docs::rules_text(&config),
     };
     let _ = out.write_all(listing.as_bytes());
     Exit::Pass
@@ -23,7 +29,7 @@ pub fn explain(out: &mut dyn Write, rule: &str) -> Exit {
             Exit::Pass
         }
         None => {
-            let hint = crate::suggest::did_you_mean(rule, rules::ALL.iter().map(|r| r.id));
+            let hint = kubegate_engine::suggest::did_you_mean(rule, rules::ALL.iter().map(|r| r.id));
             eprintln!("error: unknown rule `{rule}`{hint}; `kubegate rules` lists them");
             Exit::Error
         }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 pub fn verify(out: &mut dyn Write, rego: &PolicyFiles, config: Option<PathBuf>) -> Exit {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let policies = if rego.policies.is_empty() {
-        match load_config(config, &cwd) {
+        match load_config(config, &cwd, &[]) {
             Ok(c) => c.policies,
             Err(errors) => return print_errors(out, &errors),
         }

@@ -72,7 +72,7 @@ pub fn serve(args: ServeArgs) -> Exit {
         Exit::Error
     };
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let config = match load_config(args.config.clone(), &cwd) {
+    let config = match load_config(args.config.clone(), &cwd, &[]) {
         Ok(c) => c,
         Err(errors) => return failed(errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")),
     };

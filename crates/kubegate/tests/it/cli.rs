@@ -211,9 +211,13 @@ fn env_flag_wins_and_unknown_env_is_exit_2() {
             .iter()
             .all(|r| r["environment"] == "dev" && r["environment_reason"] == "--env on the command line")
     );
-    let (code, v) = json(&["test", "examples/k8s", "--env", "qa"]);
-    assert_eq!(code, 2);
-    assert_eq!(v["errors"][0]["message"], "unknown environment `qa`; known: dev, staging, prod");
+    let r = run(&["test", "examples/k8s", "--env", "qa"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.starts_with("error: --env: unknown environment `qa`; known: dev, staging, prod\n"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -229,7 +233,11 @@ fn fail_on_warn_turns_warnings_into_exit_1() {
     let text = std::fs::read_to_string(&warn_only).unwrap().replace("v1.2.3", "latest");
     let r = run_in(&root(), &["test", "-", "--env", "dev"], Some(&text));
     assert_eq!(r.code, 0, "{}", r.stdout);
-    assert!(r.stdout.ends_with("1 file, 1 resource (dev 1): 0 denials, 1 warning, 0 errors\n"), "{}", r.stdout);
+    assert!(
+        r.stdout.ends_with("1 file, 1 resource (dev 1): 0 denials, 1 warning, 0 errors\nnext: image-tag-latest is the most frequent (1 of 1): `kubegate explain image-tag-latest`\n"),
+        "{}",
+        r.stdout
+    );
     let r = run_in(&root(), &["test", "-", "--env", "dev", "--fail-on-warn"], Some(&text));
     assert_eq!(r.code, 1);
 }
@@ -289,13 +297,12 @@ fn config_mistakes_are_errors_with_file_and_line() {
         .iter()
         .map(|e| format!("{}:{} {}", e["line"], e["column"], e["message"].as_str().unwrap()))
         .collect();
-    let all_rules = kubegate_engine::rules::ALL.iter().map(|r| r.id).collect::<Vec<_>>().join(", ");
     assert_eq!(
         errors,
         [
-            "3:5 unknown key `pathz` in `environments.prod`; expected one of: paths, namespaces, like, display"
+            "3:5 unknown key `pathz` in `environments.prod` (did you mean paths?); expected one of: paths, namespaces, like, display"
                 .to_string(),
-            format!("5:3 unknown key `image-digets` in `rules`; expected one of: {all_rules}"),
+            "5:3 unknown key `image-digets` in `rules` (did you mean image-digest?)".to_string(),
             "8:14 `rules.replicas.minimum` must be a number, found a string".to_string(),
         ]
     );
@@ -313,7 +320,9 @@ fn unknown_environment_in_rule_levels_is_an_error() {
     assert_eq!(r.code, 2);
     assert!(r.stdout.contains("kubegate.yaml:4:7"), "{}", r.stdout);
     assert!(
-        r.stdout.contains("unknown environment `prodd` in rules.replicas.levels; known: dev, staging, prod"),
+        r.stdout.contains(
+            "unknown environment `prodd` in rules.replicas.levels (did you mean prod?); known: dev, staging, prod"
+        ),
         "{}",
         r.stdout
     );
@@ -451,7 +460,7 @@ fn pss_profiles_exit_1_on_fail_fixtures_and_0_on_pass_fixtures() {
     }
     let r = run(&["test", "examples/k8s", "--profile", "pss-restricted", "--pss-version", "v1.99x"]);
     assert_eq!(r.code, 2);
-    assert!(r.stdout.contains("invalid Pod Security Standards version `v1.99x`"), "{}", r.stdout);
+    assert!(r.stderr.contains("error: --pss-version: invalid Pod Security Standards version `v1.99x`"), "{}", r.stderr);
     // Only the standard runs: the production rules stay silent on the broken example.
     let (code, v) = json(&["test", "examples/broken", "--profile", "pss-restricted"]);
     assert_eq!(code, 1);
@@ -558,21 +567,57 @@ fn rules_refuses_the_formats_it_cannot_write_and_verify_lists_only_its_flags() {
 }
 
 #[test]
-fn an_error_about_a_flag_names_the_flag_not_a_file() {
-    let r = run(&["test", "examples/k8s", "--env", "qa", "--no-color"]);
+fn an_error_about_a_flag_is_a_usage_error_not_a_file_location() {
+    // In every format: the message on stderr with the closest name, nothing on stdout
+    // (no format shows a flag as a file), exit 2.
+    for format in ["pretty", "json", "github", "junit", "sarif", "tap", "table"] {
+        let r = run(&["test", "examples/k8s", "--env", "prd", "--no-color", "-o", format]);
+        assert_eq!(r.code, 2, "{format}");
+        assert_eq!(r.stdout, "", "{format}");
+        assert_eq!(
+            r.stderr,
+            "error: --env: unknown environment `prd` (did you mean prod?); known: dev, staging, prod\n\nFor more information, try '--help'.\n",
+            "{format}"
+        );
+    }
+    // clap's own errors: a mistyped flag or command gets the similar one.
+    let r = run(&["test", "examples/k8s", "--envv", "prod"]);
     assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("tip: a similar argument exists: '--env'"), "{}", r.stderr);
+    let r = run(&["tset", "examples/k8s"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("tip: a similar subcommand exists: 'test'"), "{}", r.stderr);
+}
+
+#[test]
+fn policy_flags_without_a_policy_say_why() {
+    let builtin = run(&["test", "examples/k8s", "--builtin"]);
+    assert_eq!(builtin.code, 2);
+    assert_eq!(builtin.stdout, "");
     assert!(
-        r.stdout.starts_with("error: --env: unknown environment `qa`; known: dev, staging, prod\n\n"),
+        builtin.stderr.starts_with(
+            "error: --builtin: only has a meaning with -p/--policy: without -p the built-in rules always run"
+        ),
         "{}",
-        r.stdout
+        builtin.stderr
     );
-    let (code, v) = json(&["test", "examples/k8s", "--env", "qa"]);
-    assert_eq!(code, 2);
-    // The JSON contract (version 1) keeps the flag in `file`, with no position.
-    assert_eq!(
-        v["errors"],
-        serde_json::json!([{"file": "--env", "line": 0, "column": 0, "message": "unknown environment `qa`; known: dev, staging, prod"}])
-    );
+    for (args, flag) in [
+        (&["--combine"][..], "--combine"),
+        (&["-n", "main"][..], "--namespace"),
+        (&["--all-namespaces"][..], "--all-namespaces"),
+    ] {
+        let r = run(&[&["test", "examples/k8s"][..], args].concat());
+        assert_eq!(r.code, 2, "{flag}");
+        assert_eq!(
+            r.stderr,
+            format!(
+                "error: {flag}: applies to Rego policies, and none are named: add -p/--policy PATH (or list them under `policies:` in kubegate.yaml)\n\nFor more information, try '--help'.\n"
+            )
+        );
+    }
+    // With a policy they are accepted.
+    let r = run(&["test", "examples/k8s", "-p", "examples/policies", "--builtin", "--combine", "--all-namespaces"]);
+    assert_ne!(r.code, 2, "{}{}", r.stdout, r.stderr);
 }
 
 #[test]
@@ -591,20 +636,20 @@ fn rule_and_skip_rule_choose_the_rules_of_one_run() {
     let without: Vec<String> = brief(&all).into_iter().filter(|f| !f.starts_with("image-digest ")).collect();
     assert_eq!(brief(&skipped), without);
     assert_eq!(brief(&all).len(), without.len() + 1);
-    // Unknown ids: exit 2, the flag named (not as a file), the closest ids suggested.
+    // Unknown ids: exit 2, the flag named (a usage error, on stderr), the closest ids suggested.
     let r = run(&["test", "examples/broken", "--skip-rule", "image-digst", "--rule", "priviledged"]);
     assert_eq!(r.code, 2);
     assert!(
-        r.stdout.contains(
+        r.stderr.contains(
             "error: --rule: unknown rule `priviledged` (did you mean privileged?); `kubegate rules` lists them"
         ),
         "{}",
-        r.stdout
+        r.stderr
     );
     assert!(
-        r.stdout.contains("error: --skip-rule: unknown rule `image-digst` (did you mean image-digest?)"),
+        r.stderr.contains("error: --skip-rule: unknown rule `image-digst` (did you mean image-digest?)"),
         "{}",
-        r.stdout
+        r.stderr
     );
 }
 
@@ -686,5 +731,167 @@ fn every_command_and_flag_is_in_the_completions_and_the_manual_pages() {
             assert!(page.contains(&flag.replace('-', "\\-")), "kubegate-{command}.1: {flag}");
         }
     }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_config_is_found_upward_from_each_path_up_to_the_repository_root() {
+    let dir = std::env::temp_dir().join(format!("kubegate-discovery-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let write = |rel: &str, text: &str| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let pod =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: r.example.com/a:1}]}\n";
+    // Above the repository: never read (it would be an error).
+    write("kubegate.yaml", "not_a_key: 1\n");
+    std::fs::create_dir_all(dir.join("repo/.git")).unwrap();
+    write("repo/plain/pod.yaml", pod);
+    write("repo/app/pod.yaml", pod);
+    write("repo/app/kubegate.yaml", "default_environment: dev\n");
+    write("repo/other/pod.yaml", pod);
+    write("repo/other/kubegate.yaml", "default_environment: staging\n");
+    let env_of = |args: &[&str]| {
+        let r = run_in(&dir, &[&["test", "-o", "json"][..], args].concat(), None);
+        let v: serde_json::Value =
+            serde_json::from_str(&r.stdout).unwrap_or_else(|_| panic!("{}{}", r.stdout, r.stderr));
+        (r.code, v["resources"][0]["environment"].as_str().unwrap_or("").to_string())
+    };
+    // No config between the file and the repository root: the defaults (prod).
+    assert_eq!(env_of(&["repo/plain/pod.yaml"]).1, "prod");
+    // The working directory is above the repository; the paths' own config counts.
+    assert_eq!(env_of(&["repo/app"]).1, "dev");
+    assert_eq!(env_of(&["repo/app/pod.yaml"]).1, "dev");
+    assert_eq!(env_of(&["repo/other/pod.yaml"]).1, "staging");
+    // Two configs for one run: a usage error naming both.
+    let r = run_in(&dir, &["test", "repo/app", "repo/other"], None);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(
+        r.stderr.starts_with("error: --config: the inputs fall under different kubegate.yaml files: ")
+            && r.stderr.contains("repo/app/kubegate.yaml (for repo/app)")
+            && r.stderr.contains("repo/other/kubegate.yaml (for repo/other)"),
+        "{}",
+        r.stderr
+    );
+    // Named, it is used for both.
+    let r = run_in(&dir, &["test", "repo/app", "repo/other", "--config", "repo/app/kubegate.yaml", "-o", "json"], None);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["summary"]["environments"], serde_json::json!({"dev": 2}));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn rules_lists_the_levels_the_config_sets_with_its_environments() {
+    let dir = std::env::temp_dir().join(format!("kubegate-rules-config-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("kubegate.yaml"),
+        "environments:\n  debug:\n    like: dev\n    namespaces: ['*-debug']\nrules:\n  replicas: {levels: {debug: off, staging: deny}}\n  image-digest: {level: warn}\n",
+    )
+    .unwrap();
+    let r = run_in(&dir, &["rules", "-o", "json"], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let levels = |id: &str| v.as_array().unwrap().iter().find(|r| r["id"] == id).unwrap()["levels"].clone();
+    assert_eq!(
+        levels("replicas"),
+        serde_json::json!({"dev": "off", "staging": "deny", "prod": "deny", "debug": "off"})
+    );
+    assert_eq!(
+        levels("image-digest"),
+        serde_json::json!({"dev": "warn", "staging": "warn", "prod": "warn", "debug": "warn"})
+    );
+    assert_eq!(
+        levels("privileged"),
+        serde_json::json!({"dev": "deny", "staging": "deny", "prod": "deny", "debug": "deny"})
+    );
+    let table = run_in(&dir, &["rules"], None).stdout;
+    assert!(table.starts_with("RULE                        DEV    STAGING  PROD   DEBUG  SUMMARY\n"), "{table}");
+    assert!(table.contains("\nreplicas                    off    deny     deny   off    "), "{table}");
+    assert!(table.ends_with("\nLevels as kubegate.yaml sets them.\n"), "{table}");
+    // --config names it from anywhere; a bad one is exit 2 at its line.
+    let named = run(&["rules", "-o", "json", "--config", dir.join("kubegate.yaml").to_str().unwrap()]);
+    assert_eq!(named.stdout, r.stdout);
+    std::fs::write(dir.join("kubegate.yaml"), "rules:\n  replica: {level: off}\n").unwrap();
+    let bad = run_in(&dir, &["rules"], None);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stdout.contains("unknown key `replica` in `rules` (did you mean replicas?)"), "{}", bad.stdout);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn init_writes_a_commented_config_from_the_folders_and_never_overwrites() {
+    let dir = std::env::temp_dir().join(format!("kubegate-init-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let pod = |ns: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: {ns}}}\nspec: {{containers: [{{name: a, image: r.example.com/a:1}}]}}\n"
+        )
+    };
+    for (rel, ns) in [
+        ("overlays/prod/a.yaml", "shop"),
+        ("overlays/qa/b.yaml", "shop"),
+        ("clusters/uat/c.yaml", "shop"),
+        ("apps/d.yaml", "tools-debug"),
+    ] {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, pod(ns)).unwrap();
+    }
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let r = run_in(&dir, &["init"], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "wrote ./kubegate.yaml (4 manifests and Dockerfiles found)\n  clusters/uat/ (1 files) → uat, declared like staging\n  overlays/prod/ (1 files) → prod (its name is enough)\n  overlays/qa/ (1 files) → qa, declared like staging\nnext: kubegate test (and read the comments in the file; `kubegate rules` shows the levels it sets)\n"
+    );
+    let text = std::fs::read_to_string(dir.join("kubegate.yaml")).unwrap();
+    assert!(
+        text.contains("# Bound by their folder name, with nothing to declare:\n#   overlays/prod/ -> prod\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  # Found folders named qa; its levels are staging's (change `like` if not).\n  qa:\n    like: staging\n    paths:\n      - \"overlays/qa/**\"\n"),
+        "{text}"
+    );
+    assert!(text.contains("  # debug:\n  #   like: dev\n  #   namespaces: [\"*-debug\"]\n"), "{text}");
+    // The file is a valid config, and binds what it says.
+    let envs = |dir: &std::path::Path| {
+        let r = run_in(dir, &["env", "-o", "json"], None);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let mut e: Vec<String> = v["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| format!("{} {}", r["file"].as_str().unwrap(), r["environment"].as_str().unwrap()))
+            .collect();
+        e.sort();
+        e
+    };
+    assert_eq!(
+        envs(&dir),
+        ["apps/d.yaml prod", "clusters/uat/c.yaml uat", "overlays/prod/a.yaml prod", "overlays/qa/b.yaml qa"]
+    );
+    // Never overwritten.
+    let again = run_in(&dir, &["init"], None);
+    assert_eq!(again.code, 2);
+    assert!(
+        again.stderr.contains("kubegate.yaml already exists; kubegate init does not overwrite a config"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("kubegate.yaml")).unwrap(), text);
+    // The debug example, uncommented, binds the *-debug namespaces to a dev-like environment.
+    let uncommented =
+        text.replace("  # debug:\n  #   like: dev\n  #   namespaces:", "  debug:\n    like: dev\n    namespaces:");
+    std::fs::write(dir.join("kubegate.yaml"), uncommented).unwrap();
+    assert_eq!(
+        envs(&dir),
+        ["apps/d.yaml debug", "clusters/uat/c.yaml uat", "overlays/prod/a.yaml prod", "overlays/qa/b.yaml qa"]
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 /// The fields of a JSON finding, in order (docs/json-output.md), for every source of
 /// findings: built-in rules and Rego policies alike.
-pub const FINDING_KEYS: [&str; 14] = [
+pub const FINDING_KEYS: [&str; 15] = [
     "column",
     "container",
     "end_column",
@@ -15,6 +15,7 @@ pub const FINDING_KEYS: [&str; 14] = [
     "environment",
     "exemption",
     "file",
+    "fix",
     "level",
     "line",
     "message",

@@ -4,16 +4,17 @@
 //!
 //! `examples/exemptions` holds a production Deployment exempted by annotations from
 //! `image-digest` until 2027-02-15, and a vendor Deployment exempted centrally (in
-//! `examples/kubegate.yaml`) from `read-only-root-filesystem` until 2026-12-10.
+//! `examples/exemptions/kubegate.yaml`) from `read-only-root-filesystem` until 2026-12-10.
 
 use crate::common;
 use common::{Run, root, run_in};
 
 use serde_json::{Value, json};
 
-/// `kubegate <command> examples/exemptions --config examples/kubegate.yaml --today <today> <extra>`
+/// `kubegate <command> examples/exemptions --config examples/exemptions/kubegate.yaml --today <today> <extra>`
 fn example(command: &str, today: &str, extra: &[&str]) -> Run {
-    let mut args = vec![command, "examples/exemptions", "--config", "examples/kubegate.yaml", "--today", today];
+    let mut args =
+        vec![command, "examples/exemptions", "--config", "examples/exemptions/kubegate.yaml", "--today", today];
     args.extend(extra);
     run_in(&root(), &args, None)
 }
@@ -52,7 +53,7 @@ fn exempted_denials_do_not_fail_the_run() {
         [
             "image-digest exempted examples/exemptions/prod/backend.yaml:35:18 Production deployment 'backend' container 'app' must use SHA256 digest (image@sha256:...), not version tags",
             "read-only-root-filesystem exempted examples/exemptions/prod/metrics-agent.yaml:29:11 Production deployment 'metrics-agent' container 'agent' must set securityContext.readOnlyRootFilesystem: true",
-            "exemption-expiring warn examples/kubegate.yaml:24:16 Production deployment 'metrics-agent' central exemption expires on 2026-12-10 (in 9 days; https://github.com/sdottatum/platform/issues/88); fix its findings before then",
+            "exemption-expiring warn examples/exemptions/kubegate.yaml:24:16 Production deployment 'metrics-agent' central exemption expires on 2026-12-10 (in 9 days; https://github.com/sdottatum/platform/issues/88); fix its findings before then",
         ]
     );
     assert_eq!(
@@ -83,7 +84,7 @@ fn exempted_denials_do_not_fail_the_run() {
             "days_left": 9,
             "state": "expiring",
             "source": "config",
-            "file": "examples/kubegate.yaml",
+            "file": "examples/exemptions/kubegate.yaml",
             "line": 18
         })
     );
@@ -97,8 +98,16 @@ fn exempted_denials_do_not_fail_the_run() {
 
 #[test]
 fn without_its_exemption_a_finding_fails_the_run() {
-    // No config: the central exemption is gone, the annotations still hold.
-    let r = run_in(&root(), &["test", "examples/exemptions", "--today", "2026-12-01", "-o", "json"], None);
+    // An empty config: the central exemption is gone, the annotations still hold.
+    let empty = std::env::temp_dir().join(format!("kubegate-empty-config-{}.yaml", std::process::id()));
+    std::fs::write(&empty, "").unwrap();
+    let config = empty.to_str().unwrap();
+    let r = run_in(
+        &root(),
+        &["test", "examples/exemptions", "--config", config, "--today", "2026-12-01", "-o", "json"],
+        None,
+    );
+    std::fs::remove_file(&empty).ok();
     assert_eq!(r.code, 1);
     assert_eq!(
         brief(&parse(&r)),
@@ -120,7 +129,7 @@ fn expired_exemptions_fail_the_run_and_their_findings_stand() {
             "expired-exemption deny examples/exemptions/prod/backend.yaml:15:24 Production deployment 'backend' exemption expired on 2027-02-15 (https://github.com/sdottatum/backend/issues/123); its findings stand",
             "image-digest deny examples/exemptions/prod/backend.yaml:35:18 Production deployment 'backend' container 'app' must use SHA256 digest (image@sha256:...), not version tags",
             "read-only-root-filesystem deny examples/exemptions/prod/metrics-agent.yaml:29:11 Production deployment 'metrics-agent' container 'agent' must set securityContext.readOnlyRootFilesystem: true",
-            "expired-exemption deny examples/kubegate.yaml:24:16 Production deployment 'metrics-agent' central exemption expired on 2026-12-10 (https://github.com/sdottatum/platform/issues/88); its findings stand",
+            "expired-exemption deny examples/exemptions/kubegate.yaml:24:16 Production deployment 'metrics-agent' central exemption expired on 2026-12-10 (https://github.com/sdottatum/platform/issues/88); its findings stand",
         ]
     );
     assert_eq!((v["summary"]["denials"].as_u64(), v["summary"]["exempted"].as_u64()), (Some(4), Some(0)));
@@ -156,14 +165,24 @@ fn a_rule_production_never_exempts_is_an_invalid_exemption() {
         .unwrap()
         .replace("exemption-rules: \"image-digest\"", "exemption-rules: \"image-digest, privileged\"")
         .replace("allowPrivilegeEscalation: false", "allowPrivilegeEscalation: false\n            privileged: true");
-    let args =
-        ["test", "-", "--config", "examples/kubegate.yaml", "--today", "2026-12-01", "--env", "prod", "-o", "json"];
+    let args = [
+        "test",
+        "-",
+        "--config",
+        "examples/exemptions/kubegate.yaml",
+        "--today",
+        "2026-12-01",
+        "--env",
+        "prod",
+        "-o",
+        "json",
+    ];
     let r = run_in(&root(), &args, Some(&text));
     assert_eq!(r.code, 1);
     assert_eq!(
         brief(&parse(&r)),
         [
-            "invalid-exemption deny <stdin>:17:22 Production deployment 'backend' exemption is invalid: 'privileged' cannot be exempted in prod (exemptions.not_exemptible.prod in examples/kubegate.yaml); its findings stand",
+            "invalid-exemption deny <stdin>:17:22 Production deployment 'backend' exemption is invalid: 'privileged' cannot be exempted in prod (exemptions.not_exemptible.prod in examples/exemptions/kubegate.yaml); its findings stand",
             "image-digest deny <stdin>:35:18 Production deployment 'backend' container 'app' must use SHA256 digest (image@sha256:...), not version tags",
             "privileged deny <stdin>:38:25 Production deployment 'backend' container 'app' must not set securityContext.privileged: true",
         ]
@@ -222,7 +241,7 @@ fn exemptions_command_lists_states_and_exits_1_on_expired_or_invalid() {
             0,
             vec![
                 "examples/exemptions/prod/backend.yaml 14 active 87".into(),
-                "examples/kubegate.yaml 18 active 20".into()
+                "examples/exemptions/kubegate.yaml 18 active 20".into()
             ]
         )
     );
@@ -232,7 +251,7 @@ fn exemptions_command_lists_states_and_exits_1_on_expired_or_invalid() {
             1,
             vec![
                 "examples/exemptions/prod/backend.yaml 14 active 66".into(),
-                "examples/kubegate.yaml 18 expired -1".into()
+                "examples/exemptions/kubegate.yaml 18 expired -1".into()
             ]
         )
     );
@@ -242,7 +261,7 @@ fn exemptions_command_lists_states_and_exits_1_on_expired_or_invalid() {
             1,
             vec![
                 "examples/exemptions/prod/backend.yaml 14 invalid 97".into(),
-                "examples/kubegate.yaml 18 active 30".into()
+                "examples/exemptions/kubegate.yaml 18 active 30".into()
             ]
         )
     );
@@ -309,7 +328,16 @@ spec:
     // The examples' central exemption matches nothing in examples/k8s: listed, without a resource.
     let r = run_in(
         &root(),
-        &["exemptions", "examples/k8s", "--config", "examples/kubegate.yaml", "--today", "2026-12-01", "-o", "json"],
+        &[
+            "exemptions",
+            "examples/k8s",
+            "--config",
+            "examples/exemptions/kubegate.yaml",
+            "--today",
+            "2026-12-01",
+            "-o",
+            "json",
+        ],
         None,
     );
     assert_eq!(r.code, 0);
@@ -321,7 +349,7 @@ spec:
     );
     let r = run_in(
         &root(),
-        &["exemptions", "examples/k8s", "--config", "examples/kubegate.yaml", "--today", "2026-12-01"],
+        &["exemptions", "examples/k8s", "--config", "examples/exemptions/kubegate.yaml", "--today", "2026-12-01"],
         None,
     );
     assert!(r.stdout.contains("| (matches no resource) |"), "{}", r.stdout);
@@ -365,4 +393,97 @@ fn today_must_be_a_real_date() {
     }
     let r = run_in(&root(), &["exemptions", "examples/k8s", "--today", "2026-02-30"], None);
     assert_eq!(r.code, 2);
+}
+
+#[test]
+fn issue_links_must_look_like_one_and_unused_central_entries_are_noticed() {
+    let dir = std::env::temp_dir().join(format!("kubegate-issue-links-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let pod = |name: &str, issue: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: shop-dev\n  annotations:\n    policy-exemption: \"vendor image, replaced next sprint\"\n    exemption-expires: \"2026-12-20\"\n    exemption-issue: \"{issue}\"\n    exemption-rules: \"image-digest\"\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n"
+        )
+    };
+    let docs = ["https://tracker.example.com/SEC-1", "SEC-123", "#42", "org/repo#7", "later"]
+        .iter()
+        .enumerate()
+        .map(|(i, issue)| pod(&format!("p{i}"), issue))
+        .collect::<Vec<_>>()
+        .join("---\n");
+    std::fs::write(dir.join("pods.yaml"), docs).unwrap();
+    let config = "exemptions:\n  central:\n    - kind: Deployment\n      name: gone\n      rules: [privileged]\n      reason: legacy agent\n      issue: SEC-9\n      expires: 2026-12-20\n";
+    std::fs::write(dir.join("kubegate.yaml"), config).unwrap();
+    let r = run_in(&dir, &["test", "pods.yaml", "--today", "2026-12-01", "-o", "json"], None);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let v = parse(&r);
+    let invalid: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "invalid-exemption")
+        .map(|f| format!("{} {}", f["line"], f["message"].as_str().unwrap()))
+        .collect();
+    // Only the fifth pod's link (line 9 of its document, 4 documents of 14 lines and 4
+    // separators before it) is refused.
+    assert_eq!(
+        invalid,
+        [
+            "69 Development pod 'p4' exemption is invalid: exemption-issue 'later' does not look like an issue link: a URL, a tracker key (SEC-123) or an issue number (#123, org/repo#123); exemptions.issue_pattern in kubegate.yaml can accept other forms; its findings stand"
+        ]
+    );
+    assert_eq!(
+        v["notices"],
+        json!([{"file": "kubegate.yaml", "line": 3, "column": 7, "message": "exemptions.central[0] (kind `Deployment`, namespace `*`, name `gone`) matches no resource checked in this run; if what it exempted is gone, remove it"}])
+    );
+    // The config relaxes the rule: any text is accepted.
+    std::fs::write(dir.join("kubegate.yaml"), "exemptions:\n  issue_pattern: '.+'\n").unwrap();
+    let r = run_in(&dir, &["test", "pods.yaml", "--today", "2026-12-01", "-o", "json"], None);
+    let v = parse(&r);
+    assert!(!v["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "invalid-exemption"), "{}", r.stdout);
+    assert_eq!(v["notices"], json!([]));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn config_typos_get_the_closest_key_or_environment() {
+    let dir = std::env::temp_dir().join(format!("kubegate-config-typos-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: []}\n")
+        .unwrap();
+    std::fs::write(
+        dir.join("kubegate.yaml"),
+        "environmets:\n  qa: {}\nrules:\n  privilegd: {level: off}\nexemptions:\n  not_exemptable: {}\n",
+    )
+    .unwrap();
+    let r = run_in(&dir, &["test", "pod.yaml", "-o", "json"], None);
+    assert_eq!(r.code, 2);
+    let prefix = format!("{}/", dir.display());
+    let errors = |r: &Run| crate::common::errors(&parse(r)).iter().map(|e| e.replace(&prefix, "")).collect::<Vec<_>>();
+    assert_eq!(
+        errors(&r),
+        [
+            "kubegate.yaml:1:1 unknown key `environmets` in the top level (did you mean environments?); expected one of: default_environment, environments, rules, trusted_registries, exclude, minimal_bases, policies, workloads, fix, exemptions, report",
+            // The rule ids are too many to list beside a close match.
+            "kubegate.yaml:4:3 unknown key `privilegd` in `rules` (did you mean privileged?)",
+            "kubegate.yaml:6:3 unknown key `not_exemptable` in `exemptions` (did you mean not_exemptible?); expected one of: max_days, warn_days, not_exemptible, issue_pattern, approvers, require_approval, central",
+        ]
+    );
+    std::fs::write(
+        dir.join("kubegate.yaml"),
+        "default_environment: prd\nrules:\n  replicas: {levels: {stagin: deny}}\nexemptions:\n  require_approval: [prod, dve]\n",
+    )
+    .unwrap();
+    let r = run_in(&dir, &["test", "pod.yaml", "-o", "json"], None);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        errors(&r),
+        [
+            "kubegate.yaml:1:22 unknown environment `prd` (did you mean prod?); known: dev, staging, prod",
+            "kubegate.yaml:3:23 unknown environment `stagin` in rules.replicas.levels (did you mean staging?); known: dev, staging, prod",
+            "kubegate.yaml:5:28 unknown environment `dve` in exemptions.require_approval (did you mean dev?); known: dev, staging, prod",
+        ]
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }

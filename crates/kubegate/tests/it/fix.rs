@@ -120,8 +120,12 @@ fn unsafe_fixes_when_asked_one_rule_when_asked_and_what_is_refused() {
     assert!(r.stdout.ends_with("1 repairs to make in 1 files; 0 not made (--unsafe-fixes, or refused: see above); 0 findings need a person\n"), "{}", r.stdout);
     let r = run_in(&dir, &["fix", "deploy/", "--rule", "no-such-rule"], None);
     assert_eq!(
-        (r.code, r.stdout.as_str()),
-        (2, "error: --rule: unknown rule `no-such-rule`; `kubegate rules` lists them\n")
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            2,
+            "",
+            "error: --rule: unknown rule `no-such-rule`; `kubegate rules` lists them\n\nFor more information, try '--help'.\n"
+        )
     );
     // A file that does not parse: its error first, the others still fixed, status 2.
     std::fs::write(dir.join("deploy/broken.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n").unwrap();

@@ -19,7 +19,7 @@ fn kubegate(args: &[&str]) -> (i32, String) {
 
 /// The exemption example: denials, warnings, exempted findings and a central exemption.
 const EXEMPTIONS: [&str; 6] =
-    ["test", "examples/exemptions", "--config", "examples/kubegate.yaml", "--today", "2026-12-01"];
+    ["test", "examples/exemptions", "--config", "examples/exemptions/kubegate.yaml", "--today", "2026-12-01"];
 const BROKEN: [&str; 2] = ["test", "examples/broken"];
 
 fn with(base: &[&str], output: &str) -> Vec<String> {
@@ -69,6 +69,9 @@ fn sarif_results_match_the_findings_and_validate() {
             assert_eq!(loc["region"]["startLine"], f["line"]);
             assert_eq!(loc["region"]["startColumn"], f["column"]);
             assert_eq!(r["suppressions"].is_array(), !f["exemption"].is_null(), "exempted findings are suppressions");
+            // What to do travels with every finding, in both formats.
+            assert!(f["fix"].as_str().is_some_and(|t| !t.is_empty()), "{f}");
+            assert_eq!(r["properties"]["fix"], f["fix"]);
         }
         // Fingerprints are stable across runs and distinct per finding.
         let (_, again) = run(base, "sarif");
@@ -258,4 +261,54 @@ fn tap_is_read_by_prove() {
     let (_, tap) = run(&["test", "examples/k8s/prod"], "tap");
     assert_eq!(tap.lines().take(2).collect::<Vec<_>>(), ["TAP version 13", "1..1"]);
     assert!(prove(&tap).0);
+}
+
+#[test]
+fn findings_carry_what_to_do_and_pretty_ends_with_the_next_step() {
+    let f = findings(&BROKEN);
+    let fix = |rule: &str| f.iter().find(|f| f["rule"] == rule).unwrap()["fix"].as_str().unwrap().to_string();
+    // The rule's help line, in JSON as under the finding in `pretty`.
+    assert_eq!(fix("liveness-probe"), "define a livenessProbe (httpGet, tcpSocket, grpc or exec)");
+    let (code, pretty) = run(&BROKEN, "pretty");
+    assert_eq!(code, 1);
+    assert!(pretty.contains("= help: define a livenessProbe (httpGet, tcpSocket, grpc or exec)"), "{pretty}");
+    let last: Vec<&str> = pretty.lines().rev().take(2).collect();
+    assert_eq!(
+        last,
+        [
+            "next: resource-limits is the most frequent (2 of 11): `kubegate explain resource-limits`; `kubegate fix --diff` previews the repair of 2 findings; `kubegate pin --diff` pins 1 image by digest",
+            "1 file, 1 resource (prod 1): 7 denials, 4 warnings, 0 errors",
+        ]
+    );
+    // Nothing to do: no next line.
+    let (code, pretty) = run(&["test", "examples/k8s"], "pretty");
+    assert_eq!(code, 0);
+    assert!(!pretty.contains("next:"), "{pretty}");
+}
+
+#[test]
+fn the_table_wraps_messages_to_the_terminal_width() {
+    let table = |columns: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_kubegate"));
+        c.args(["test", "examples/broken", "-o", "table"]).current_dir(root()).env_remove("COLUMNS");
+        if let Some(w) = columns {
+            c.env("COLUMNS", w);
+        }
+        String::from_utf8(c.output().unwrap().stdout).unwrap()
+    };
+    // In a pipe (a CI log): whole rows, for grep.
+    let whole = table(None);
+    assert!(whole.lines().any(|l| l.chars().count() > 140), "{whole}");
+    assert!(whole.contains("| failure | examples/broken/prod/deployment.yaml:13:13 | prod | replicas "), "{whole}");
+    // COLUMNS (a terminal's width): every line fits; the message wraps, the location stays whole.
+    let wrapped = table(Some("140"));
+    assert!(wrapped.lines().all(|l| l.chars().count() <= 140), "{wrapped}");
+    assert!(wrapped.contains("| failure | examples/broken/prod/deployment.yaml:13:13 | prod |"), "{wrapped}");
+    let message_lines = |t: &str| t.lines().filter(|l| l.starts_with('|')).count();
+    assert!(message_lines(&wrapped) > message_lines(&whole), "{wrapped}");
+    // The same words, only broken differently.
+    let words = |t: &str| {
+        t.split(|c: char| c == '|' || c.is_whitespace()).filter(|w| !w.is_empty() && !w.starts_with('+')).count()
+    };
+    assert_eq!(words(&wrapped), words(&whole));
 }

@@ -163,7 +163,7 @@ fn the_pre_commit_hook_checks_staged_kustomize_files_through_their_overlays() {
         "{out}"
     );
     assert!(
-        out.ends_with("3 files, 17 resources (dev 5, prod 6, staging 6): 1 denial, 0 warnings, 0 errors\n"),
+        out.ends_with("3 files, 17 resources (dev 5, prod 6, staging 6): 1 denial, 0 warnings, 0 errors\nnext: replicas is the most frequent (1 of 1): `kubegate explain replicas`\n"),
         "{out}"
     );
 }

@@ -64,8 +64,10 @@ fn conftest_summary_counts() {
     assert_eq!(conftest_line(&r), "10 tests, 7 passed, 1 warning, 2 failures, 0 exceptions");
     let r = run(&["test", "app.yaml", "-p", "basic"]);
     assert_eq!(
-        r.stdout.lines().rev().take(2).collect::<Vec<_>>(),
+        r.stdout.lines().rev().take(3).collect::<Vec<_>>(),
         [
+            // A Rego rule has no `kubegate explain` page: its policy says what to do.
+            "next: main.deny_replicas is the most frequent (1 of 3): see the policy that reports it",
             "10 tests, 7 passed, 1 warning, 2 failures, 0 exceptions",
             "1 file, 2 resources (prod 2): 2 denials, 1 warning, 0 errors"
         ]
@@ -348,7 +350,7 @@ fn json_contract_of_rego_findings() {
             "message": "Deployment 'web' runs 1 replica", "file": "app.yaml",
             "line": 1, "column": 1, "end_line": 1, "end_column": 11,
             "resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop-prod", "name": "web"},
-            "container": null, "path": "", "exemption": null, "source": null
+            "container": null, "path": "", "fix": null, "exemption": null, "source": null
         })
     );
     assert_eq!(

@@ -74,7 +74,7 @@ fn symlinks_hidden_files_and_ignore_files_are_walked_as_kubectl_and_git_would() 
     assert_eq!(v["summary"]["skipped"], 2);
     let r = run_in(&dir, &["test", "repo", "--env", "dev", "--no-color"], None);
     assert!(
-        r.stdout.ends_with("5 files (2 skipped), 5 resources (dev 5): 10 denials, 55 warnings, 0 errors\n"),
+        r.stdout.contains("\n5 files (2 skipped), 5 resources (dev 5): 10 denials, 55 warnings, 0 errors\nnext: "),
         "{}",
         r.stdout
     );
@@ -161,6 +161,6 @@ fn exclude_globs_leave_files_out_of_a_walk_and_count_them() {
     // A bad glob is an error that names the flag.
     let r = run_in(&dir, &["test", "repo", "--exclude", "[x"], None);
     assert_eq!(r.code, 2);
-    assert!(r.stdout.starts_with("error: --exclude: bad glob `[x`"), "{}", r.stdout);
+    assert!(r.stderr.starts_with("error: --exclude: bad glob `[x`"), "{}", r.stderr);
     std::fs::remove_dir_all(&dir).ok();
 }

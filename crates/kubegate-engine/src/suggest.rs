@@ -46,7 +46,7 @@ mod tests {
 
     #[test]
     fn typos_and_fragments_find_their_rule() {
-        let ids = kubegate_engine::rules::ALL.iter().map(|r| r.id);
+        let ids = crate::rules::ALL.iter().map(|r| r.id);
         assert_eq!(closest("image-digets", ids.clone()), ["image-digest"]);
         assert_eq!(closest("digest", ids.clone()), ["image-digest", "dockerfile-base-digest"]);
         assert_eq!(closest("privileged", ids.clone()), ["privileged"]);
