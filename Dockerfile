@@ -4,6 +4,9 @@
 # Base images are pinned by digest. To move to newer ones, look the tags up again
 # (`docker buildx imagetools inspect rust:1.95-slim-bookworm`, and the same for
 # gcr.io/distroless/static-debian12:nonroot) and replace the digests.
+#
+# Build it with scripts/build-image (docker or podman), which tags kubegate:<version> and
+# kubegate:latest and passes the Git revision in.
 
 FROM rust:1.95-slim-bookworm@sha256:d7482085ff5b415f84dba5647ae71606650bdef00db7aeb69f4b3d170c3e4082 AS build
 RUN apt-get update \
@@ -12,6 +15,10 @@ RUN apt-get update \
  && rustup target add x86_64-unknown-linux-musl
 WORKDIR /src
 COPY . .
+# The build context has no .git (.dockerignore): the revision `kubegate version` shows comes
+# from here (scripts/build-image passes it); declared late, so a new revision reuses the
+# layers above.
+ARG KUBEGATE_GIT_REV=""
 RUN cargo build --release --locked --target x86_64-unknown-linux-musl -p kubegate \
  && cp target/x86_64-unknown-linux-musl/release/kubegate /kubegate
 

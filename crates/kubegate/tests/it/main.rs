@@ -4,6 +4,7 @@
 
 mod cli;
 mod common;
+mod distribution;
 mod dockerfiles;
 mod exemptions;
 mod fix;
