@@ -1,9 +1,9 @@
 //! Distribution: the container image script (scripts/build-image) and the revision the
 //! image's build passes in (build.rs), and the composite GitHub Action (action.yml and the
-//! scripts its steps run). No container runtime and no network are needed: the image
-//! script is run with a PATH that has no runtime, or a stand-in that records its
-//! arguments; the action's steps run here as a runner would run them, with kubegate
-//! already on PATH.
+//! scripts its steps run), and the pre-commit hooks (.pre-commit-hooks.yaml) run by
+//! pre-commit itself. No container runtime and no network are needed: the image script is
+//! run with a PATH that has no runtime, or a stand-in that records its arguments; the
+//! action's steps run here as a runner would run them, with kubegate already on PATH.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -533,5 +533,117 @@ fn the_action_install_step_refuses_what_it_cannot_do_without_the_network() {
     let run = run_action(&ws, &[("install", "maybe")], &path_with_kubegate());
     assert!(run.steps[0].2.contains("install must be auto, true or false"), "{}", run.steps[0].2);
     std::fs::remove_dir_all(ws.parent().unwrap()).ok();
+    std::fs::remove_dir_all(&tools).ok();
+}
+
+// --- pre-commit ---------------------------------------------------------------------------
+
+/// pre-commit's PYTHONPATH (`.ci/pre-commit` installs it), or `None` after saying that the
+/// test is skipped; with `KUBEGATE_REQUIRE_PRE_COMMIT=1` (as CI sets) its absence fails.
+fn pre_commit() -> Option<String> {
+    if let Ok(p) = std::env::var("KUBEGATE_PRE_COMMIT_PYTHONPATH")
+        && Path::new(&p).join("pre_commit").is_dir()
+    {
+        return Some(p);
+    }
+    let why = "pre-commit is not installed (KUBEGATE_PRE_COMMIT_PYTHONPATH=$(.ci/pre-commit))";
+    assert!(std::env::var_os("KUBEGATE_REQUIRE_PRE_COMMIT").is_none(), "{why}, and KUBEGATE_REQUIRE_PRE_COMMIT is set");
+    eprintln!("skipped: {why} (set KUBEGATE_REQUIRE_PRE_COMMIT=1 to require it)");
+    None
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git").args(args).current_dir(dir).output().unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", text(&out.stderr));
+}
+
+#[test]
+fn the_source_hook_script_parses() {
+    assert_parses("scripts/pre-commit-hook");
+}
+
+#[test]
+fn pre_commit_accepts_the_hooks_and_the_kubegate_hook_gates_the_files() {
+    let Some(pythonpath) = pre_commit() else { return };
+    let home = scratch("pre-commit-home");
+    let pc = |dir: &Path, args: &[&str]| -> Output {
+        Command::new("python3")
+            .args(["-m", "pre_commit"])
+            .args(args)
+            .current_dir(dir)
+            .env("PYTHONPATH", &pythonpath)
+            .env("PRE_COMMIT_HOME", &home)
+            .env("PATH", path_with_kubegate())
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap()
+    };
+    // Every hook, the kubegate-source one included, is a valid manifest entry. That hook
+    // builds a release kubegate on its first run, which is too slow to run here; its script
+    // is run below with a binary already in place.
+    let out = pc(&root(), &["validate-manifest", ".pre-commit-hooks.yaml"]);
+    assert_eq!(code(&out), 0, "{}{}", text(&out.stdout), text(&out.stderr));
+
+    // A team's repository: the example production service, which passes every rule, and a
+    // broken production Deployment of another team, staged.
+    let repo = scratch("pre-commit-repo");
+    git(&repo, &["init", "-q"]);
+    std::fs::create_dir_all(repo.join("k8s/prod")).unwrap();
+    std::fs::create_dir_all(repo.join("k8s/payments/prod")).unwrap();
+    for e in std::fs::read_dir(root().join("examples/k8s/prod")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, repo.join("k8s/prod").join(p.file_name().unwrap())).unwrap();
+    }
+    let bad = "k8s/payments/prod/deployment.yaml";
+    std::fs::copy(root().join("examples/broken/prod/deployment.yaml"), repo.join(bad)).unwrap();
+    git(&repo, &["add", "."]);
+    let try_repo =
+        |hook: &str| pc(&repo, &["try-repo", &root().display().to_string(), hook, "--all-files", "--color", "never"]);
+    let out = try_repo("kubegate");
+    let log = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(code(&out), 1, "{log}");
+    assert!(log.contains("kubegate policy gate") && log.contains("Failed"), "{log}");
+    assert!(log.contains("error[replicas]") && log.contains(&format!("--> {bad}:")), "{log}");
+    assert!(!log.contains("--> k8s/prod/"), "{log}");
+
+    git(&repo, &["rm", "-q", "-f", bad]);
+    let out = try_repo("kubegate");
+    let log = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(code(&out), 0, "{log}");
+    assert!(log.contains("kubegate policy gate") && log.contains("Passed"), "{log}");
+    std::fs::remove_dir_all(&repo).ok();
+    std::fs::remove_dir_all(&home).ok();
+}
+
+/// The kubegate-source hook's script, in a copy of the repository's layout: with a built
+/// kubegate in place it runs it on the files; without one and without cargo it says so.
+#[test]
+fn the_source_hook_script_runs_its_build_or_says_it_needs_cargo() {
+    let hook = scratch("source-hook");
+    std::fs::create_dir_all(hook.join("scripts")).unwrap();
+    std::fs::copy(root().join("scripts/pre-commit-hook"), hook.join("scripts/pre-commit-hook")).unwrap();
+    let work = workspace("source-hook-work", &["k8s", "broken"]);
+    let run = |path: &str| {
+        Command::new("bash")
+            .arg(hook.join("scripts/pre-commit-hook"))
+            .args(["test", "--no-color", "k8s/prod/deployment.yaml", "broken/prod/deployment.yaml"])
+            .current_dir(&work)
+            .env("PATH", path)
+            .output()
+            .unwrap()
+    };
+    let tools = bare_tools("source-hook-tools");
+    let out = run(&tools.display().to_string());
+    assert_eq!(code(&out), 2);
+    assert!(text(&out.stderr).contains("cargo is needed to build kubegate for this hook"), "{}", text(&out.stderr));
+
+    std::fs::create_dir_all(hook.join("target/pre-commit-hook/bin")).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kubegate"), hook.join("target/pre-commit-hook/bin/kubegate"))
+        .unwrap();
+    let out = run(&tools.display().to_string());
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("error[replicas]"), "{}", text(&out.stdout));
+    std::fs::remove_dir_all(&hook).ok();
+    std::fs::remove_dir_all(work.parent().unwrap()).ok();
     std::fs::remove_dir_all(&tools).ok();
 }
