@@ -647,3 +647,24 @@ fn the_source_hook_script_runs_its_build_or_says_it_needs_cargo() {
     std::fs::remove_dir_all(work.parent().unwrap()).ok();
     std::fs::remove_dir_all(&tools).ok();
 }
+
+/// docs/ci.md documents every input of the action, in order, and its example uses only
+/// those.
+#[test]
+fn the_action_docs_name_its_inputs() {
+    let md = std::fs::read_to_string(root().join("docs/ci.md")).unwrap();
+    let section = md.split("### The kubegate action").nth(1).unwrap().split("\n## ").next().unwrap();
+    let documented: Vec<&str> =
+        section.lines().filter_map(|l| l.strip_prefix("| `")).map(|l| l.split('`').next().unwrap()).collect();
+    let inputs: Vec<String> = action().inputs.into_iter().map(|(k, _)| k).collect();
+    assert_eq!(documented, inputs);
+    let example = section.split("```yaml\n").nth(1).unwrap().split("```").next().unwrap();
+    let arena = kubegate_yaml::Bump::new();
+    let loaded = kubegate_yaml::load(example, &arena);
+    let steps = loaded.documents[0].root.path("jobs.policy.steps").unwrap().items();
+    let step = steps.iter().find(|s| s.get("uses").and_then(|u| u.as_str()) == Some("kubegate/kubegate@<commit-sha>"));
+    let with = step.expect("the example uses the action by commit").get("with").unwrap();
+    for (k, _) in with.entries() {
+        assert!(inputs.iter().any(|i| i == k.text), "{} is not an input", k.text);
+    }
+}

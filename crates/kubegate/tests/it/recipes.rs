@@ -72,7 +72,7 @@ fn commands(text: &str) -> Vec<String> {
 fn the_ci_recipes_run() {
     let md = std::fs::read_to_string(root().join("docs/ci.md")).unwrap();
     let blocks = yaml_blocks(&md);
-    assert_eq!(blocks.len(), 4, "GitHub Actions, GitLab CI, pre-commit config, pin and fix");
+    assert_eq!(blocks.len(), 5, "GitHub Actions, the kubegate action, GitLab CI, pre-commit config, pin and fix");
     let cmds: Vec<String> = blocks.iter().flat_map(|b| commands(b)).collect();
     assert_eq!(
         cmds,
