@@ -19,6 +19,7 @@ pub fn env(
     let (outcome, failed) =
         match check(Run { paths, opts, config, kustomize_bin, policy: None, choice: Default::default() }) {
             Ok(c) => (c.outcome, false),
+            Err(outcome) if crate::run::usage_error(&outcome.errors) => return Exit::Error,
             Err(outcome) => (*outcome, true),
         };
     let _ = match output {

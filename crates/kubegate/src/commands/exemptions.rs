@@ -20,6 +20,7 @@ pub fn exemptions(
     let outcome =
         match check(Run { paths, opts, config, kustomize_bin: None, policy: None, choice: Default::default() }) {
             Ok(c) => c.outcome,
+            Err(outcome) if crate::run::usage_error(&outcome.errors) => return Exit::Error,
             Err(outcome) => *outcome,
         };
     let _ = match output {

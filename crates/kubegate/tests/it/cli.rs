@@ -580,6 +580,16 @@ fn an_error_about_a_flag_is_a_usage_error_not_a_file_location() {
             "{format}"
         );
     }
+    // The other commands that take --env say it the same way.
+    for command in [&["exemptions"][..], &["report", "-o", "markdown"], &["fix", "--check"], &["pin", "--check"]] {
+        let r = run(&[command, &["examples/k8s", "--env", "prd"]].concat());
+        assert_eq!((r.code, r.stdout.as_str()), (2, ""), "{command:?}");
+        assert!(
+            r.stderr.starts_with("error: --env: unknown environment `prd` (did you mean prod?)"),
+            "{command:?}: {}",
+            r.stderr
+        );
+    }
     // clap's own errors: a mistyped flag or command gets the similar one.
     let r = run(&["test", "examples/k8s", "--envv", "prod"]);
     assert_eq!(r.code, 2);
@@ -775,6 +785,14 @@ fn the_config_is_found_upward_from_each_path_up_to_the_repository_root() {
         "{}",
         r.stderr
     );
+    // A kubegate.yaml that is a manifest (kubegate's own Deployment) is not a config: it is
+    // checked, and the search for the config goes past it.
+    write("repo/deploy/kubegate.yaml", pod);
+    let r = run_in(&dir, &["test", "repo/deploy", "-o", "json"], None);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["errors"], serde_json::json!([]));
+    assert_eq!(v["resources"][0]["file"], "repo/deploy/kubegate.yaml");
+    assert_eq!(v["resources"][0]["environment"], "prod");
     // Named, it is used for both.
     let r = run_in(&dir, &["test", "repo/app", "repo/other", "--config", "repo/app/kubegate.yaml", "-o", "json"], None);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
