@@ -43,7 +43,7 @@ pub(crate) fn outcome() -> Outcome {
             line: 6,
         })),
         note: Some("not in the contract".into()),
-        help: Some("not in the contract either".into()),
+        help: Some("the finding's own help (`fix` in JSON and SARIF)".into()),
         file_index: 0,
         resource_index: 0,
     };

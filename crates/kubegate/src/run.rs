@@ -55,6 +55,10 @@ fn discover_for(cwd: &std::path::Path, paths: &[String]) -> Result<Option<PathBu
     if starts.is_empty() {
         starts.push((cwd.to_path_buf(), "."));
     }
+    // Many files share a folder (a pre-commit hook passes every staged file): each folder
+    // is searched from once.
+    let mut seen = std::collections::HashSet::new();
+    starts.retain(|(dir, _)| seen.insert(dir.clone()));
     for (dir, shown) in starts {
         if let Some(c) = config::discover(&dir)
             && !found.iter().any(|(f, _)| *f == c)
