@@ -24,6 +24,7 @@ mod config_builtins;
 pub mod conftest;
 mod contain;
 mod convert;
+mod depth;
 mod differences;
 mod load;
 mod negation;

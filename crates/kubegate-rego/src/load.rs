@@ -175,10 +175,27 @@ pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>, Vec<InputEr
                             crate::rewrite::MAX_EXPONENT
                         ),
                     ));
-                } else if let Err(e) =
-                    engine.add_policy(name.clone(), crate::rewrite::rewrite(&name, &text, opts.rego_v0))
-                {
-                    errors.push(error(&e, std::slice::from_ref(&name)));
+                } else if let Some((line, col, what)) = crate::depth::deep_text(&text) {
+                    errors.push(InputError::new(&name, line, col, what));
+                } else {
+                    let rewritten = crate::rewrite::rewrite(&name, &text, opts.rego_v0);
+                    match crate::depth::too_deep(&name, &rewritten, opts.rego_v0) {
+                        Ok(Some((line, col))) => errors.push(InputError::new(
+                            &name,
+                            line,
+                            col,
+                            format!(
+                                "an expression of this rule nests more than {} levels deep (kubegate's limit: Rego's compiler and evaluator recurse once per level, and a long chain of operators overflows their stack)",
+                                crate::depth::MAX_EXPRESSION_DEPTH
+                            ),
+                        )),
+                        Err(e) => errors.push(InputError::new(&name, 0, 0, e)),
+                        Ok(None) => {
+                            if let Err(e) = engine.add_policy(name.clone(), rewritten) {
+                                errors.push(error(&e, std::slice::from_ref(&name)));
+                            }
+                        }
+                    }
                 }
             }
             Err(e) => errors.push(InputError::new(&name, 0, 0, format!("cannot read policy: {e}"))),

@@ -168,6 +168,46 @@ fn deeply_nested_literals_in_a_policy_are_refused_before_the_parser_sees_them() 
 }
 
 #[test]
+fn policies_whose_expressions_would_overflow_the_stack_are_refused_and_the_others_run() {
+    // Found by the rego_policy fuzz target: a run of minus signs (one a line, past the
+    // parser's column limit) aborted the process in the Rego parser. Calls nested in calls
+    // did the same, and a chain of operators, one term a line, overflowed its compiler.
+    let policy = |x: &str| format!("package main\nimport rego.v1\n\nx := {x}\n\ndeny contains \"x\" if x\n");
+    let cases = [
+        (
+            "minus.rego",
+            policy(&format!("{}1", "-\n".repeat(5000))),
+            "minus.rego:4:6 more than 32 minus signs in a row here (kubegate's limit: the Rego parser recurses once per sign, and a long run overflows its stack)",
+        ),
+        (
+            "calls.rego",
+            policy(&format!("{}1{}", "abs(\n".repeat(5000), ")\n".repeat(5000))),
+            "calls.rego:36:4 parentheses and calls nest more than 32 levels deep here (kubegate's limit: the Rego parser recurses once per level, and deep nesting overflows its stack)",
+        ),
+        (
+            "chain.rego",
+            policy(&format!("1{}", "\n+ 1".repeat(19_000))),
+            "chain.rego:4:1 an expression of this rule nests more than 256 levels deep (kubegate's limit: Rego's compiler and evaluator recurse once per level, and a long chain of operators overflows their stack)",
+        ),
+    ];
+    for (file, text, error) in cases {
+        let dir = scratch("deep-expression", &[(file, text), ("pod.yaml", POD.into())]);
+        let (code, v) = json_in(&dir, &["test", "pod.yaml", "-p", file, "-p", "deny-all.rego"]);
+        assert_eq!(code, 2, "{file}");
+        assert_eq!(errors(&v), [error], "{file}");
+    }
+    // Just within the limits, the same shapes load and evaluate.
+    let within = policy(&format!("{}-1{}", "abs(\n".repeat(30), ")".repeat(30)));
+    let chain = policy(&format!("1{}", "\n+ 1".repeat(250)));
+    for text in [within, chain] {
+        let dir = scratch("deep-expression-ok", &[("ok.rego", text), ("pod.yaml", POD.into())]);
+        let (code, v) = json_in(&dir, &["test", "pod.yaml", "-p", "ok.rego"]);
+        assert_eq!((code, errors(&v)), (1, Vec::<String>::new()));
+        assert_eq!(brief(&v), ["main.deny deny 1:1 x"]);
+    }
+}
+
+#[test]
 fn a_nul_byte_in_a_policy_refuses_the_file() {
     // Issue 18, 12: a NUL, even in a comment, silently dropped every rule after it.
     let (code, v) = json_out(&["test", "pod.yaml", "-p", "nul.rego"]);
