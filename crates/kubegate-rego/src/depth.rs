@@ -47,7 +47,8 @@ pub fn deep_text(text: &str) -> Option<(u32, u32, String)> {
             '`' if !quoted => raw = !raw,
             _ if quoted || raw => {}
             '#' => comment = true,
-            ' ' | '\t' | '\r' => {}
+            // Blanks do not end a run of minus signs.
+            ' ' | '\t' | '\r' => continue,
             '-' => {
                 if minus_run == 0 {
                     run_start = (line, col);
@@ -247,6 +248,7 @@ mod tests {
         let run = format!("package p\n\nx := {}1\n", "-\n".repeat(33));
         assert_eq!(deep_text(&run).map(|(l, c, _)| (l, c)), Some((3, 6)));
         assert_eq!(deep_text(&format!("package p\nx := {}1\n", "- ".repeat(32))), None);
+        assert_eq!(deep_text(&format!("package p\nx := {}1\n", "- ".repeat(33))).map(|(l, c, _)| (l, c)), Some((2, 6)));
         // Binary minus between terms breaks the run.
         assert_eq!(deep_text(&format!("package p\nx := 1{}\n", " - 1".repeat(100))), None);
         let calls = format!("package p\nx := {}1{}\n", "abs(".repeat(33), ")".repeat(33));
