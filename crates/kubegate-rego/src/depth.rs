@@ -25,28 +25,56 @@ pub const MAX_PAREN_NESTING: usize = 32;
 /// per operator).
 pub const MAX_EXPRESSION_DEPTH: usize = 256;
 
+/// The characters of a policy's text outside strings and comments, with their 1-based
+/// line and column. The quotes and the `#` that open (and close) strings and comments are
+/// included, so that they separate what stands around them; line breaks are not.
+pub fn code_chars(text: &str) -> impl Iterator<Item = (u32, u32, char)> + '_ {
+    let mut chars = text.chars();
+    let (mut line, mut col) = (1u32, 0u32);
+    // Inside a "…" string, a `…` raw string, or a # comment.
+    let (mut quoted, mut raw, mut comment) = (false, false, false);
+    std::iter::from_fn(move || {
+        loop {
+            let c = chars.next()?;
+            col += 1;
+            if c == '\n' {
+                (line, col, comment) = (line + 1, 0, false);
+                continue;
+            }
+            match c {
+                _ if comment => {}
+                // The escaped character is part of the string.
+                '\\' if quoted => {
+                    if chars.next().is_some() {
+                        col += 1;
+                    }
+                }
+                '"' if !raw => {
+                    quoted = !quoted;
+                    return Some((line, col, c));
+                }
+                '`' if !quoted => {
+                    raw = !raw;
+                    return Some((line, col, c));
+                }
+                _ if quoted || raw => {}
+                '#' => {
+                    comment = true;
+                    return Some((line, col, c));
+                }
+                _ => return Some((line, col, c)),
+            }
+        }
+    })
+}
+
 /// Where the text first nests parentheses or runs minus signs beyond the limits (1-based
 /// line and column), with what it is; outside strings and comments.
 pub fn deep_text(text: &str) -> Option<(u32, u32, String)> {
-    let (mut parens, mut minus_run, mut line, mut col) = (0usize, 0usize, 1u32, 0u32);
+    let (mut parens, mut minus_run) = (0usize, 0usize);
     let mut run_start = (1u32, 1u32);
-    let mut chars = text.chars();
-    // Inside a "…" string, a `…` raw string, or a # comment.
-    let (mut quoted, mut raw, mut comment) = (false, false, false);
-    while let Some(c) = chars.next() {
-        col += 1;
-        if c == '\n' {
-            (line, col, comment) = (line + 1, 0, false);
-            continue;
-        }
+    for (line, col, c) in code_chars(text) {
         match c {
-            _ if comment => {}
-            '\\' if quoted && chars.next().is_some() => col += 1,
-            '\\' if quoted => {}
-            '"' if !raw => quoted = !quoted,
-            '`' if !quoted => raw = !raw,
-            _ if quoted || raw => {}
-            '#' => comment = true,
             // Blanks do not end a run of minus signs.
             ' ' | '\t' | '\r' => continue,
             '-' => {

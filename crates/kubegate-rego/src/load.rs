@@ -439,25 +439,9 @@ pub const MAX_LITERAL_NESTING: usize = 12;
 /// Where `[` and `{` first nest deeper than [`MAX_LITERAL_NESTING`] (1-based line and
 /// column), outside strings and comments.
 fn deep_literal(text: &str) -> Option<(u32, u32)> {
-    let (mut depth, mut line, mut col) = (0usize, 1u32, 0u32);
-    let mut chars = text.chars();
-    // Inside a "…" string, a `…` raw string, or a # comment.
-    let (mut quoted, mut raw, mut comment) = (false, false, false);
-    while let Some(c) = chars.next() {
-        col += 1;
-        if c == '\n' {
-            (line, col, comment) = (line + 1, 0, false);
-            continue;
-        }
+    let mut depth = 0usize;
+    for (line, col, c) in crate::depth::code_chars(text) {
         match c {
-            _ if comment => {}
-            // The escaped character is part of the string.
-            '\\' if quoted && chars.next().is_some() => col += 1,
-            '\\' if quoted => {}
-            '"' if !raw => quoted = !quoted,
-            '`' if !quoted => raw = !raw,
-            _ if quoted || raw => {}
-            '#' => comment = true,
             '[' | '{' => {
                 depth += 1;
                 if depth > MAX_LITERAL_NESTING {
