@@ -1,8 +1,11 @@
-//! Pinning images by digest in the source: the images the `image-digest` rule reports are
-//! read from the file ([`unpinned`]); once their digests are known (from the registry, by
-//! the caller), each is rewritten in place as `image:tag@sha256:…`, keeping the tag for
+//! Pinning images by digest in the source: the images the `image-digest` rule reports (and,
+//! in a Dockerfile, the bases `dockerfile-base-digest` reports: [`dockerfile`]) are read
+//! from the file ([`unpinned`]); once their digests are known (from the registry, by the
+//! caller), each is rewritten in place as `image:tag@sha256:…`, keeping the tag for
 //! readers and the scalar's quotes ([`pin_file`]). Every document's edits are checked as
 //! the fix stage checks its repairs.
+
+pub mod dockerfile;
 
 use crate::plan::{FileFix, NotRepaired, Repaired};
 use crate::splice::{self, Change};
@@ -20,14 +23,21 @@ pub struct Unpinned {
     pub line: u32,
     /// The field (`spec.containers[0].image`).
     pub route: Route,
-    /// The image as written.
+    /// The image as written: what is looked up.
     pub image: String,
+    /// The rule that reports it.
+    pub rule: &'static str,
+    /// Why kubegate cannot write its digest (a Dockerfile base put together from build
+    /// arguments), when it cannot.
+    pub cannot: Option<String>,
     /// The document (of [`kubegate_yaml::split_stream`]`(text, 1)`) it is in.
     part: usize,
     /// Whether the route is a kustomization's `images:` entry, which gets a `digest:`
     /// (the image is then the one rendered, looked up); else the image field itself,
     /// rewritten as `image@digest`.
     entry: bool,
+    /// A Dockerfile's base.
+    dockerfile: bool,
 }
 
 /// Where an image is to be pinned in a file, found by tracing a kustomization.
@@ -62,14 +72,27 @@ pub fn unpinned_at(text: &str, targets: &[PinTarget]) -> Vec<Unpinned> {
             let Some(image) = root.at(&t.route).and_then(|n| n.as_str()) else { continue };
             image.to_string()
         };
-        out.push(Unpinned { line: t.line, route: t.route.clone(), image, part, entry: t.entry });
+        out.push(Unpinned {
+            line: t.line,
+            route: t.route.clone(),
+            image,
+            rule: RULE,
+            cannot: None,
+            part,
+            entry: t.entry,
+            dockerfile: false,
+        });
     }
     out
 }
 
 /// The images of `findings` (those of this file) that the `image-digest` rule reports and
-/// no exemption covers, as written in `text`.
+/// no exemption covers, as written in `text`; in a Dockerfile, the bases
+/// `dockerfile-base-digest` reports.
 pub fn unpinned(text: &str, findings: &[&Finding], resources: &[ResourceInfo]) -> Vec<Unpinned> {
+    if findings.iter().any(|f| &*f.rule == dockerfile::RULE) {
+        return dockerfile::unpinned(text, findings);
+    }
     let parts = kubegate_yaml::split_stream(text, 1);
     let mut out = Vec::new();
     for f in findings.iter().filter(|f| &*f.rule == RULE && f.exemption.is_none()) {
@@ -77,7 +100,16 @@ pub fn unpinned(text: &str, findings: &[&Finding], resources: &[ResourceInfo]) -
         let arena = Bump::new();
         let Some((_, root)) = crate::plan::document(parts[part].text, &arena) else { continue };
         let Some(image) = root.at(&f.path).and_then(|n| n.as_str()) else { continue };
-        out.push(Unpinned { line: f.line, route: f.path.clone(), image: image.to_string(), part, entry: false });
+        out.push(Unpinned {
+            line: f.line,
+            route: f.path.clone(),
+            image: image.to_string(),
+            rule: RULE,
+            cannot: None,
+            part,
+            entry: false,
+            dockerfile: false,
+        });
     }
     out
 }
@@ -94,8 +126,11 @@ pub(crate) fn part_at(parts: &[Part<'_>], line: u32) -> Option<usize> {
 
 /// Rewrites each image of `pins` (from [`unpinned`] or [`unpinned_at`] on the same text)
 /// as the new reference given beside it (`app:1.4@sha256:…`); an `images:` entry gets
-/// the digest as its `digest:`.
+/// the digest as its `digest:`; a Dockerfile's base is pinned where it is written.
 pub fn pin_file(text: &str, pins: &[(Unpinned, String)]) -> FileFix {
+    if pins.iter().any(|(u, _)| u.dockerfile) {
+        return dockerfile::pin(text, pins);
+    }
     let parts = kubegate_yaml::split_stream(text, 1);
     let mut out = FileFix::default();
     for (i, part) in parts.iter().enumerate() {

@@ -336,8 +336,9 @@ pub enum Command {
         #[arg(long)]
         diff: bool,
     },
-    /// Pin every image the image-digest rule reports by its digest (looked up in the
-    /// registry), keeping the tag: image:tag@sha256:…
+    /// Pin every image the image-digest rule reports, and every Dockerfile base
+    /// dockerfile-base-digest reports, by its digest (looked up in the registry), keeping
+    /// the tag: image:tag@sha256:…
     Pin {
         #[command(flatten)]
         manifests: Manifests,

@@ -21,16 +21,16 @@ pub static RULE: Rule = Rule {
         example: r#"FROM golang:1.23 AS build
 FROM gcr.io/distroless/static-debian12:nonroot
 "#,
-        fix: r#"Pin each base by digest (`docker buildx imagetools inspect IMAGE` or `crane digest IMAGE` prints it), keeping the tag for readers:
+        fix: r#"Run `kubegate pin`: it looks each base's tag up in its registry and writes the digest beside the tag, on the `FROM` line or in the default of the `ARG` the image is taken from. By hand (`docker buildx imagetools inspect IMAGE` or `crane digest IMAGE` prints the digest), keeping the tag for readers:
 
 ```dockerfile
 FROM golang:1.23@sha256:4f1c4a... AS build
 FROM gcr.io/distroless/static-debian12:nonroot@sha256:6ec5aa...
 ```"#,
-        help: "pin the base by digest: FROM image:tag@sha256:<digest>",
+        help: "pin the base by digest (FROM image:tag@sha256:<64 hex digits>): `kubegate pin` looks it up and writes it",
         references: "[The policy: Dockerfiles](../policy.md#dockerfiles) and [Images](../policy.md#images).",
     },
-    repair: Repair::Manual,
+    repair: Repair::Pin,
     check: Check::Dockerfile(check),
     pss: None,
 };

@@ -1,5 +1,5 @@
-//! `kubegate pin`: every image the `image-digest` rule reports is looked up in its
-//! registry (each distinct tag once, in parallel) and rewritten in place as
+//! `kubegate pin`: every image the `image-digest` rule reports (and every Dockerfile base
+//! `dockerfile-base-digest` reports) is looked up in its registry (each distinct tag once, in parallel) and rewritten in place as
 //! `image:tag@sha256:…`. A lookup that fails is an error naming the image, the file and
 //! the line, and then nothing is written: all of a run's edits land, or none.
 //! `--check` lists the unpinned images without touching the network.
@@ -48,13 +48,7 @@ pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
         .into_par_iter()
         .map(|t| match t {
             Target::File { path, shown, text, findings } => {
-                let images = unpinned(&text, &findings, &outcome.resources)
-                    .into_iter()
-                    .map(|u| {
-                        let r = Reference::parse(&u.image).map_err(|e| e.0);
-                        (u, r)
-                    })
-                    .collect();
+                let images = unpinned(&text, &findings, &outcome.resources).into_iter().map(looked_up).collect();
                 Ok(FileImages { path, shown, text, images })
             }
             Target::Note(n) => Err(n),
@@ -110,7 +104,7 @@ pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
                     None => {}
                 },
                 Err(why) => {
-                    not.push(format!("{:<12} {}:{} [image-digest] {}: {why}", "not pinned", f.shown, u.line, u.route))
+                    not.push(format!("{:<12} {}:{} [{}] {}: {why}", "not pinned", f.shown, u.line, u.rule, u.route))
                 }
             }
         }
@@ -173,6 +167,15 @@ pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
         _ => Exit::Pass,
     };
     if input_errors { Exit::Error } else { status }
+}
+
+/// An image with the reference it is looked up as, or why it is not looked up.
+fn looked_up(u: Unpinned) -> (Unpinned, Result<Reference, String>) {
+    let r = match &u.cannot {
+        Some(why) => Err(why.clone()),
+        None => Reference::parse(&u.image).map_err(|e| e.0),
+    };
+    (u, r)
 }
 
 /// The images of the Kustomize inputs, in the files their trace leads to: the
@@ -248,13 +251,7 @@ fn through_kustomize(checked: &Checked) -> Through {
     }
     for (shown, (path, targets)) in by_file {
         let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let images = unpinned_at(&text, &targets)
-            .into_iter()
-            .map(|u| {
-                let r = Reference::parse(&u.image).map_err(|e| e.0);
-                (u, r)
-            })
-            .collect();
+        let images = unpinned_at(&text, &targets).into_iter().map(looked_up).collect();
         through.paths.push(path.clone());
         through.files.push(FileImages { path, shown, text, images });
     }

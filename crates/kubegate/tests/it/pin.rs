@@ -461,3 +461,107 @@ fn check_counts_an_image_a_transformation_sets() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+const DOCKERFILE: &str = "\
+# syntax=docker/dockerfile:1
+ARG BASE=\"REG/team/app:multi\"
+ARG GO=v1
+FROM REG/team/app:v1 AS build
+RUN make
+FROM REG/team/app:${GO} AS tools
+FROM ${BASE}
+COPY --from=build /app /app
+USER 10001
+";
+
+/// A Dockerfile's bases are pinned where they are written: on the `FROM` line, or in the
+/// default of the `ARG` the image is taken from whole; an image put together from
+/// arguments is left, with the reason.
+#[test]
+fn dockerfile_bases_are_pinned_on_the_from_line_or_in_the_arg_default() {
+    let Some(reg) = registry("dockerfile") else { return };
+    let (v1, multi) = push(&reg);
+    let dir = workdir(&reg, &[("Dockerfile", DOCKERFILE)]);
+    let reg_name = format!("127.0.0.1:{}", reg.port);
+    let shown = |s: &str| s.replace(&reg_name, "REG");
+
+    let (code, out) = kubegate(&dir, &["pin", "deploy/", "--env", "prod", "--check"]);
+    assert_eq!(
+        (code, shown(&out).as_str()),
+        (
+            1,
+            "\
+unpinned     deploy/Dockerfile:4 stages[0].FROM = REG/team/app:v1
+unpinned     deploy/Dockerfile:6 stages[1].FROM = REG/team/app:${GO}
+unpinned     deploy/Dockerfile:7 stages[2].FROM = REG/team/app:multi
+3 images not pinned by digest in 1 files
+"
+        )
+    );
+
+    let (code, out) = kubegate(&dir, &["pin", "deploy/", "--env", "prod", "--diff"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        shown(&out),
+        format!(
+            "\
+pinned       deploy/Dockerfile:4 [dockerfile-base-digest] stages[0].FROM = REG/team/app:v1@{v1}
+pinned       deploy/Dockerfile:2 [dockerfile-base-digest] ARG.BASE = REG/team/app:multi@{multi}
+--- a/deploy/Dockerfile
++++ b/deploy/Dockerfile
+@@ -1,7 +1,7 @@
+ # syntax=docker/dockerfile:1
+-ARG BASE=\"REG/team/app:multi\"
++ARG BASE=\"REG/team/app:multi@{multi}\"
+ ARG GO=v1
+-FROM REG/team/app:v1 AS build
++FROM REG/team/app:v1@{v1} AS build
+ RUN make
+ FROM REG/team/app:${{GO}} AS tools
+ FROM ${{BASE}}
+not pinned   deploy/Dockerfile:6 [dockerfile-base-digest] stages[1].FROM: 'REG/team/app:${{GO}}' is put together from build arguments: pin it by hand, or take the whole image from one ARG with a default
+2 images to pin in 1 files; 1 not pinned (see above); 2 tags looked up in 2 registry requests
+"
+        )
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("deploy/Dockerfile")).unwrap(), DOCKERFILE.replace("REG", &reg_name));
+
+    let (code, out) = kubegate(&dir, &["pin", "deploy/", "--env", "prod"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        shown(&out),
+        format!(
+            "\
+pinned       deploy/Dockerfile:4 [dockerfile-base-digest] stages[0].FROM = REG/team/app:v1@{v1}
+pinned       deploy/Dockerfile:2 [dockerfile-base-digest] ARG.BASE = REG/team/app:multi@{multi}
+not pinned   deploy/Dockerfile:6 [dockerfile-base-digest] stages[1].FROM: 'REG/team/app:${{GO}}' is put together from build arguments: pin it by hand, or take the whole image from one ARG with a default
+2 images pinned in 1 files; 1 not pinned (see above); 2 tags looked up in 2 registry requests
+"
+        )
+    );
+    let written = DOCKERFILE
+        .replace("REG/team/app:multi", &format!("REG/team/app:multi@{multi}"))
+        .replace("REG/team/app:v1 AS", &format!("REG/team/app:v1@{v1} AS"))
+        .replace("REG", &reg_name);
+    assert_eq!(std::fs::read_to_string(dir.join("deploy/Dockerfile")).unwrap(), written);
+
+    // The gate agrees: only the stage put together from arguments is still unpinned.
+    let (_, json) = kubegate(&dir, &["test", "deploy/", "--env", "prod", "-o", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let left: Vec<(String, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "dockerfile-base-digest")
+        .map(|f| (f["path"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(left, [("stages[1].FROM".to_string(), 6)]);
+    // A second run has nothing to write.
+    let (code, out) = kubegate(&dir, &["pin", "deploy/", "--env", "prod"]);
+    assert_eq!(
+        (code, out.lines().last()),
+        (0, Some("0 images pinned in 0 files; 1 not pinned (see above); 0 tags looked up in 0 registry requests")),
+        "{out}"
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("deploy/Dockerfile")).unwrap(), written);
+}
