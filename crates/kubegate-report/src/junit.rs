@@ -1,7 +1,9 @@
 //! JUnit XML, as GitLab, Jenkins and Azure read it: a testsuite per file, a testcase per
 //! resource and rule that reported something, with a failure per denial; warnings pass
 //! and carry their message in `system-out`; exempted findings are skipped; a resource
-//! nothing was found on is one passing testcase. Unreadable inputs are errors.
+//! nothing was found on is one passing testcase. Unreadable inputs are errors. What the
+//! run noticed (a config glob or central exemption that matches nothing) is its file's
+//! suite's `system-out`: it neither passes nor fails.
 
 use kubegate_engine::{Finding, Level, Outcome};
 use std::collections::BTreeMap;
@@ -31,6 +33,7 @@ struct Suite<'o> {
     cases: Vec<(String, String, Vec<&'o Finding>)>,
     errors: Vec<(u32, &'o str)>,
     clean: Vec<String>,
+    notices: Vec<String>,
 }
 
 fn resource_label(r: &kubegate_engine::ResourceId) -> String {
@@ -66,6 +69,10 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
     for e in &outcome.errors {
         suite(e.file(), &mut order);
         suites.entry(e.file()).or_default().errors.push((e.line(), &e.message));
+    }
+    for n in &outcome.notices {
+        suite(n.file(), &mut order);
+        suites.entry(n.file()).or_default().notices.push(format!("warning: {n}"));
     }
     let failed =
         |c: &(String, String, Vec<&Finding>)| c.2.iter().any(|f| f.level == Level::Deny && f.exemption.is_none());
@@ -130,6 +137,9 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
                 esc(file),
                 esc(message)
             ));
+        }
+        if !s.notices.is_empty() {
+            body.push_str(&format!("    <system-out>{}</system-out>\n", esc(&s.notices.join("\n"))));
         }
         body.push_str("  </testsuite>\n");
     }

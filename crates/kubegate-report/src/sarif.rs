@@ -140,6 +140,9 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
         .errors
         .iter()
         .map(|e| json!({"level": "error", "message": {"text": &e.message}, "locations": [location(e.file(), e.line(), e.column(), 0, 0)]}))
+        // What the run noticed (a config glob or central exemption that matches nothing)
+        // does not fail it: a note.
+        .chain(outcome.notices.iter().map(|n| json!({"level": "note", "message": {"text": &n.message}, "locations": [location(n.file(), n.line(), n.column(), 0, 0)]})))
         .collect();
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
