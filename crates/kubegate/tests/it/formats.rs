@@ -188,6 +188,36 @@ fn junit_parses_and_counts_like_the_findings() {
     }
 }
 
+/// A partial run (one file of the exemption example) leaves the central exemption unused:
+/// a notice, which SARIF carries as a note notification at its place (valid for the
+/// Multitool, and the run still a success) and JUnit as its file's suite's `system-out`.
+#[test]
+fn notices_are_a_sarif_note_and_a_junit_system_out() {
+    let partial = ["test", "examples/exemptions/prod/backend.yaml", "--today", "2026-12-01"];
+    let (_, json) = run(&partial, "json");
+    let notices = serde_json::from_str::<Value>(&json).unwrap()["notices"].clone();
+    assert_eq!(notices.as_array().map(Vec::len), Some(1), "{notices}");
+    let message = notices[0]["message"].as_str().unwrap();
+    assert!(message.starts_with("exemptions.central[0] (kind `Deployment`, namespace `monitoring-prod`, name `metrics-agent`) matches no resource checked in this run"), "{message}");
+
+    let (code, sarif) = run(&partial, "sarif");
+    let v: Value = serde_json::from_str(&sarif).unwrap();
+    let invocation = &v["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], true);
+    let n = &invocation["toolExecutionNotifications"];
+    assert_eq!(n.as_array().map(Vec::len), Some(1), "{n}");
+    assert_eq!((n[0]["level"].as_str(), n[0]["message"]["text"].as_str()), (Some("note"), Some(message)));
+    let place = &n[0]["locations"][0]["physicalLocation"];
+    assert_eq!(place["artifactLocation"]["uri"], "examples/exemptions/kubegate.yaml");
+    assert_eq!((place["region"]["startLine"].as_u64(), place["region"]["startColumn"].as_u64()), (Some(18), Some(7)));
+    validate_with_multitool(&sarif, &partial);
+
+    let (junit_code, xml) = run(&partial, "junit");
+    assert_eq!(junit_code, code, "a notice fails neither");
+    let suite = xml.split("<testsuite ").find(|s| s.starts_with("name=\"examples/exemptions/kubegate.yaml\"")).unwrap();
+    assert!(suite.starts_with("name=\"examples/exemptions/kubegate.yaml\" tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\">\n    <system-out>warning: examples/exemptions/kubegate.yaml:18:7: exemptions.central[0] (kind `Deployment`"), "{suite}");
+}
+
 /// A workflow command: its name, its properties and its message.
 type Command3 = (String, Vec<(String, String)>, String);
 
