@@ -1,8 +1,9 @@
 //! `kubegate pin`: every image the `image-digest` rule reports (and every Dockerfile base
-//! `dockerfile-base-digest` reports) is looked up in its registry (each distinct tag once, in parallel) and rewritten in place as
-//! `image:tag@sha256:…`. A lookup that fails is an error naming the image, the file and
-//! the line, and then nothing is written: all of a run's edits land, or none.
-//! `--check` lists the unpinned images without touching the network.
+//! `dockerfile-base-digest` reports) is looked up in its registry (each distinct tag
+//! once, in parallel) and rewritten in place as `image:tag@sha256:…`. A lookup that
+//! fails is an error naming the image, the file and the line, and then nothing is
+//! written: all of a run's edits land, or none. `--check` lists the unpinned images
+//! without touching the network.
 
 use crate::commands::edit::{Mode, Target, checked, report, targets, write_all};
 use crate::commands::fix_kustomize;
