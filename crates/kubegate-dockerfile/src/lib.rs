@@ -245,9 +245,9 @@ fn read(instruction: &Instruction<'_>, lines: &Lines<'_>) -> Step {
     let keyword = lines.text.get(at).unwrap_or("").to_ascii_uppercase();
     let instr = match instruction {
         Instruction::User(u) => Instr::User(lines.word(u.arguments.value.trim(), &u.arguments.span)),
-        Instruction::Env(e) => Instr::Env(pairs(&e.arguments.value, e.arguments.span.start, lines, true)),
-        Instruction::Arg(a) => Instr::Arg(pairs(&a.arguments.value, a.arguments.span.start, lines, false)),
-        Instruction::Label(l) => Instr::Label(pairs(&l.arguments.value, l.arguments.span.start, lines, false)),
+        Instruction::Env(e) => Instr::Env(pairs(&e.arguments.value, &e.arguments.span, lines, true)),
+        Instruction::Arg(a) => Instr::Arg(pairs(&a.arguments.value, &a.arguments.span, lines, false)),
+        Instruction::Label(l) => Instr::Label(pairs(&l.arguments.value, &l.arguments.span, lines, false)),
         Instruction::Copy(c) => Instr::Copy {
             sources: c.src.iter().map(|s| source(s, lines)).collect(),
             from: c
@@ -334,12 +334,20 @@ fn keyword(instruction: &Instruction<'_>) -> std::ops::Range<usize> {
 
 /// `KEY=value KEY2="v 2"` (or the old `KEY value with spaces` when `legacy`), each word
 /// with its place; quotes and backslash escapes removed from the values.
-fn pairs(raw: &str, at: usize, lines: &Lines<'_>, legacy: bool) -> Vec<(Word, Option<Word>)> {
+fn pairs(raw: &str, place: &std::ops::Range<usize>, lines: &Lines<'_>, legacy: bool) -> Vec<(Word, Option<Word>)> {
     let tokens = tokens(raw);
-    let word = |text: String, range: std::ops::Range<usize>| Word {
-        text,
-        span: lines.span(&(at + range.start..at + range.end)),
+    // `raw` is the instruction's text with its line continuations taken out: its offsets
+    // are mapped back to the file's.
+    let map = lines.text.get(place.clone()).and_then(|file| continued(file, raw));
+    let at = place.start;
+    let file_range = |r: std::ops::Range<usize>| match &map {
+        Some(m) if r.start < r.end => at + m[r.start]..at + m[r.end - 1] + 1,
+        Some(m) => {
+            at + m.get(r.start).copied().unwrap_or(place.len())..at + m.get(r.start).copied().unwrap_or(place.len())
+        }
+        None => at + r.start..at + r.end,
     };
+    let word = |text: String, range: std::ops::Range<usize>| Word { text, span: lines.span(&file_range(range)) };
     if legacy
         && let Some((first, range)) = tokens.first()
         && !first.contains('=')
@@ -361,6 +369,66 @@ fn pairs(raw: &str, at: usize, lines: &Lines<'_>, legacy: bool) -> Vec<(Word, Op
             None => (word(t, range), None),
         })
         .collect()
+}
+
+/// For each byte of `value` (an instruction's text as the parser gives it: `file` with
+/// its line continuations taken out, that is an escape character, blanks and a line
+/// break, then the comment and empty lines that follow), its offset in `file`; `None`
+/// when there is nothing to map (no continuation) or `value` is not `file` so read, with
+/// `\` or `` ` `` (the `escape` directive) as the escape character.
+fn continued(file: &str, value: &str) -> Option<Vec<usize>> {
+    if file.len() == value.len() {
+        return None;
+    }
+    [b'\\', b'`'].into_iter().find_map(|escape| continued_with(file.as_bytes(), value.as_bytes(), escape))
+}
+
+fn continued_with(file: &[u8], value: &[u8], escape: u8) -> Option<Vec<usize>> {
+    let blank = |b: u8| b == b' ' || b == b'\t';
+    // The end of a line break at `i` (`\n` or `\r\n`).
+    let newline = |i: usize| match file.get(i) {
+        Some(b'\n') => Some(i + 1),
+        Some(b'\r') if file.get(i + 1) == Some(&b'\n') => Some(i + 2),
+        _ => None,
+    };
+    let mut map = Vec::with_capacity(value.len());
+    let mut i = 0;
+    for &b in value {
+        loop {
+            if file.get(i) == Some(&escape) {
+                let mut k = i + 1;
+                while file.get(k).is_some_and(|&c| blank(c)) {
+                    k += 1;
+                }
+                if let Some(mut next) = newline(k) {
+                    // Comment and empty lines after a continuation are taken out too.
+                    loop {
+                        let mut k = next;
+                        while file.get(k).is_some_and(|&c| blank(c)) {
+                            k += 1;
+                        }
+                        match file.get(k) {
+                            Some(b'#') => {
+                                k = file[k..].iter().position(|&c| c == b'\n').map_or(file.len(), |p| k + p + 1);
+                                next = k;
+                            }
+                            Some(b'\n' | b'\r') => next = newline(k).unwrap_or(k + 1),
+                            _ => break,
+                        }
+                    }
+                    i = next;
+                    continue;
+                }
+            }
+            break;
+        }
+        if file.get(i) != Some(&b) {
+            return None;
+        }
+        map.push(i);
+        i += 1;
+    }
+    Some(map)
 }
 
 /// Whitespace-separated words with quotes and backslash escapes resolved, and each

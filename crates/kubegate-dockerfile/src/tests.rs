@@ -137,3 +137,51 @@ fn stage_bases_and_heredoc_lines_that_are_not_comments() {
     assert_eq!(comments, [("a comment", 5)]);
     assert_eq!(d.first_line(), 1);
 }
+
+/// `ENV`, `ARG` and `LABEL` pairs over line continuations (with a comment line, an empty
+/// line, blanks after the escape, CRLF and the `escape` directive) are placed where the
+/// file has them, not where the text with its continuations taken out would.
+#[test]
+fn pairs_over_line_continuations_are_placed_in_the_file() {
+    let places = |text: &str| -> Vec<(String, Pos, Pos)> {
+        let d = parse(text).unwrap();
+        let mut out = Vec::new();
+        let pairs = d.global_args.iter().chain(d.stages.iter().flat_map(|s| {
+            s.instructions.iter().flat_map(|i| match &i.instr {
+                Instr::Env(p) | Instr::Label(p) | Instr::Arg(p) => p.iter(),
+                _ => [].iter(),
+            })
+        }));
+        for (k, v) in pairs {
+            out.push((k.text.clone(), k.span.start, k.span.end));
+            if let Some(v) = v {
+                out.push((v.text.clone(), v.span.start, v.span.end));
+            }
+        }
+        out
+    };
+    let text = "ARG GO=1.23 \\\n    BASE=python:3.12\nFROM $BASE\nENV A=1 \\\n# a comment\n\n    DB_PASSWORD=\"x y\" \\  \n  MODE=prod\nLABEL a=b\\\r\n  c=d\r\n";
+    let got = places(text);
+    let want = [
+        ("GO", p(1, 5), p(1, 7)),
+        ("1.23", p(1, 8), p(1, 12)),
+        ("BASE", p(2, 5), p(2, 9)),
+        ("python:3.12", p(2, 10), p(2, 21)),
+        ("A", p(4, 5), p(4, 6)),
+        ("1", p(4, 7), p(4, 8)),
+        ("DB_PASSWORD", p(7, 5), p(7, 16)),
+        ("x y", p(7, 17), p(7, 22)),
+        ("MODE", p(8, 3), p(8, 7)),
+        ("prod", p(8, 8), p(8, 12)),
+        // The next line's indentation stays: `a=b  c=d`, two pairs.
+        ("a", p(9, 7), p(9, 8)),
+        ("b", p(9, 9), p(9, 10)),
+        ("c", p(10, 3), p(10, 4)),
+        ("d", p(10, 5), p(10, 6)),
+    ];
+    let want: Vec<(String, Pos, Pos)> = want.iter().map(|(t, s, e)| (t.to_string(), *s, *e)).collect();
+    assert_eq!(got, want);
+    // The escape directive's backtick continues lines the same way.
+    let got = places("# escape=`\nFROM scratch\nENV A=1 `\n    B=2\n");
+    assert_eq!(got[2], ("B".to_string(), p(4, 5), p(4, 6)));
+}
