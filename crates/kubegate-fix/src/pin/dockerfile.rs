@@ -48,12 +48,36 @@ fn place(d: &Dockerfile, i: usize) -> Result<Place<'_>, String> {
     };
     // The last global declaration wins, as for the build.
     match d.global_args.iter().rev().find(|(k, _)| k.text == name) {
+        Some((_, Some(v)))
+            if let Some((other, _)) = d
+                .global_args
+                .iter()
+                .find(|(_, o)| o.as_ref().is_some_and(|o| !std::ptr::eq(o, v) && mentions(&o.text, name))) =>
+        {
+            Err(format!("the default of ARG {} uses {name} too, and would change with it: pin it by hand", other.text))
+        }
         Some((k, Some(v))) if !v.text.contains('$') => Ok(Place::Arg(k, v)),
         Some((_, Some(_))) => {
             Err(format!("the default of ARG {name} is put together from other arguments: pin it by hand"))
         }
         _ => Err(format!("the build argument {name} has no default before the first FROM: give it one, then pin it")),
     }
+}
+
+/// Whether `text` names the build argument `name` (`$NAME`, `${NAME}`, `${NAME:-…}`).
+fn mentions(text: &str, name: &str) -> bool {
+    text.match_indices('$').any(|(i, _)| {
+        let rest = &text[i + 1..];
+        let (braced, rest) = match rest.strip_prefix('{') {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        rest.strip_prefix(name).is_some_and(|after| match after.chars().next() {
+            None => !braced,
+            Some(c) if braced => c == '}' || c == ':',
+            Some(c) => !(c.is_ascii_alphanumeric() || c == '_'),
+        })
+    })
 }
 
 /// The bases of the Dockerfile `text` that the findings (those of this file) report and no
@@ -263,6 +287,25 @@ mod tests {
             ]
         );
         assert_eq!(fixed.after, text);
+    }
+
+    #[test]
+    fn an_argument_another_arguments_default_uses_is_left() {
+        // BuildKit expands BASE in DEV's default: pinning BASE would make the second stage
+        // build on `python:3.12@sha256:…-dev`.
+        let text = "ARG BASE=python:3.12\nARG DEV=${BASE}-dev\nFROM $BASE AS app\nFROM $DEV AS test\n";
+        let (found, fixed) = pinned(text);
+        let why: Vec<(u32, Option<&str>)> = found.iter().map(|u| (u.line, u.cannot.as_deref())).collect();
+        assert_eq!(
+            why,
+            [
+                (3, Some("the default of ARG DEV uses BASE too, and would change with it: pin it by hand")),
+                (4, Some("the default of ARG DEV is put together from other arguments: pin it by hand")),
+            ]
+        );
+        assert_eq!(fixed.after, text);
+        assert!(mentions("${BASE:-x}", "BASE") && mentions("a$BASE/b", "BASE") && mentions("$BASE", "BASE"));
+        assert!(!mentions("$BASEMENT", "BASE") && !mentions("${BASE2}", "BASE") && !mentions("BASE", "BASE"));
     }
 
     #[test]

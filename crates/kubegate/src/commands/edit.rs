@@ -66,7 +66,8 @@ pub fn targets<'c>(checked: &'c Checked, verb: &str) -> Vec<Target<'c>> {
                 return Some(Target::Note(format!("not {verb}: {shown} has errors (above); fix them first")));
             }
             let source = input.load().ok()?;
-            if source.text.contains("# Source: ") {
+            // A Dockerfile's comment may say `# Source:` too; only a stream is Helm's output.
+            if source.format == kubegate_engine::Format::Manifest && source.text.contains("# Source: ") {
                 return Some(Target::Note(format!(
                     "not {verb}: {shown} is rendered Helm output; fix the chart's values or templates instead"
                 )));

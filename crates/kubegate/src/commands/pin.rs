@@ -67,8 +67,10 @@ pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
     if args.mode == Mode::Check {
         let mut count = 0;
         for f in &files {
-            for (u, _) in &f.images {
-                let _ = writeln!(out, "unpinned     {}:{} {} = {}", f.shown, u.line, u.route, u.image);
+            for (u, r) in &f.images {
+                // What pinning would say of an image it cannot pin, said here too.
+                let why = r.as_ref().err().map(|why| format!(" (not pinnable: {why})")).unwrap_or_default();
+                let _ = writeln!(out, "unpinned     {}:{} {} = {}{why}", f.shown, u.line, u.route, u.image);
                 count += 1;
             }
         }

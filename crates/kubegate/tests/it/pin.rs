@@ -492,7 +492,7 @@ fn dockerfile_bases_are_pinned_on_the_from_line_or_in_the_arg_default() {
             1,
             "\
 unpinned     deploy/Dockerfile:4 stages[0].FROM = REG/team/app:v1
-unpinned     deploy/Dockerfile:6 stages[1].FROM = REG/team/app:${GO}
+unpinned     deploy/Dockerfile:6 stages[1].FROM = REG/team/app:${GO} (not pinnable: 'REG/team/app:${GO}' is put together from build arguments: pin it by hand, or take the whole image from one ARG with a default)
 unpinned     deploy/Dockerfile:7 stages[2].FROM = REG/team/app:multi
 3 images not pinned by digest in 1 files
 "
@@ -564,4 +564,33 @@ not pinned   deploy/Dockerfile:6 [dockerfile-base-digest] stages[1].FROM: 'REG/t
         "{out}"
     );
     assert_eq!(std::fs::read_to_string(dir.join("deploy/Dockerfile")).unwrap(), written);
+}
+
+/// `--check` needs no registry: a Dockerfile whose comment says `# Source:` is still a
+/// Dockerfile (not rendered Helm output), and an argument another argument's default uses
+/// is counted as unpinned with the reason given when pinning.
+#[test]
+fn check_lists_a_dockerfiles_bases_whatever_its_comments_say() {
+    let dir = std::env::temp_dir().join(format!("kubegate-pin-dockerfile-check-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("prod")).unwrap();
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::write(
+        dir.join("prod/Dockerfile"),
+        "# Source: https://github.com/acme/base\nARG BASE=python:3.12\nARG DEV=${BASE}-dev\nFROM $BASE\nFROM $DEV\nUSER 10001\n",
+    )
+    .unwrap();
+    let (code, out) = kubegate(&dir, &["pin", "prod", "--check"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (
+            1,
+            "\
+unpinned     prod/Dockerfile:4 stages[0].FROM = $BASE (not pinnable: the default of ARG DEV uses BASE too, and would change with it: pin it by hand)
+unpinned     prod/Dockerfile:5 stages[1].FROM = $DEV (not pinnable: the default of ARG DEV is put together from other arguments: pin it by hand)
+2 images not pinned by digest in 1 files
+"
+        )
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }
