@@ -205,12 +205,7 @@ fn pin_part(original: &str, pins: &[&(Unpinned, String)], out: &mut FileFix) -> 
             text
         }
         Err(why) => {
-            out.not_repaired.extend(made.into_iter().map(|r| NotRepaired {
-                rule: r.rule,
-                line: r.line,
-                path: r.path,
-                why: format!("refused: {why}"),
-            }));
+            out.not_repaired.extend(made.into_iter().map(|r| r.refused(&why.to_string())));
             original.to_string()
         }
     }

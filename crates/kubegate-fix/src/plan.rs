@@ -44,6 +44,13 @@ pub struct Repaired {
     pub what: String,
 }
 
+impl Repaired {
+    /// The repair, refused when its document's check failed (`why`).
+    pub(crate) fn refused(self, why: &str) -> NotRepaired {
+        NotRepaired { rule: self.rule, line: self.line, path: self.path, why: format!("refused: {why}") }
+    }
+}
+
 /// Why a finding was not repaired.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NotRepaired {

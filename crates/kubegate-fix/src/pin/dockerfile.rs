@@ -8,6 +8,7 @@
 
 use super::Unpinned;
 use crate::plan::{FileFix, NotRepaired, Repaired};
+use crate::splice::{Splice, apply};
 use kubegate_dockerfile::{Dockerfile, Word};
 use kubegate_engine::Finding;
 use kubegate_yaml::{Pos, Route, Segment};
@@ -143,7 +144,7 @@ pub fn pin(text: &str, pins: &[(Unpinned, String)]) -> FileFix {
         unchanged(&mut out);
         return out;
     };
-    let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    let mut edits: Vec<Splice> = Vec::new();
     let mut made = Vec::new();
     // What each stage must build on afterwards.
     let mut expected: Vec<Option<String>> = before.stages.iter().map(|s| s.resolved.clone()).collect();
@@ -163,8 +164,8 @@ pub fn pin(text: &str, pins: &[(Unpinned, String)]) -> FileFix {
             continue;
         };
         // Stages that share one ARG are pinned by one edit.
-        if !edits.iter().any(|(r, _)| *r == range) {
-            edits.push((range, pinned.clone()));
+        if !edits.iter().any(|e| e.start == range.start && e.end == range.end) {
+            edits.push(Splice { start: range.start, end: range.end, text: pinned.clone() });
             made.push(Repaired { rule: RULE.to_string(), line: word.span.start.line, path, what: pinned.clone() });
         }
         // Every stage written with this word now builds on the pinned image.
@@ -174,15 +175,7 @@ pub fn pin(text: &str, pins: &[(Unpinned, String)]) -> FileFix {
             }
         }
     }
-    edits.sort_by_key(|(r, _)| r.start);
-    let mut after = String::with_capacity(text.len() + 80 * edits.len());
-    let mut at = 0;
-    for (r, new) in &edits {
-        after.push_str(&text[at..r.start]);
-        after.push_str(new);
-        at = r.end;
-    }
-    after.push_str(&text[at..]);
+    let after = apply(text, &edits);
     match check(&before, &after, &expected) {
         Ok(()) => {
             out.repaired.extend(made);
@@ -190,12 +183,7 @@ pub fn pin(text: &str, pins: &[(Unpinned, String)]) -> FileFix {
             out.after = after;
         }
         Err(why) => {
-            out.not_repaired.extend(made.into_iter().map(|r| NotRepaired {
-                rule: r.rule,
-                line: r.line,
-                path: r.path,
-                why: format!("refused: {why}"),
-            }));
+            out.not_repaired.extend(made.into_iter().map(|r| r.refused(&why.to_string())));
             unchanged(&mut out);
         }
     }
