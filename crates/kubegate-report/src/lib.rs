@@ -172,8 +172,10 @@ pub fn next_step(outcome: &Outcome) -> Option<String> {
         ));
     }
     if pinnable > 0 {
+        // Counted from the findings: `pin` itself says which of them it cannot pin (a
+        // Dockerfile base put together from build arguments) and why.
         s.push_str(&format!(
-            "; `kubegate pin --diff` pins {pinnable} image{} by digest",
+            "; {pinnable} image{} not pinned by digest: `kubegate pin --diff`",
             if pinnable == 1 { "" } else { "s" }
         ));
     }
