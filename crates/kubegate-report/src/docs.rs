@@ -156,6 +156,16 @@ pub fn checklist_table(rules_dir: &str) -> String {
     s
 }
 
+/// docs/report.md's table of what a checklist cell can say, from the states' declaration.
+pub fn states_table() -> String {
+    use crate::checklist::State;
+    let mut s = String::from("| cell | meaning |\n|---|---|\n");
+    for st in State::ALL {
+        s.push_str(&format!("| {} | {} |\n", st.words("ENV"), st.explained()));
+    }
+    s
+}
+
 /// The JSON Schema of `kubegate.yaml`, as published (`kubegate schema`).
 pub fn schema_json() -> String {
     serde_json::to_string_pretty(&kubegate_engine::config::json_schema()).expect("schema serialises") + "\n"

@@ -214,10 +214,9 @@ pub fn render(report: &Checklist<'_>, out: &mut dyn Write) -> std::io::Result<()
         }
         s.push_str("</ol>\n");
         if !report.unrelated.is_empty() {
-            s.push_str(&format!(
-                "<p>Findings {} are on resources no workload among the inputs relates to (a Role bound to no workload's account, a Secret or ConfigMap no pod reads).</p>\n",
-                report.unrelated.iter().map(|f| format!("<a href=\"#f{0}\">[{0}]</a>", number[f])).collect::<Vec<_>>().join(", ")
-            ));
+            let refs: Vec<String> =
+                report.unrelated.iter().map(|f| format!("<a href=\"#f{0}\">[{0}]</a>", number[f])).collect();
+            s.push_str(&format!("<p>{}</p>\n", super::unrelated_sentence(&refs.join(", "))));
         }
         s.push_str("</section>\n");
     }
@@ -236,7 +235,10 @@ pub fn render(report: &Checklist<'_>, out: &mut dyn Write) -> std::io::Result<()
             code_spans(item.checks)
         ));
     }
-    s.push_str("</dl>\n<p class=\"muted\">States: ✔ passed (every rule behind the item ran and reported nothing); ✔ passed with exemption (reported, and an exemption covers it until its date); ☑ evidence declared (in the config, by a person); ○ not applicable; ◐ partly checked and – not checked (rules off in that environment); ? to be confirmed by a person; ✘ failed. <code>kubegate test</code> lists every finding.</p>\n</section>\n</body>\n</html>\n");
+    s.push_str(&format!(
+        "</dl>\n<p class=\"muted\">{} <code>kubegate test</code> lists every finding.</p>\n</section>\n</body>\n</html>\n",
+        escape(&super::legend())
+    ));
     out.write_all(s.as_bytes())
 }
 

@@ -151,10 +151,7 @@ pub fn render(report: &Checklist<'_>, out: &mut dyn Write) -> std::io::Result<()
         }
         if !report.unrelated.is_empty() {
             let refs: Vec<String> = report.unrelated.iter().map(|f| format!("\\[{}\\]", number[f])).collect();
-            s.push_str(&format!(
-                "\nFindings {} are on resources no workload among the inputs relates to (a Role bound to no workload's account, a Secret or ConfigMap no pod reads).\n",
-                refs.join(", ")
-            ));
+            s.push_str(&format!("\n{}\n", super::unrelated_sentence(&refs.join(", "))));
         }
     }
 
@@ -167,7 +164,7 @@ pub fn render(report: &Checklist<'_>, out: &mut dyn Write) -> std::io::Result<()
         };
         s.push_str(&format!("- **{}**: {} Rules: {rules}.\n", item.title, item.checks));
     }
-    s.push_str("\nStates: ✔ passed (every rule behind the item ran and reported nothing); ✔ passed with exemption (reported, and an exemption covers it until its date); ☑ evidence declared (in the config, by a person); ○ not applicable; ◐ partly checked and – not checked (rules off in that environment); ? to be confirmed by a person; ✘ failed. `kubegate test` lists every finding.\n");
+    s.push_str(&format!("\n{} `kubegate test` lists every finding.\n", escape(&super::legend())));
     out.write_all(s.as_bytes())
 }
 

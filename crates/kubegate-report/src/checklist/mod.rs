@@ -69,6 +69,59 @@ impl State {
         }
     }
 
+    /// Every state, in the order the legend explains them.
+    pub const ALL: [State; 8] = [
+        State::Passed,
+        State::Exempted,
+        State::Declared,
+        State::NotApplicable,
+        State::PartlyChecked,
+        State::NotChecked,
+        State::ToConfirm,
+        State::Failed,
+    ];
+
+    /// What the state means in full, for the documentation's table of cells.
+    pub fn explained(self) -> &'static str {
+        match self {
+            State::Passed => {
+                "every rule behind the item ran for this workload and reported nothing; for monitoring, a ServiceMonitor or PodMonitor among the inputs selects its pods (named in the cell)"
+            }
+            State::Exempted => {
+                "a rule reported the workload, and an active exemption covers the finding: the finding is listed with the exemption's reason, issue and expiry"
+            }
+            State::Declared => {
+                "a person declared evidence in the config (`report.evidence`): the cell shows it and where it is declared; kubegate cannot verify it"
+            }
+            State::NotApplicable => "the item is about containers and the pod spec has none",
+            State::PartlyChecked => {
+                "some rules behind the item ran and passed; the others are off in that environment (named in the cell)"
+            }
+            State::NotChecked => {
+                "every rule behind the item is off in that environment, or cannot judge (`trusted-registry` with no `trusted_registries`)"
+            }
+            State::ToConfirm => {
+                "nothing among the inputs can show it (a scan, monitoring without a monitor, a Namespace that is not among the inputs) and no evidence is declared"
+            }
+            State::Failed => {
+                "a rule behind the item reported the workload and no exemption covers it: the cell links to each finding (file:line, rule, level, message) in the list below the tables"
+            }
+        }
+    }
+
+    /// What the state means in a few words, for the legend under the report (`None`: its
+    /// words say it).
+    fn meaning(self) -> Option<&'static str> {
+        match self {
+            State::Passed => Some("every rule behind the item ran and reported nothing"),
+            State::Exempted => Some("reported, and an exemption covers it until its date"),
+            State::Declared => Some("in the config, by a person"),
+            State::PartlyChecked => Some("some rules behind the item are off in that environment"),
+            State::NotChecked => Some("every rule behind the item is off in that environment"),
+            State::NotApplicable | State::ToConfirm | State::Failed => None,
+        }
+    }
+
     /// Whether the item counts as met.
     pub fn met(self) -> bool {
         matches!(self, State::Passed | State::Exempted | State::Declared | State::NotApplicable)
@@ -83,6 +136,30 @@ pub struct Declared {
     pub note: Option<String>,
     /// `kubegate.yaml:12`
     pub at: String,
+}
+
+/// The legend under a report: every state's words and what it means, from [`State`].
+pub fn legend() -> String {
+    let states: Vec<String> = State::ALL
+        .iter()
+        .map(|&st| {
+            // The words without an environment: `◐ partly checked`.
+            let words = st.words("").trim_end_matches(" in ").to_string();
+            match st.meaning() {
+                Some(m) => format!("{words} ({m})"),
+                None => words,
+            }
+        })
+        .collect();
+    format!("States: {}.", states.join("; "))
+}
+
+/// The sentence under the findings that names those on resources no workload relates to
+/// (`refs`: their references, rendered).
+pub fn unrelated_sentence(refs: &str) -> String {
+    format!(
+        "Findings {refs} are on resources no workload among the inputs relates to (a Role bound to no workload's account, a Secret or ConfigMap no pod reads)."
+    )
 }
 
 /// One workload's verdict on one item.

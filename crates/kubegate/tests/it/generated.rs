@@ -18,6 +18,9 @@ fn readme_with_table(readme: &str) -> String {
 const CHECKLIST_BEGIN: &str = "<!-- checklist:begin (generated from the checklist declaration) -->\n";
 const CHECKLIST_END: &str = "<!-- checklist:end -->";
 
+const STATES_BEGIN: &str = "<!-- states:begin (generated from the cell states) -->\n";
+const STATES_END: &str = "<!-- states:end -->";
+
 /// `text` with what lies between the markers replaced by `block`.
 fn with_block(text: &str, name: &str, begin: &str, end: &str, block: &str) -> String {
     let (Some(b), Some(e)) = (text.find(begin), text.find(end)) else {
@@ -37,6 +40,11 @@ fn generated_docs_are_up_to_date() {
     let table = kubegate_report::docs::checklist_table("rules/");
     files
         .push(("docs/report.md".into(), with_block(&report, "docs/report.md", CHECKLIST_BEGIN, CHECKLIST_END, &table)));
+    // docs/report.md: what a cell can say.
+    let (_, report) = files.last().unwrap();
+    let with_states =
+        with_block(report, "docs/report.md", STATES_BEGIN, STATES_END, &kubegate_report::docs::states_table());
+    files.last_mut().unwrap().1 = with_states;
     // docs/dockerfiles.md: the Dockerfile rules and their levels.
     let dockerfiles = std::fs::read_to_string(root().join("docs/dockerfiles.md")).unwrap();
     let table = kubegate_report::docs::dockerfile_rule_table("rules/");
