@@ -81,6 +81,31 @@ pub enum Safety {
     UnsafeAt { key: &'static str, why: &'static str },
 }
 
+impl Repair {
+    /// How safe the repair is, for those `kubegate fix` writes (`None`: by a person, or
+    /// by `kubegate pin`).
+    pub fn safety(&self) -> Option<Safety> {
+        match self {
+            Repair::Manual | Repair::Pin => None,
+            Repair::Set { safety, .. } | Repair::Prepend { safety, .. } | Repair::SetAndMountScratch { safety, .. } => {
+                Some(*safety)
+            }
+        }
+    }
+}
+
+impl Safety {
+    /// Why writing the field at `route` can stop a workload from starting (`None`: it
+    /// cannot, and `kubegate fix` writes it without `--unsafe-fixes`).
+    pub fn risk(self, route: &Route) -> Option<&'static str> {
+        match self {
+            Safety::Safe => None,
+            Safety::Unsafe(why) => Some(why),
+            Safety::UnsafeAt { key, why } => route.ends_with_key(key).then_some(why),
+        }
+    }
+}
+
 /// How a rule checks.
 pub enum Check {
     /// From the resource alone.

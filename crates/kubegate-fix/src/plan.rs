@@ -5,7 +5,7 @@
 
 use crate::splice::{self, Change, Refused};
 use kubegate_engine::evaluate::ResourceInfo;
-use kubegate_engine::rules::{self, Repair, RepairValue, Safety};
+use kubegate_engine::rules::{self, Repair, RepairValue};
 use kubegate_engine::{Finding, Route};
 use kubegate_yaml::Bump;
 
@@ -156,11 +156,7 @@ pub fn fix_targets(text: &str, targets: &[Target<'_>], opts: &Options) -> FileFi
             Repair::Prepend { item, safety } => (item.to_string(), safety),
             Repair::SetAndMountScratch { value, safety, .. } => (value.to_string(), safety),
         };
-        let risk = match safety {
-            Safety::Safe => None,
-            Safety::Unsafe(why) => Some(why),
-            Safety::UnsafeAt { key, why } => t.route.ends_with_key(key).then_some(why),
-        };
+        let risk = safety.risk(&t.route);
         if let Some(why) = risk
             && !opts.unsafe_fixes
         {

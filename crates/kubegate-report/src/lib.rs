@@ -106,6 +106,11 @@ pub fn summary_lines(outcome: &Outcome) -> String {
     s
 }
 
+/// `1 file`, `3 files`: a count with its noun.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `3 files, 12 resources (prod 8, staging 4): 5 denials, 3 warnings, 0 errors`, with
 /// `, 2 exempted` before the errors when findings were exempted.
 pub fn summary_line(outcome: &Outcome) -> String {
@@ -114,7 +119,6 @@ pub fn summary_line(outcome: &Outcome) -> String {
         *envs.entry(&*r.environment).or_default() += 1;
     }
     let envs: Vec<String> = envs.iter().map(|(e, n)| format!("{e} {n}")).collect();
-    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let exempted = outcome.findings.iter().filter(|f| f.exemption.is_some()).count();
     let skipped = match outcome.skipped.len() {
         0 => String::new(),
@@ -157,7 +161,15 @@ pub fn next_step(outcome: &Outcome) -> Option<String> {
     }
     let (rule, n) = counts.iter().fold(counts[0], |best, c| if c.1 > best.1 { *c } else { best });
     let repair = |f: &&kubegate_engine::Finding| kubegate_engine::rules::find(&f.rule).map(|r| &r.repair);
-    let fixable = open.iter().filter(|f| !matches!(repair(f), None | Some(Repair::Manual | Repair::Pin))).count();
+    // What `kubegate fix` repairs as it is, and what only with `--unsafe-fixes`.
+    let (mut fixable, mut risky) = (0, 0);
+    for f in &open {
+        match repair(f).and_then(Repair::safety).map(|s| s.risk(&f.path)) {
+            Some(None) => fixable += 1,
+            Some(Some(_)) => risky += 1,
+            None => {}
+        }
+    }
     let pinnable = open.iter().filter(|f| matches!(repair(f), Some(Repair::Pin))).count();
     let mut s = format!("next: {rule} is the most frequent ({n} of {}):", open.len());
     if kubegate_engine::rules::find(rule).is_some() {
@@ -165,19 +177,23 @@ pub fn next_step(outcome: &Outcome) -> Option<String> {
     } else {
         s.push_str(" see the policy that reports it");
     }
-    if fixable > 0 {
-        s.push_str(&format!(
-            "; `kubegate fix --diff` previews the repair of {fixable} finding{}",
-            if fixable == 1 { "" } else { "s" }
-        ));
+    let findings = |n| plural(n, "finding", "findings");
+    match (fixable, risky) {
+        (0, 0) => {}
+        (0, r) => s.push_str(&format!(
+            "; `kubegate fix --unsafe-fixes --diff` previews the repair of {} (a reviewer must look: it can stop a workload from starting)",
+            findings(r)
+        )),
+        (n, 0) => s.push_str(&format!("; `kubegate fix --diff` previews the repair of {}", findings(n))),
+        (n, r) => s.push_str(&format!(
+            "; `kubegate fix --diff` previews the repair of {} ({r} more with --unsafe-fixes)",
+            findings(n)
+        )),
     }
     if pinnable > 0 {
         // Counted from the findings: `pin` itself says which of them it cannot pin (a
         // Dockerfile base put together from build arguments) and why.
-        s.push_str(&format!(
-            "; {pinnable} image{} not pinned by digest: `kubegate pin --diff`",
-            if pinnable == 1 { "" } else { "s" }
-        ));
+        s.push_str(&format!("; {} not pinned by digest: `kubegate pin --diff`", plural(pinnable, "image", "images")));
     }
     Some(clean(&s).into_owned())
 }

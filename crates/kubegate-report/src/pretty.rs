@@ -122,10 +122,17 @@ pub fn render(
             let title =
                 if k == 0 { level.primary_title(clean(&g.message)) } else { level.secondary_title(clean(&g.message)) };
             let mut group = Group::with_title(title.id(clean(&g.rule)));
-            if k == 0
-                && let Some(s) = snippet(lines, &g.file, g.line, g.column, g.end_line, g.end_column)
-            {
-                group = group.element(s);
+            // The first finding at the place shows the line; each one names the place, so
+            // a log searched for one rule still gives its file, line and column.
+            match snippet(lines, &g.file, g.line, g.column, g.end_line, g.end_column).filter(|_| k == 0) {
+                Some(s) => group = group.element(s),
+                None => {
+                    group = group.element(
+                        annotate_snippets::Origin::path(clean(&g.file))
+                            .line(g.line as usize)
+                            .char_column(g.column as usize),
+                    )
+                }
             }
             let help = super::fix_text(g);
             // One help for a rule's findings at one place (`limits.cpu`, `limits.memory`).

@@ -2,7 +2,7 @@
 //! script, no font, image or style sheet from anywhere; every piece of input text escaped.
 
 use super::{Cell, Checklist, State, workload_name};
-use crate::clean;
+use crate::{clean, plural};
 use kubegate_engine::checklist::ITEMS;
 use std::collections::HashMap;
 use std::io::Write;
@@ -295,8 +295,4 @@ fn cell_html(c: &Cell, env: &str, number: &HashMap<usize, usize>) -> String {
     }
     s.push_str("</td>");
     s
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }

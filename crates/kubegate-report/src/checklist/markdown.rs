@@ -3,7 +3,7 @@
 //! Every piece of input text is escaped so it stays text inside a table cell.
 
 use super::{Cell, Checklist, summary_detail, workload_name};
-use crate::clean;
+use crate::{clean, plural};
 use kubegate_engine::checklist::ITEMS;
 use std::collections::HashMap;
 use std::io::Write;
@@ -212,8 +212,4 @@ fn cell_md(c: &Cell, env: &str, number: &HashMap<usize, usize>) -> String {
         s.push_str(&format!("<br>{}", escape(n)));
     }
     s
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }

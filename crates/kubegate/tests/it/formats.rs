@@ -306,7 +306,7 @@ fn findings_carry_what_to_do_and_pretty_ends_with_the_next_step() {
     assert_eq!(
         last,
         [
-            "next: resource-limits is the most frequent (2 of 11): `kubegate explain resource-limits`; `kubegate fix --diff` previews the repair of 2 findings; 1 image not pinned by digest: `kubegate pin --diff`",
+            "next: resource-limits is the most frequent (2 of 11): `kubegate explain resource-limits`; `kubegate fix --diff` previews the repair of 1 finding (1 more with --unsafe-fixes); 1 image not pinned by digest: `kubegate pin --diff`",
             "1 file, 1 resource (prod 1): 7 denials, 4 warnings, 0 errors",
         ]
     );
