@@ -36,8 +36,9 @@ pub fn load_config(
 
 /// The `kubegate.yaml` of a run's inputs: found upward from each input path (a folder
 /// itself, a file's folder; the working directory for stdin or no path), each search
-/// stopping at its repository's root. Inputs under different configs are a usage error
-/// (one run has one policy): check them in separate runs, or name one with `--config`.
+/// stopping at its repository's root. Inputs under different configs, or some under one
+/// and some under none, are a usage error (one run has one policy): check them in
+/// separate runs, or name one with `--config`.
 fn discover_for(cwd: &std::path::Path, paths: &[String]) -> Result<Option<PathBuf>, Vec<InputError>> {
     let mut found: Vec<(PathBuf, &str)> = Vec::new();
     let mut starts: Vec<(PathBuf, &str)> = paths
@@ -59,18 +60,22 @@ fn discover_for(cwd: &std::path::Path, paths: &[String]) -> Result<Option<PathBu
     // is searched from once.
     let mut seen = std::collections::HashSet::new();
     starts.retain(|(dir, _)| seen.insert(dir.clone()));
+    // An input under no config is checked by the default policy: beside one under a
+    // config, that is a second policy, not the first one applied to both.
+    let mut without: Option<&str> = None;
     for (dir, shown) in starts {
-        if let Some(c) = config::discover(&dir)
-            && !found.iter().any(|(f, _)| *f == c)
-        {
-            found.push((c, shown));
+        match config::discover(&dir) {
+            Some(c) if !found.iter().any(|(f, _)| *f == c) => found.push((c, shown)),
+            Some(_) => {}
+            None => without = without.or(Some(shown)),
         }
     }
-    match found.len() {
-        0 => Ok(None),
-        1 => Ok(found.pop().map(|(c, _)| c)),
+    match (found.len(), without) {
+        (0, _) => Ok(None),
+        (1, None) => Ok(found.pop().map(|(c, _)| c)),
         _ => {
-            let list: Vec<String> = found.iter().map(|(c, p)| format!("{} (for {p})", c.display())).collect();
+            let mut list: Vec<String> = found.iter().map(|(c, p)| format!("{} (for {p})", c.display())).collect();
+            list.extend(without.map(|p| format!("none (for {p})")));
             Err(vec![InputError::flag(
                 "--config",
                 format!(
@@ -223,8 +228,9 @@ impl Choice {
     }
 }
 
-/// Reads the config (and policies) and checks the inputs; without a readable config or
-/// policies the verdict would be a guess, so their errors are the whole outcome (`Err`).
+/// Reads the config (and policies) and checks the inputs; without a readable config, or
+/// without the policies when nothing else is to run, the verdict would be a guess, so
+/// their errors are the whole outcome (`Err`).
 pub fn check(run: Run) -> Result<Checked, Box<Outcome>> {
     let Run { paths, opts, config, kustomize_bin, policy, choice } = run;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -236,8 +242,22 @@ pub fn check(run: Run) -> Result<Checked, Box<Outcome>> {
         return Err(failed(vec![InputError::flag("--env", config.unknown_environment(name, ""))]));
     }
     let mut opts = CheckOptions { today: Some(today), ..opts.clone() };
+    // A policy that does not load stops the run when only policies were to run; when the
+    // built-in rules run beside it (`--builtin`, or the config's `policies:`), they still
+    // check the inputs, and its errors join theirs (status 2 all the same).
+    let mut policy_errors = Vec::new();
     let policy_warnings = match &policy {
-        Some(policy) => load_policies(policy, &config, &mut opts).map_err(failed)?,
+        Some(policy) => match load_policies(policy, &config, &mut opts) {
+            Ok(warnings) => warnings,
+            Err(errors)
+                if (policy.builtin || policy.rego.policies.is_empty())
+                    && errors.iter().all(|e| e.kind != kubegate_engine::finding::ErrorKind::Flag) =>
+            {
+                policy_errors = errors;
+                Vec::new()
+            }
+            Err(errors) => return Err(failed(errors)),
+        },
         None => Vec::new(),
     };
     let project_root = config.project_root();
@@ -285,6 +305,7 @@ pub fn check(run: Run) -> Result<Checked, Box<Outcome>> {
         // Traced findings now stand in source files: order them there.
         outcome.sort_findings();
     }
+    outcome.errors.splice(0..0, policy_errors);
     outcome.notices.extend(policy_warnings);
     if opts.env.is_none() {
         outcome.notices.extend(unmatched_path_globs(&config, &inputs, &outcome));

@@ -39,16 +39,47 @@ pub fn checked(
     Ok(checked)
 }
 
+/// How a command's lines name its edit: made (`fixed`), or only planned (`to fix`) in
+/// the modes that write nothing.
+#[derive(Clone, Copy)]
+pub struct Verb {
+    pub done: &'static str,
+    pub planned: &'static str,
+}
+
+pub const FIXED: Verb = Verb { done: "fixed", planned: "to fix" };
+pub const PINNED: Verb = Verb { done: "pinned", planned: "to pin" };
+
+impl Mode {
+    /// The word for an edit in this mode.
+    pub fn label(self, verb: Verb) -> &'static str {
+        match self {
+            Mode::Write => verb.done,
+            Mode::Check | Mode::Diff => verb.planned,
+        }
+    }
+}
+
 /// A file the command may edit, with its findings; or why an input is not edited.
 pub enum Target<'c> {
     Note(String),
-    File { path: PathBuf, shown: String, text: String, findings: Vec<&'c Finding> },
+    /// `read_only`: why the input cannot be written (stdin, rendered Helm output). Such
+    /// an input is a target only when the mode writes nothing: `--check` must count what
+    /// it would change (a stream piped in is no pass), `--diff` shows it.
+    File {
+        path: PathBuf,
+        shown: String,
+        text: String,
+        findings: Vec<&'c Finding>,
+        read_only: Option<String>,
+    },
 }
 
-/// The run's plain inputs as edit targets, in order (`verb`: "fixed", "pinned"). Inputs
+/// The run's plain inputs as edit targets, in order. Inputs
 /// with no findings are left out, and Kustomize directories (each command edits through
 /// them itself).
-pub fn targets<'c>(checked: &'c Checked, verb: &str) -> Vec<Target<'c>> {
+pub fn targets<'c>(checked: &'c Checked, verb: Verb, mode: Mode) -> Vec<Target<'c>> {
+    let verb = verb.done;
     use rayon::prelude::*;
     let outcome = &checked.outcome;
     checked
@@ -56,43 +87,47 @@ pub fn targets<'c>(checked: &'c Checked, verb: &str) -> Vec<Target<'c>> {
         .par_iter()
         .filter_map(|input| {
             let (path, shown) = match input {
-                Input::File { path, shown, .. } => (path, shown.as_str()),
+                Input::File { path, shown, .. } => (path.clone(), shown.as_str()),
                 // Edited through their kustomizations by the commands themselves.
                 Input::Kustomize { .. } => return None,
-                Input::Stdin(_) => return Some(Target::Note(format!("not {verb}: stdin cannot be edited in place"))),
+                Input::Stdin(_) => (PathBuf::from(kubegate_inputs::STDIN), kubegate_inputs::STDIN),
                 Input::Failed(_) => return None,
             };
             if outcome.errors.iter().any(|e| e.file() == shown) {
                 return Some(Target::Note(format!("not {verb}: {shown} has errors (above); fix them first")));
             }
             let source = input.load().ok()?;
-            // A Dockerfile's comment may say `# Source:` too; only a stream is Helm's output.
-            if source.format == kubegate_engine::Format::Manifest && source.text.contains("# Source: ") {
-                return Some(Target::Note(format!(
-                    "not {verb}: {shown} is rendered Helm output; fix the chart's values or templates instead"
-                )));
+            let read_only = if matches!(input, Input::Stdin(_)) {
+                Some("stdin cannot be edited in place".to_string())
+            } else if source.format == kubegate_engine::Format::Manifest && source.text.contains("# Source: ") {
+                // A Dockerfile's comment may say `# Source:` too; only a stream is Helm's output.
+                Some(format!("{shown} is rendered Helm output; fix the chart's values or templates instead"))
+            } else {
+                None
+            };
+            if let Some(why) = &read_only
+                && mode == Mode::Write
+            {
+                return Some(Target::Note(format!("not {verb}: {why}")));
             }
             let findings: Vec<&Finding> = outcome.findings.iter().filter(|f| &*f.file == shown).collect();
             if findings.is_empty() {
                 return None;
             }
-            Some(Target::File {
-                path: path.clone(),
-                shown: shown.to_string(),
-                text: source.into_owned().text,
-                findings,
-            })
+            Some(Target::File { path, shown: shown.to_string(), text: source.into_owned().text, findings, read_only })
         })
         .collect()
 }
 
-/// Prints what was made in one file and what was not; the diff in `Diff` mode.
-pub fn report(out: &mut dyn Write, shown: &str, text: &str, fixed: &FileFix, mode: Mode, done: &str) {
+/// Prints what was made in one file (or would be, by `mode`) and what was not; the diff
+/// in `Diff` mode.
+pub fn report(out: &mut dyn Write, shown: &str, text: &str, fixed: &FileFix, mode: Mode, verb: Verb) {
+    let done = mode.label(verb);
     for r in &fixed.repaired {
         let _ = writeln!(out, "{done:<12} {shown}:{} [{}] {} = {}", r.line, r.rule, r.path, r.what);
     }
     for n in &fixed.not_repaired {
-        let not = format!("not {done}");
+        let not = format!("not {}", verb.done);
         let _ = writeln!(out, "{not:<12} {shown}:{} [{}] {}: {}", n.line, n.rule, n.path, n.why);
     }
     let mut said: Vec<(u32, &str)> = Vec::new();

@@ -2,12 +2,13 @@
 //! each checked (kubegate-fix); what needs `--unsafe-fixes` or a person is listed. All
 //! the run's files are written, or none.
 
-use crate::commands::edit::{Mode, Target, checked, report, targets, write_all};
+use crate::commands::edit::{FIXED, Mode, Target, checked, report, targets, write_all};
 use crate::commands::fix_kustomize;
 use crate::exit::Exit;
 use crate::run::print_errors;
 use kubegate_engine::InputError;
 use kubegate_fix::plan::{Options, fix_file};
+use kubegate_report::plural;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -46,12 +47,12 @@ pub fn fix(out: &mut dyn Write, args: FixArgs) -> Exit {
     }
     // Each file is fixed on its own (in parallel); the report follows the inputs' order.
     use rayon::prelude::*;
-    let mut fixed: Vec<_> = targets(&checked, "fixed")
+    let mut fixed: Vec<_> = targets(&checked, FIXED, args.mode)
         .into_par_iter()
         .map(|t| match t {
-            Target::File { path, shown, text, findings } => {
+            Target::File { path, shown, text, findings, read_only } => {
                 let fixed = fix_file(&text, &findings, &outcome.resources, &options);
-                Ok((path, shown, text, fixed))
+                Ok((path, shown, text, fixed, read_only))
             }
             Target::Note(n) => Err(n),
         })
@@ -65,34 +66,42 @@ pub fn fix(out: &mut dyn Write, args: FixArgs) -> Exit {
             originals.push((path.clone(), shown.clone(), text.clone()));
         }
     }
-    fixed.extend(through.files.iter().cloned().map(Ok));
+    fixed.extend(through.files.iter().cloned().map(|(path, shown, text, fix)| Ok((path, shown, text, fix, None))));
     let (mut repaired, mut waiting, mut manual) = (0, 0, 0);
     let mut edited: Vec<(PathBuf, String, String)> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
+    // Files that would change, read-only ones (stdin, Helm output) too: `--check` fails on them.
+    let mut files = 0;
     for step in fixed {
-        let (path, shown, text, fixed) = match step {
+        let (path, shown, text, fixed, read_only) = match step {
             Ok(f) => f,
             Err(note) => {
                 notes.push(note);
                 continue;
             }
         };
-        report(out, &shown, &text, &fixed, args.mode, "fixed");
+        report(out, &shown, &text, &fixed, args.mode, FIXED);
         repaired += fixed.repaired.len();
         waiting += fixed.not_repaired.len();
         manual += fixed.manual.len();
         if fixed.after != text {
-            edited.push((path, shown, fixed.after));
+            files += 1;
+            match read_only {
+                Some(why) => notes.push(format!("not {}: {why}", FIXED.done)),
+                None => edited.push((path, shown, fixed.after)),
+            }
         }
     }
     for n in &notes {
         let _ = writeln!(out, "{n}");
     }
-    let files = edited.len();
     let verb = if args.mode == Mode::Write { "made" } else { "to make" };
     let _ = writeln!(
         out,
-        "{repaired} repairs {verb} in {files} files; {waiting} not made (--unsafe-fixes, or refused: see above); {manual} findings need a person"
+        "{} {verb} in {}; {waiting} not made (--unsafe-fixes, or refused: see above); {} a person",
+        plural(repaired, "repair", "repairs"),
+        plural(files, "file", "files"),
+        plural(manual, "finding needs", "findings need"),
     );
     let status = match args.mode {
         Mode::Check => Exit::failed_if(files > 0),

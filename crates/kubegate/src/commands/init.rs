@@ -6,6 +6,7 @@
 use crate::exit::Exit;
 use kubegate_engine::environment::{Tier, conventional_tier};
 use kubegate_inputs::walk;
+use kubegate_report::plural;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -93,8 +94,12 @@ pub fn init(out: &mut dyn Write, dir: &Path) -> Exit {
     }
     for (folder, (n, name)) in &folders {
         let line = match guess(name) {
-            Some(Guess::BuiltIn(t)) => format!("{folder}/ ({n} files) → {} (its name is enough)", t.name()),
-            Some(Guess::Declare(t)) => format!("{folder}/ ({n} files) → {name}, declared like {}", t.name()),
+            Some(Guess::BuiltIn(t)) => {
+                format!("{folder}/ ({}) → {} (its name is enough)", plural(*n, "file", "files"), t.name())
+            }
+            Some(Guess::Declare(t)) => {
+                format!("{folder}/ ({}) → {name}, declared like {}", plural(*n, "file", "files"), t.name())
+            }
             None => continue,
         };
         let _ = writeln!(out, "  {line}");

@@ -5,7 +5,7 @@
 //! written: all of a run's edits land, or none. `--check` lists the unpinned images
 //! without touching the network.
 
-use crate::commands::edit::{Mode, Target, checked, report, targets, write_all};
+use crate::commands::edit::{Mode, PINNED, Target, checked, report, targets, write_all};
 use crate::commands::fix_kustomize;
 use crate::exit::Exit;
 use crate::run::Checked;
@@ -16,6 +16,7 @@ use kubegate_fix::pin::{PinTarget, RULE, Unpinned, pin_file, unpinned, unpinned_
 use kubegate_inputs::Input;
 use kubegate_inputs::kustomize::{edit_targets, image_entries};
 use kubegate_registry::{Client, Options, Reference, auth::DockerConfig};
+use kubegate_report::plural;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -35,6 +36,8 @@ struct FileImages {
     shown: String,
     text: String,
     images: Vec<(Unpinned, Result<Reference, String>)>,
+    /// Why the file cannot be written (stdin, Helm output): listed and diffed, not pinned.
+    read_only: Option<String>,
 }
 
 pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
@@ -45,12 +48,12 @@ pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
     };
     let outcome = &checked.outcome;
     use rayon::prelude::*;
-    let mut found: Vec<Result<FileImages, String>> = targets(&checked, "pinned")
+    let mut found: Vec<Result<FileImages, String>> = targets(&checked, PINNED, args.mode)
         .into_par_iter()
         .map(|t| match t {
-            Target::File { path, shown, text, findings } => {
+            Target::File { path, shown, text, findings, read_only } => {
                 let images = unpinned(&text, &findings, &outcome.resources).into_iter().map(looked_up).collect();
-                Ok(FileImages { path, shown, text, images })
+                Ok(FileImages { path, shown, text, images, read_only })
             }
             Target::Note(n) => Err(n),
         })
@@ -74,12 +77,20 @@ pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
                 count += 1;
             }
         }
+        for why in files.iter().filter_map(|f| f.read_only.as_ref()) {
+            let _ = writeln!(out, "{}", note(why));
+        }
         for n in &notes {
             let _ = writeln!(out, "{n}");
         }
         // An unpinned image kubegate cannot place an edit for is still unpinned.
         let count = count + unplaced;
-        let _ = writeln!(out, "{count} images not pinned by digest in {} files", files.len());
+        let _ = writeln!(
+            out,
+            "{} not pinned by digest in {}",
+            plural(count, "image", "images"),
+            plural(files.len(), "file", "files")
+        );
         return if input_errors { Exit::Error } else { Exit::failed_if(count > 0) };
     }
 
@@ -117,21 +128,28 @@ pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
         for e in &failed {
             let _ = writeln!(out, "error: {e}");
         }
-        let _ = writeln!(out, "{} images could not be looked up; nothing was written", failed.len());
+        let _ =
+            writeln!(out, "{} could not be looked up; nothing was written", plural(failed.len(), "image", "images"));
         return Exit::Error;
     }
     let results: Vec<_> = planned.into_par_iter().map(|(f, pins, not)| (f, pin_file(&f.text, &pins), not)).collect();
-    let (mut pinned, mut left) = (0, unplaced);
+    let (mut pinned, mut left, mut changed) = (0, unplaced, 0);
     let mut edited: Vec<(PathBuf, String, String)> = Vec::new();
     for (f, fixed, not) in results {
-        report(out, &f.shown, &f.text, &fixed, args.mode, "pinned");
+        report(out, &f.shown, &f.text, &fixed, args.mode, PINNED);
         for n in &not {
             let _ = writeln!(out, "{n}");
         }
         pinned += fixed.repaired.len();
         left += fixed.not_repaired.len() + not.len();
         if fixed.after != f.text {
-            edited.push((f.path.clone(), f.shown.clone(), fixed.after));
+            changed += 1;
+            match &f.read_only {
+                Some(why) => {
+                    let _ = writeln!(out, "{}", note(why));
+                }
+                None => edited.push((f.path.clone(), f.shown.clone(), fixed.after)),
+            }
         }
     }
     for n in &notes {
@@ -141,13 +159,14 @@ pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
     tags.iter_mut().for_each(|r| *r = r.without_digest());
     tags.sort();
     tags.dedup();
-    let verb = if args.mode == Mode::Write { "pinned" } else { "to pin" };
     let _ = writeln!(
         out,
-        "{pinned} images {verb} in {} files; {left} not pinned (see above); {} tags looked up in {} registry requests",
-        edited.len(),
-        tags.len(),
-        client.requests()
+        "{} {} in {}; {left} not pinned (see above); {} looked up in {}",
+        plural(pinned, "image", "images"),
+        args.mode.label(PINNED),
+        plural(changed, "file", "files"),
+        plural(tags.len(), "tag", "tags"),
+        plural(client.requests(), "registry request", "registry requests"),
     );
     let status = match args.mode {
         Mode::Write => match write_all(&edited) {
@@ -170,6 +189,11 @@ pub fn pin(out: &mut dyn Write, args: PinArgs) -> Exit {
         _ => Exit::Pass,
     };
     if input_errors { Exit::Error } else { status }
+}
+
+/// The line saying why a file's images are not pinned in place.
+fn note(why: &str) -> String {
+    format!("not {}: {why}", PINNED.done)
 }
 
 /// An image with the reference it is looked up as, or why it is not looked up.
@@ -256,7 +280,7 @@ fn through_kustomize(checked: &Checked) -> Through {
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         let images = unpinned_at(&text, &targets).into_iter().map(looked_up).collect();
         through.paths.push(path.clone());
-        through.files.push(FileImages { path, shown, text, images });
+        through.files.push(FileImages { path, shown, text, images, read_only: None });
     }
     through.keys.sort();
     through.keys.dedup();

@@ -785,6 +785,17 @@ fn the_config_is_found_upward_from_each_path_up_to_the_repository_root() {
         "{}",
         r.stderr
     );
+    // One under a config and one under none: the default policy is a second policy, not
+    // the config's applied to both.
+    let r = run_in(&dir, &["test", "repo/app", "repo/plain"], None);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert_eq!(
+        r.stderr,
+        format!(
+            "error: --config: the inputs fall under different kubegate.yaml files: {} (for repo/app), none (for repo/plain); check them in separate runs, or name the one to use with --config\n\nFor more information, try '--help'.\n",
+            dir.join("repo/app/kubegate.yaml").display()
+        )
+    );
     // A kubegate.yaml that is a manifest (kubegate's own Deployment) is not a config: it is
     // checked, and the search for the config goes past it.
     write("repo/deploy/kubegate.yaml", pod);
@@ -864,7 +875,7 @@ fn init_writes_a_commented_config_from_the_folders_and_never_overwrites() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
         r.stdout,
-        "wrote ./kubegate.yaml (4 manifests and Dockerfiles found)\n  clusters/uat/ (1 files) → uat, declared like staging\n  overlays/prod/ (1 files) → prod (its name is enough)\n  overlays/qa/ (1 files) → qa, declared like staging\nnext: kubegate test (and read the comments in the file; `kubegate rules` shows the levels it sets)\n"
+        "wrote ./kubegate.yaml (4 manifests and Dockerfiles found)\n  clusters/uat/ (1 file) → uat, declared like staging\n  overlays/prod/ (1 file) → prod (its name is enough)\n  overlays/qa/ (1 file) → qa, declared like staging\nnext: kubegate test (and read the comments in the file; `kubegate rules` shows the levels it sets)\n"
     );
     let text = std::fs::read_to_string(dir.join("kubegate.yaml")).unwrap();
     assert!(

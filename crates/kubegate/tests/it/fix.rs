@@ -55,7 +55,7 @@ fn the_diff_check_and_write_agree_and_a_second_run_changes_nothing() {
     assert_eq!(diff.code, 0, "{}", diff.stderr);
     let printed = &diff.stdout[diff.stdout.find("--- a/").unwrap()..diff.stdout.rfind("\n5 repairs").unwrap() + 1];
     assert_eq!(printed, DIFF);
-    assert!(diff.stdout.ends_with("5 repairs to make in 1 files; 4 not made (--unsafe-fixes, or refused: see above); 12 findings need a person\n"), "{}", diff.stdout);
+    assert!(diff.stdout.ends_with("5 repairs to make in 1 file; 4 not made (--unsafe-fixes, or refused: see above); 12 findings need a person\n"), "{}", diff.stdout);
     assert_eq!(std::fs::read_to_string(dir.join("deploy/app.yaml")).unwrap(), original, "--diff changes nothing");
     assert_eq!(run_in(&dir, &["fix", "deploy/", "--check"], None).code, 1);
 
@@ -117,7 +117,13 @@ fn unsafe_fixes_when_asked_one_rule_when_asked_and_what_is_refused() {
     let dir = copy("unsafe");
     let r = run_in(&dir, &["fix", "deploy/", "--unsafe-fixes", "--rule", "run-as-non-root", "--diff"], None);
     assert!(r.stdout.contains("+        runAsNonRoot: true\n"), "{}", r.stdout);
-    assert!(r.stdout.ends_with("1 repairs to make in 1 files; 0 not made (--unsafe-fixes, or refused: see above); 0 findings need a person\n"), "{}", r.stdout);
+    assert!(
+        r.stdout.ends_with(
+            "1 repair to make in 1 file; 0 not made (--unsafe-fixes, or refused: see above); 0 findings need a person\n"
+        ),
+        "{}",
+        r.stdout
+    );
     let r = run_in(&dir, &["fix", "deploy/", "--rule", "no-such-rule"], None);
     assert_eq!(
         (r.code, r.stdout.as_str(), r.stderr.as_str()),
@@ -133,14 +139,29 @@ fn unsafe_fixes_when_asked_one_rule_when_asked_and_what_is_refused() {
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(r.stdout.starts_with("error: deploy/broken.yaml:4:1: cannot parse YAML"), "{}", r.stdout);
     assert!(r.stdout.contains("not fixed: deploy/broken.yaml has errors (above); fix them first\n"), "{}", r.stdout);
-    assert!(r.stdout.contains("fixed        deploy/app.yaml:"), "{}", r.stdout);
-    // Stdin is not edited.
-    let r = run_in(
-        Path::new(&dir),
-        &["fix", "-", "--check"],
-        Some("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: x}]}\n"),
+    assert!(r.stdout.contains("to fix       deploy/app.yaml:"), "{}", r.stdout);
+    // Stdin is not edited, but --check counts what it would repair there: a stream piped
+    // in is no pass.
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: x}]}\n";
+    let r = run_in(Path::new(&dir), &["fix", "-", "--check", "--rule", "seccomp-profile"], Some(pod));
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (
+            1,
+            "to fix       <stdin>:4 [seccomp-profile] spec.securityContext.seccompProfile.type = RuntimeDefault\n\
+             not fixed: stdin cannot be edited in place\n\
+             1 repair to make in 1 file; 0 not made (--unsafe-fixes, or refused: see above); 0 findings need a person\n"
+        )
     );
-    assert!(r.stdout.contains("not fixed: stdin cannot be edited in place"), "{}", r.stdout);
+    let r = run_in(Path::new(&dir), &["fix", "-", "--rule", "seccomp-profile"], Some(pod));
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (
+            0,
+            "not fixed: stdin cannot be edited in place\n\
+             0 repairs made in 0 files; 0 not made (--unsafe-fixes, or refused: see above); 0 findings need a person\n"
+        )
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -266,9 +287,9 @@ fn through_kustomize_the_base_the_patch_and_the_overlay_are_fixed_where_the_trac
         .collect();
     assert_eq!(diff, KUSTOMIZE_DIFF);
     for line in [
-        "fixed        k8s/base/deployment.yaml:13 [seccomp-profile] spec.template.spec.securityContext.seccompProfile.type = RuntimeDefault",
-        "fixed        k8s/overlays/prod/patch.yaml:12 [allow-privilege-escalation] spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation = false",
-        "fixed        k8s/overlays/prod/kustomization.yaml:4 [environment-label] labels = [{pairs: {environment: prod}}]",
+        "to fix       k8s/base/deployment.yaml:13 [seccomp-profile] spec.template.spec.securityContext.seccompProfile.type = RuntimeDefault",
+        "to fix       k8s/overlays/prod/patch.yaml:12 [allow-privilege-escalation] spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation = false",
+        "to fix       k8s/overlays/prod/kustomization.yaml:4 [environment-label] labels = [{pairs: {environment: prod}}]",
     ] {
         assert!(r.stdout.lines().any(|l| l == line), "{line}\n{}", r.stdout);
     }

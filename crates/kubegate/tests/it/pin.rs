@@ -213,9 +213,9 @@ unpinned     deploy/crlf.yaml:9 spec.containers[0].image = REG/team/app:v1
     assert_eq!(code, 0, "{out}");
     let expected = format!(
         "\
-pinned       deploy/app.yaml:11 [image-digest] spec.template.spec.initContainers[0].image = REG/team/app:multi@{multi}
-pinned       deploy/app.yaml:14 [image-digest] spec.template.spec.containers[0].image = REG/team/app:v1@{v1}
-pinned       deploy/app.yaml:27 [image-digest] spec.jobTemplate.spec.template.spec.containers[0].image = REG/team/app:v1@{v1}
+to pin       deploy/app.yaml:11 [image-digest] spec.template.spec.initContainers[0].image = REG/team/app:multi@{multi}
+to pin       deploy/app.yaml:14 [image-digest] spec.template.spec.containers[0].image = REG/team/app:v1@{v1}
+to pin       deploy/app.yaml:27 [image-digest] spec.jobTemplate.spec.template.spec.containers[0].image = REG/team/app:v1@{v1}
 --- a/deploy/app.yaml
 +++ b/deploy/app.yaml
 @@ -8,10 +8,10 @@
@@ -237,7 +237,7 @@ pinned       deploy/app.yaml:27 [image-digest] spec.jobTemplate.spec.template.sp
              - name: report
 -              image: REG/team/app:v1
 +              image: REG/team/app:v1@{v1}
-pinned       deploy/crlf.yaml:9 [image-digest] spec.containers[0].image = REG/team/app:v1@{v1}
+to pin       deploy/crlf.yaml:9 [image-digest] spec.containers[0].image = REG/team/app:v1@{v1}
 --- a/deploy/crlf.yaml
 +++ b/deploy/crlf.yaml
 @@ -6,4 +6,4 @@
@@ -456,9 +456,47 @@ fn check_counts_an_image_a_transformation_sets() {
         (code, out.as_str()),
         (
             1,
-            "not pinned   k8s/base/pod.yaml:8 [image-digest] spec.containers[0].image: cannot be placed: the value comes from a Kustomize transformation in k8s/overlays/prod/kustomization.yaml: change it there\n1 images not pinned by digest in 0 files\n"
+            "not pinned   k8s/base/pod.yaml:8 [image-digest] spec.containers[0].image: cannot be placed: the value comes from a Kustomize transformation in k8s/overlays/prod/kustomization.yaml: change it there\n1 image not pinned by digest in 0 files\n"
         )
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `--check` answers whether the images are pinned, not whether kubegate can edit them:
+/// a stream piped in and rendered Helm output count (a pipeline of `helm template |
+/// kubegate pin - --check` must not pass an unpinned image), with why they are not pinned
+/// in place.
+#[test]
+fn check_counts_the_images_of_stdin_and_of_rendered_helm_output() {
+    let dir = std::env::temp_dir().join(format!("kubegate-pin-readonly-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: a\n      image: ghcr.io/acme/a:v1\n";
+    let r = crate::common::run_in(&dir, &["pin", "-", "--check", "--env", "prod"], Some(pod));
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (
+            1,
+            "unpinned     <stdin>:8 spec.containers[0].image = ghcr.io/acme/a:v1\n\
+             not pinned: stdin cannot be edited in place\n\
+             1 image not pinned by digest in 1 file\n"
+        )
+    );
+    std::fs::write(dir.join("rendered.yaml"), format!("---\n# Source: shop/templates/pod.yaml\n{pod}")).unwrap();
+    let r = crate::common::run_in(&dir, &["pin", "rendered.yaml", "--check", "--env", "prod"], None);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (
+            1,
+            "unpinned     rendered.yaml:10 spec.containers[0].image = ghcr.io/acme/a:v1\n\
+             not pinned: rendered.yaml is rendered Helm output; fix the chart's values or templates instead\n\
+             1 image not pinned by digest in 1 file\n"
+        )
+    );
+    // Writing leaves both alone and says why.
+    let r = crate::common::run_in(&dir, &["pin", "-", "--env", "prod"], Some(pod));
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.starts_with("not pinned: stdin cannot be edited in place\n"), "{}", r.stdout);
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -494,7 +532,7 @@ fn dockerfile_bases_are_pinned_on_the_from_line_or_in_the_arg_default() {
 unpinned     deploy/Dockerfile:4 stages[0].FROM = REG/team/app:v1
 unpinned     deploy/Dockerfile:6 stages[1].FROM = REG/team/app:${GO} (not pinnable: 'REG/team/app:${GO}' is put together from build arguments: pin it by hand, or take the whole image from one ARG with a default)
 unpinned     deploy/Dockerfile:7 stages[2].FROM = REG/team/app:multi
-3 images not pinned by digest in 1 files
+3 images not pinned by digest in 1 file
 "
         )
     );
@@ -505,8 +543,8 @@ unpinned     deploy/Dockerfile:7 stages[2].FROM = REG/team/app:multi
         shown(&out),
         format!(
             "\
-pinned       deploy/Dockerfile:4 [dockerfile-base-digest] stages[0].FROM = REG/team/app:v1@{v1}
-pinned       deploy/Dockerfile:2 [dockerfile-base-digest] ARG.BASE = REG/team/app:multi@{multi}
+to pin       deploy/Dockerfile:4 [dockerfile-base-digest] stages[0].FROM = REG/team/app:v1@{v1}
+to pin       deploy/Dockerfile:2 [dockerfile-base-digest] ARG.BASE = REG/team/app:multi@{multi}
 --- a/deploy/Dockerfile
 +++ b/deploy/Dockerfile
 @@ -1,7 +1,7 @@
@@ -520,7 +558,7 @@ pinned       deploy/Dockerfile:2 [dockerfile-base-digest] ARG.BASE = REG/team/ap
  FROM REG/team/app:${{GO}} AS tools
  FROM ${{BASE}}
 not pinned   deploy/Dockerfile:6 [dockerfile-base-digest] stages[1].FROM: 'REG/team/app:${{GO}}' is put together from build arguments: pin it by hand, or take the whole image from one ARG with a default
-2 images to pin in 1 files; 1 not pinned (see above); 2 tags looked up in 2 registry requests
+2 images to pin in 1 file; 1 not pinned (see above); 2 tags looked up in 2 registry requests
 "
         )
     );
@@ -535,7 +573,7 @@ not pinned   deploy/Dockerfile:6 [dockerfile-base-digest] stages[1].FROM: 'REG/t
 pinned       deploy/Dockerfile:4 [dockerfile-base-digest] stages[0].FROM = REG/team/app:v1@{v1}
 pinned       deploy/Dockerfile:2 [dockerfile-base-digest] ARG.BASE = REG/team/app:multi@{multi}
 not pinned   deploy/Dockerfile:6 [dockerfile-base-digest] stages[1].FROM: 'REG/team/app:${{GO}}' is put together from build arguments: pin it by hand, or take the whole image from one ARG with a default
-2 images pinned in 1 files; 1 not pinned (see above); 2 tags looked up in 2 registry requests
+2 images pinned in 1 file; 1 not pinned (see above); 2 tags looked up in 2 registry requests
 "
         )
     );
@@ -588,7 +626,7 @@ fn check_lists_a_dockerfiles_bases_whatever_its_comments_say() {
             "\
 unpinned     prod/Dockerfile:4 stages[0].FROM = $BASE (not pinnable: the default of ARG DEV uses BASE too, and would change with it: pin it by hand)
 unpinned     prod/Dockerfile:5 stages[1].FROM = $DEV (not pinnable: the default of ARG DEV is put together from other arguments: pin it by hand)
-2 images not pinned by digest in 1 files
+2 images not pinned by digest in 1 file
 "
         )
     );

@@ -249,6 +249,15 @@ fn syntax_and_runtime_errors_are_exit_2_with_file_and_line() {
     let (code, v) = json_out(&["test", "app.yaml", "-p", "nosuch.rego"]);
     assert_eq!(code, 2);
     assert_eq!(errors(&v), ["nosuch.rego:0:0 cannot read policy: No such file or directory (os error 2)"]);
+    // Nothing is evaluated when only the policy was to run; with --builtin the built-in
+    // rules still check the inputs beside the policy's error.
+    let (code, v) = json_out(&["test", "app.yaml", "-p", "bad/syntax.rego"]);
+    assert_eq!((code, v["summary"]["files"].as_u64()), (2, Some(0)));
+    let (code, v) = json_out(&["test", "app.yaml", "-p", "bad/syntax.rego", "--builtin", "--env", "prod"]);
+    assert_eq!(code, 2);
+    assert_eq!(errors(&v), ["bad/syntax.rego:6:1 expecting expression"]);
+    assert_eq!(v["summary"]["files"], 1);
+    assert!(brief(&v).iter().any(|f| f.starts_with("image-digest deny ")), "{:?}", brief(&v));
 }
 
 #[test]
