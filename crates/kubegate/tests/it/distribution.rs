@@ -611,6 +611,25 @@ fn pre_commit_accepts_the_hooks_and_the_kubegate_hook_gates_the_files() {
     let log = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert_eq!(code(&out), 0, "{log}");
     assert!(log.contains("kubegate policy gate") && log.contains("Passed"), "{log}");
+
+    // Dockerfiles are staged files too; a document that only names one is not handed over.
+    std::fs::create_dir_all(repo.join("k8s/payments/prod")).unwrap();
+    std::fs::write(repo.join("k8s/payments/prod/Dockerfile.md"), "# How we build\n\nFROM is explained here.\n")
+        .unwrap();
+    git(&repo, &["add", "."]);
+    let out = try_repo("kubegate");
+    let log = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(code(&out), 0, "{log}");
+    std::fs::write(repo.join("k8s/payments/prod/Dockerfile"), "FROM ubuntu:latest\nRUN make\n").unwrap();
+    git(&repo, &["add", "."]);
+    let out = try_repo("kubegate");
+    let log = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(code(&out), 1, "{log}");
+    assert!(
+        log.contains("error[dockerfile-base-digest]") && log.contains("--> k8s/payments/prod/Dockerfile:1:"),
+        "{log}"
+    );
+    assert!(!log.contains("Dockerfile.md"), "{log}");
     std::fs::remove_dir_all(&repo).ok();
     std::fs::remove_dir_all(&home).ok();
 }
