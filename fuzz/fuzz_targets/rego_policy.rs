@@ -1,10 +1,17 @@
 //! Rego policy loading and evaluation on small arbitrary policies (Rego v1, or v0 when the
 //! first byte is odd): a policy that loads is evaluated on a small document within the
 //! time limit; nothing panics or aborts.
+//!
+//! A stack overflow kills the process before libFuzzer can save the input that caused it.
+//! With `KUBEGATE_FUZZ_LAST_INPUT=FILE`, each input is written to FILE before it runs, so
+//! after such a death FILE holds it.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
 use std::time::Duration;
+
+static LAST_INPUT: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
 
 fuzz_target!(
     init: {
@@ -15,6 +22,9 @@ fuzz_target!(
         unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
     },
     |data: &[u8]| {
+        if let Some(file) = LAST_INPUT.get_or_init(|| std::env::var_os("KUBEGATE_FUZZ_LAST_INPUT").map(Into::into)) {
+            let _ = std::fs::write(file, data);
+        }
         let Some((&mode, data)) = data.split_first() else { return };
         if data.len() > 4096 {
             return;

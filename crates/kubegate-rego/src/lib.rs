@@ -20,6 +20,7 @@
 //! (`recursion`, `load`) (ADR 9).
 
 mod budget;
+mod chain;
 mod config_builtins;
 pub mod conftest;
 mod contain;

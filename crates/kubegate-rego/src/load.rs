@@ -203,6 +203,7 @@ pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>, Vec<InputEr
         names.push(name);
     }
     errors.extend(crate::recursion::check(&mut engine));
+    errors.extend(crate::chain::check(&mut engine));
     errors.extend(crate::negation::unsafe_wildcards(&mut engine));
     let (differences, refused) = crate::differences::check(&mut engine);
     errors.extend(refused);

@@ -133,7 +133,7 @@ fn cycle_through(start: usize, edges: &[Vec<usize>]) -> Option<Vec<usize>> {
 }
 
 /// The module's imports of `data`: alias (the `as` name, else the last component) → path.
-fn imports(module: &Module) -> HashMap<String, String> {
+pub(crate) fn imports(module: &Module) -> HashMap<String, String> {
     let mut out = HashMap::new();
     for import in &module.imports {
         let Ok(path) = get_path_string(&import.refr, None) else { continue };
@@ -150,7 +150,7 @@ fn imports(module: &Module) -> HashMap<String, String> {
 }
 
 /// The full path (`data.pkg.f`) of a called name as written in package `pkg`.
-fn resolve(called: &str, pkg: &str, imports: &HashMap<String, String>) -> String {
+pub(crate) fn resolve(called: &str, pkg: &str, imports: &HashMap<String, String>) -> String {
     if called.starts_with("data.") {
         return called.to_string();
     }

@@ -208,6 +208,45 @@ fn policies_whose_expressions_would_overflow_the_stack_are_refused_and_the_other
 }
 
 #[test]
+fn policies_whose_rules_chain_too_deeply_are_refused_and_the_others_run() {
+    // Found by the rego_policy fuzz campaign: regorus evaluates a rule a body refers to by
+    // recursing, a few KiB of stack a rule, so a chain of rules (a := b, b := c, …; 560
+    // fit in a 4 KiB policy), or fewer rules with calls nested in each, aborted the process.
+    let names: Vec<String> = (0..600).map(|i| format!("r{i}")).collect();
+    let chain = |n: usize, wrap: &dyn Fn(&str) -> String| {
+        let rules: String = (0..n).map(|i| format!("{} := {}\n", names[i], wrap(&names[i + 1]))).collect();
+        format!("package main\n\n{rules}{} := 1\n\ndeny contains \"x\" if r0\n", names[n])
+    };
+    let plain = |name: &str| name.to_string();
+    let calls = |name: &str| format!("{}{name}{}", "abs(".repeat(30), ")".repeat(30));
+    let cases = [
+        (
+            "rules.rego",
+            chain(560, &plain),
+            "rules.rego:565:1 main.deny evaluates through a chain of 562 rules and functions (main.deny → main.r0 → main.r1 → … → main.r560) that weighs 563 levels, more than 128 (kubegate's limit: Rego's evaluator recurses into every rule and call it meets, and a long chain overflows its stack); each rule or function is one level, plus how deeply calls and comprehensions nest in it",
+        ),
+        (
+            "calls.rego",
+            chain(16, &calls),
+            "calls.rego:21:1 main.deny evaluates through a chain of 18 rules and functions (main.deny → main.r0 → main.r1 → … → main.r16) that weighs 499 levels, more than 128 (kubegate's limit: Rego's evaluator recurses into every rule and call it meets, and a long chain overflows its stack); each rule or function is one level, plus how deeply calls and comprehensions nest in it",
+        ),
+    ];
+    for (file, text, error) in cases {
+        let dir = scratch("rule-chain", &[(file, text), ("pod.yaml", POD.into())]);
+        let (code, v) = json_in(&dir, &["test", "pod.yaml", "-p", file, "-p", "deny-all.rego"]);
+        assert_eq!(code, 2, "{file}");
+        assert_eq!(errors(&v), [error], "{file}");
+    }
+    // Within the limit, the same shapes load and evaluate.
+    for text in [chain(120, &plain), chain(3, &calls)] {
+        let dir = scratch("rule-chain-ok", &[("ok.rego", text), ("pod.yaml", POD.into())]);
+        let (code, v) = json_in(&dir, &["test", "pod.yaml", "-p", "ok.rego"]);
+        assert_eq!((code, errors(&v)), (1, Vec::<String>::new()));
+        assert_eq!(brief(&v), ["main.deny deny 1:1 x"]);
+    }
+}
+
+#[test]
 fn a_nul_byte_in_a_policy_refuses_the_file() {
     // Issue 18, 12: a NUL, even in a comment, silently dropped every rule after it.
     let (code, v) = json_out(&["test", "pod.yaml", "-p", "nul.rego"]);
