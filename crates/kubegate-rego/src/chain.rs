@@ -7,9 +7,16 @@
 //! hundred rules in a row, or fewer rules each with calls nested inside calls, overflow a
 //! thread's stack, and the process aborts for every input, long before the execution timer
 //! fires. [`crate::depth`] bounds one expression and [`crate::recursion`] refuses
-//! recursion; this bounds the chain: each rule (or function) weighs one level plus how
-//! deeply calls and comprehensions nest inside it, and no chain of references may weigh
-//! more than [`MAX_CHAIN_DEPTH`].
+//! recursion; this bounds the chain. A chain weighs what its rules and functions weigh,
+//! each [`RULE`] units plus, along its deepest expression, [`CALL`] units a call or
+//! comprehension and [`LEVEL`] units any other level of nesting (an operator, a
+//! reference, a collection): about 4, 2 and 0.5 KiB of stack in a release build, that is
+//! a quarter of a KiB a unit. No chain may weigh more than [`MAX_CHAIN_WEIGHT`].
+//!
+//! A reference to a package as a whole (`data.lib`, or `data.main[name]` with a name known
+//! only while evaluating) reaches every rule in it. Rules that read their own package that
+//! way can reach one another in any order (regorus refuses a rule only when it meets it
+//! again), so together they bound a chain too: what they weigh, added up.
 
 use crate::recursion::{Seen, imports, resolve, walk_rule};
 use kubegate_engine::InputError;
@@ -18,13 +25,26 @@ use regorus::unstable::{Expr, Literal, Query, Rule, RuleBody, RuleHead};
 use regorus::utils::get_path_string;
 use std::collections::HashMap;
 
-/// The most a chain of rules and functions may weigh: a rule or function weighs 1, plus
-/// the deepest nesting of calls and comprehensions in it. Real policies weigh a few tens;
-/// 128 levels of the costliest kind take well under the 2 MiB of stack a worker thread has.
-pub const MAX_CHAIN_DEPTH: usize = 128;
+/// The stack a thread that evaluates policies should have: far more than the heaviest
+/// chain allowed takes (under 512 KiB in a release build, a few MiB in a debug build),
+/// and than what static analysis cannot weigh (a chain through references it cannot
+/// follow). Reserved, not used: only the pages touched take memory.
+pub const EVAL_STACK: usize = 64 << 20;
+
+/// What a rule or function weighs by itself.
+pub const RULE: usize = 16;
+/// What a call or a comprehension adds along an expression.
+pub const CALL: usize = 8;
+/// What any other level of an expression adds.
+pub const LEVEL: usize = 2;
+/// The most a chain of rules and functions may weigh: 128 rules in a row, a quarter of it
+/// with calls nested 30 deep, or 8 rules each with an expression 120 levels deep, in
+/// under 512 KiB of stack. Real policies weigh a few hundred.
+pub const MAX_CHAIN_WEIGHT: usize = 2048;
 
 /// A rule or function (all its definitions): where it is first defined, what it weighs,
-/// and the rules and functions it refers to.
+/// and the rules and functions it refers to; or a package (or the prefix of rules' paths),
+/// which weighs nothing and leads to every rule and prefix directly in it.
 struct Node {
     name: String,
     file: String,
@@ -33,8 +53,9 @@ struct Node {
     refers: Vec<String>,
 }
 
-/// The rule or function that starts the heaviest chain over [`MAX_CHAIN_DEPTH`], as one
-/// error at its first definition (the rules of that chain would each say the same).
+/// The rule or function that starts the heaviest chain over [`MAX_CHAIN_WEIGHT`], as one
+/// error at its first definition (the rules of that chain would each say the same); and
+/// the packages whose rules read the package as a whole and together weigh more.
 pub(crate) fn check(engine: &mut Engine) -> Vec<InputError> {
     let mut nodes: Vec<Node> = Vec::new();
     let mut by_path: HashMap<String, usize> = HashMap::new();
@@ -57,7 +78,7 @@ pub(crate) fn check(engine: &mut Engine) -> Vec<InputError> {
                 Seen::Expr(_) => {}
                 Seen::With(_, with) => refers.extend(path_of(with)),
             });
-            let weight = 1 + rule_nesting(head, bodies);
+            let weight = RULE + rule_nesting(head, bodies);
             let path = format!("data.{pkg}.{name}");
             match by_path.get(&path) {
                 Some(&i) => {
@@ -77,34 +98,75 @@ pub(crate) fn check(engine: &mut Engine) -> Vec<InputError> {
             }
         }
     }
-    // A reference reaches the rule its path, or the longest prefix of it, names
-    // (`a.b.x` where `a.b` is a rule: the rule, then a field of its value).
-    let edges: Vec<Vec<usize>> = nodes
+    // Every proper prefix of a rule's path below `data` is a node too (the package, the
+    // first parts of a rule `a.b.c`), leading to what is directly in it.
+    let rules = nodes.len();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); rules];
+    let paths: Vec<String> = {
+        let mut p: Vec<(String, usize)> = by_path.iter().map(|(k, &v)| (k.clone(), v)).collect();
+        p.sort_by_key(|&(_, i)| i);
+        p.into_iter().map(|(k, _)| k).collect()
+    };
+    for (i, path) in paths.iter().enumerate() {
+        let mut child = i;
+        let mut p = path.as_str();
+        while let Some(cut) = p.rfind('.') {
+            p = &p[..cut];
+            if p == "data" || !p.starts_with("data.") {
+                break;
+            }
+            match by_path.get(p) {
+                // A rule whose path is a prefix of another's: not a package.
+                Some(&n) if n < rules => break,
+                // A prefix met before: it leads on upwards already.
+                Some(&n) => {
+                    children[n].push(child);
+                    break;
+                }
+                None => {
+                    let n = nodes.len();
+                    by_path.insert(p.to_string(), n);
+                    let name = p["data.".len()..].to_string();
+                    nodes.push(Node { name, file: String::new(), line: 0, weight: 0, refers: Vec::new() });
+                    children.push(vec![child]);
+                    child = n;
+                }
+            }
+        }
+    }
+    // A reference reaches the rule its path, or the longest prefix of it, names (`a.b.x`
+    // where `a.b` is a rule: the rule, then a field of its value); a path that is exactly
+    // a package or prefix (`data.lib`; `data.main[k]` reads as `data.main`) reaches it.
+    let target = |p: &str| -> Option<usize> {
+        if let Some(&i) = by_path.get(p) {
+            return Some(i);
+        }
+        let mut p = p;
+        loop {
+            p = &p[..p.rfind('.')?];
+            match by_path.get(p) {
+                Some(&i) if i < rules => return Some(i),
+                _ => {}
+            }
+        }
+    };
+    let mut edges: Vec<Vec<usize>> = nodes
         .iter()
         .map(|n| {
-            let mut to: Vec<usize> = n
-                .refers
-                .iter()
-                .filter_map(|p| {
-                    let mut p = p.as_str();
-                    loop {
-                        if let Some(&i) = by_path.get(p) {
-                            return Some(i);
-                        }
-                        p = &p[..p.rfind('.')?];
-                    }
-                })
-                .collect();
+            let mut to: Vec<usize> = n.refers.iter().filter_map(|p| target(p)).collect();
             to.sort_unstable();
             to.dedup();
             to
         })
         .collect();
+    for (parent, kids) in children.into_iter().enumerate() {
+        edges[parent].extend(kids);
+    }
+    let mut errors = self_dispatch(&nodes, &edges, rules);
     let depth = chain_depths(&nodes, &edges);
-    let Some(start) =
-        (0..nodes.len()).filter(|&i| depth[i] > MAX_CHAIN_DEPTH).max_by_key(|&i| (depth[i], usize::MAX - i))
+    let Some(start) = (0..rules).filter(|&i| depth[i] > MAX_CHAIN_WEIGHT).max_by_key(|&i| (depth[i], usize::MAX - i))
     else {
-        return Vec::new();
+        return errors;
     };
     // The chain itself: from the start, the heaviest next step each time.
     let mut chain = vec![start];
@@ -118,24 +180,53 @@ pub(crate) fn check(engine: &mut Engine) -> Vec<InputError> {
         on_chain[next] = true;
         chain.push(next);
     }
-    let names: Vec<&str> = chain.iter().map(|&i| nodes[i].name.as_str()).collect();
+    let names: Vec<&str> = chain.iter().filter(|&&i| i < rules).map(|&i| nodes[i].name.as_str()).collect();
     let shown = if names.len() > 5 {
         format!("{} → … → {}", names[..3].join(" → "), names[names.len() - 1])
     } else {
         names.join(" → ")
     };
     let n = &nodes[start];
-    vec![InputError::new(
+    errors.push(InputError::new(
         &n.file,
         n.line,
         1,
         format!(
-            "{} evaluates through a chain of {} rules and functions ({shown}) that weighs {} levels, more than {MAX_CHAIN_DEPTH} (kubegate's limit: Rego's evaluator recurses into every rule and call it meets, and a long chain overflows its stack); each rule or function is one level, plus how deeply calls and comprehensions nest in it",
+            "{} evaluates through a chain of {} rules and functions ({shown}) that weighs {}, more than {MAX_CHAIN_WEIGHT} (kubegate's limit: Rego's evaluator recurses into every rule and call it meets, and a long chain overflows its stack; a rule or function weighs {RULE}, and along its deepest expression a call or comprehension {CALL}, any other level {LEVEL})",
             n.name,
-            chain.len(),
+            names.len(),
             depth[start]
         ),
-    )]
+    ));
+    errors
+}
+
+/// Packages (and prefixes) whose own rules read them as a whole (`data.main[k]` in
+/// package main): those rules can evaluate through one another in any order, so what they
+/// weigh together is how heavy a chain of them can be.
+fn self_dispatch(nodes: &[Node], edges: &[Vec<usize>], rules: usize) -> Vec<InputError> {
+    let mut errors = Vec::new();
+    for prefix in rules..nodes.len() {
+        let under = format!("{}.", nodes[prefix].name);
+        let dispatching: Vec<usize> =
+            (0..rules).filter(|&r| nodes[r].name.starts_with(&under) && edges[r].contains(&prefix)).collect();
+        let weight: usize = dispatching.iter().map(|&r| nodes[r].weight).sum();
+        if weight > MAX_CHAIN_WEIGHT {
+            let first = &nodes[dispatching[0]];
+            errors.push(InputError::new(
+                &first.file,
+                first.line,
+                1,
+                format!(
+                    "{} rules of {} read it as a whole (data.{}[…]), so they can evaluate through one another in any order; together they weigh {weight}, more than {MAX_CHAIN_WEIGHT} (kubegate's limit: Rego's evaluator recurses into every rule it meets, and a long chain overflows its stack)",
+                    dispatching.len(),
+                    nodes[prefix].name,
+                    nodes[prefix].name
+                ),
+            ));
+        }
+    }
+    errors
 }
 
 /// The weight of the heaviest chain from each node: its own weight plus the heaviest of
@@ -173,7 +264,7 @@ fn chain_depths(nodes: &[Node], edges: &[Vec<usize>]) -> Vec<usize> {
     depth
 }
 
-/// How deeply calls and comprehensions nest in a rule's head and bodies.
+/// The weight of a rule's deepest expression, in its head or bodies.
 fn rule_nesting(head: &RuleHead, bodies: &[RuleBody]) -> usize {
     let mut deepest = match head {
         RuleHead::Compr { assign: Some(a), .. } | RuleHead::Func { assign: Some(a), .. } => nesting(&a.value),
@@ -195,37 +286,41 @@ fn query_nesting(q: &Query) -> usize {
         let here = match &stmt.literal {
             Literal::SomeVars { .. } => 0,
             Literal::SomeIn { key, value, collection, .. } => {
-                key.as_ref().map_or(0, |k| nesting(k)).max(nesting(value)).max(nesting(collection))
+                LEVEL + key.as_ref().map_or(0, |k| nesting(k)).max(nesting(value)).max(nesting(collection))
             }
             Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => nesting(expr),
-            Literal::Every { domain, query, .. } => nesting(domain).max(1 + query_nesting(query)),
+            Literal::Every { domain, query, .. } => CALL + nesting(domain).max(query_nesting(query)),
         };
-        let with = stmt.with_mods.iter().map(|m| nesting(&m.refr).max(nesting(&m.r#as))).max().unwrap_or(0);
+        let with = stmt.with_mods.iter().map(|m| LEVEL + nesting(&m.refr).max(nesting(&m.r#as))).max().unwrap_or(0);
         deepest = deepest.max(here).max(with);
     }
     deepest
 }
 
-/// How deeply calls and comprehensions nest in `e` (each one level). The parser and
-/// [`crate::depth`] bound how deeply expressions nest, so this recursion is bounded too.
+/// The weight of `e` along its deepest path: [`CALL`] a call or comprehension, [`LEVEL`]
+/// any other expression with parts. The parser and [`crate::depth`] bound how deeply
+/// expressions nest, so this recursion is bounded too.
 fn nesting(e: &Expr) -> usize {
+    let deepest = |items: &mut dyn Iterator<Item = usize>| items.max().unwrap_or(0);
     match e {
-        Expr::Array { items, .. } | Expr::Set { items, .. } => items.iter().map(|i| nesting(i)).max().unwrap_or(0),
-        Expr::Object { fields, .. } => fields.iter().map(|(_, k, v)| nesting(k).max(nesting(v))).max().unwrap_or(0),
+        Expr::Array { items, .. } | Expr::Set { items, .. } => LEVEL + deepest(&mut items.iter().map(|i| nesting(i))),
+        Expr::Object { fields, .. } => LEVEL + deepest(&mut fields.iter().map(|(_, k, v)| nesting(k).max(nesting(v)))),
         Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
-            1 + nesting(term).max(query_nesting(query))
+            CALL + nesting(term).max(query_nesting(query))
         }
-        Expr::ObjectCompr { key, value, query, .. } => 1 + nesting(key).max(nesting(value)).max(query_nesting(query)),
-        Expr::Call { fcn, params, .. } => 1 + params.iter().map(|p| nesting(p)).max().unwrap_or(0).max(nesting(fcn)),
-        Expr::UnaryExpr { expr, .. } => nesting(expr),
-        Expr::RefDot { refr, .. } => nesting(refr),
-        Expr::RefBrack { refr, index, .. } => nesting(refr).max(nesting(index)),
+        Expr::ObjectCompr { key, value, query, .. } => {
+            CALL + nesting(key).max(nesting(value)).max(query_nesting(query))
+        }
+        Expr::Call { fcn, params, .. } => CALL + deepest(&mut params.iter().map(|p| nesting(p))).max(nesting(fcn)),
+        Expr::UnaryExpr { expr, .. } => LEVEL + nesting(expr),
+        Expr::RefDot { refr, .. } => LEVEL + nesting(refr),
+        Expr::RefBrack { refr, index, .. } => LEVEL + nesting(refr).max(nesting(index)),
         Expr::BinExpr { lhs, rhs, .. }
         | Expr::BoolExpr { lhs, rhs, .. }
         | Expr::ArithExpr { lhs, rhs, .. }
-        | Expr::AssignExpr { lhs, rhs, .. } => nesting(lhs).max(nesting(rhs)),
+        | Expr::AssignExpr { lhs, rhs, .. } => LEVEL + nesting(lhs).max(nesting(rhs)),
         Expr::Membership { key, value, collection, .. } => {
-            key.as_ref().map_or(0, |k| nesting(k)).max(nesting(value)).max(nesting(collection))
+            LEVEL + key.as_ref().map_or(0, |k| nesting(k)).max(nesting(value)).max(nesting(collection))
         }
         _ => 0,
     }

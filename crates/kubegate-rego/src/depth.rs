@@ -120,20 +120,41 @@ pub fn deep_text(text: &str) -> Option<(u32, u32, String)> {
 /// only the pages touched take memory.
 const PARSE_STACK: usize = 1 << 30;
 
+/// What measuring a policy found.
+pub enum Measured {
+    /// It parses, and no expression nests too deeply: regorus may be given it.
+    Fine,
+    /// An expression nests more than [`MAX_EXPRESSION_DEPTH`] levels deep, in the rule that
+    /// starts at this line and column.
+    TooDeep(u32, u32),
+    /// It does not parse (or breaks regorus' size limits): regorus' own error. The policy
+    /// must not be parsed again on an ordinary stack: the parser can recurse deeply on
+    /// text it then refuses (the rego_policy fuzz target found runs of minus signs between
+    /// names that overflowed an 8 MiB stack before the parse failed).
+    Unparsed(anyhow::Error),
+}
+
 /// Parses the policy (as regorus will, with its size limits) on a thread with a stack
 /// deep enough for any policy those limits allow, and finds an expression nested too
-/// deeply ([`deep_expression`]): `Ok(Some(line, column))`. `Ok(None)` too when the policy
-/// does not parse: regorus reports that itself when it is given the policy.
-pub fn too_deep(name: &str, text: &str, rego_v0: bool) -> Result<Option<(u32, u32)>, String> {
+/// deeply ([`deep_expression`]).
+pub fn measure(name: &str, text: &str, rego_v0: bool) -> Result<Measured, String> {
     let (name, text) = (name.to_string(), text.to_string());
-    let measure = move || -> Option<(u32, u32)> {
-        let source = regorus::Source::from_contents(name, text).ok()?;
-        let mut parser = regorus::unstable::Parser::new(&source).ok()?;
-        if !rego_v0 {
-            parser.enable_rego_v1().ok()?;
+    let measure = move || -> Measured {
+        let parsed = (|| {
+            let source = regorus::Source::from_contents(name, text)?;
+            let mut parser = regorus::unstable::Parser::new(&source)?;
+            if !rego_v0 {
+                parser.enable_rego_v1()?;
+            }
+            parser.parse()
+        })();
+        match parsed {
+            Ok(module) => match deep_expression(&module) {
+                Some((line, col)) => Measured::TooDeep(line, col),
+                None => Measured::Fine,
+            },
+            Err(e) => Measured::Unparsed(e),
         }
-        let module = parser.parse().ok()?;
-        deep_expression(&module)
     };
     std::thread::Builder::new()
         .name("rego-depth".into())

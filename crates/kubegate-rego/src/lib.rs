@@ -21,6 +21,7 @@
 
 mod budget;
 mod chain;
+pub use chain::EVAL_STACK;
 mod config_builtins;
 pub mod conftest;
 mod contain;

@@ -179,8 +179,8 @@ pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>, Vec<InputEr
                     errors.push(InputError::new(&name, line, col, what));
                 } else {
                     let rewritten = crate::rewrite::rewrite(&name, &text, opts.rego_v0);
-                    match crate::depth::too_deep(&name, &rewritten, opts.rego_v0) {
-                        Ok(Some((line, col))) => errors.push(InputError::new(
+                    match crate::depth::measure(&name, &rewritten, opts.rego_v0) {
+                        Ok(crate::depth::Measured::TooDeep(line, col)) => errors.push(InputError::new(
                             &name,
                             line,
                             col,
@@ -190,7 +190,8 @@ pub(crate) fn engine(opts: &Options) -> Result<(Engine, Vec<String>, Vec<InputEr
                             ),
                         )),
                         Err(e) => errors.push(InputError::new(&name, 0, 0, e)),
-                        Ok(None) => {
+                        Ok(crate::depth::Measured::Unparsed(e)) => errors.push(error(&e, std::slice::from_ref(&name))),
+                        Ok(crate::depth::Measured::Fine) => {
                             if let Err(e) = engine.add_policy(name.clone(), rewritten) {
                                 errors.push(error(&e, std::slice::from_ref(&name)));
                             }

@@ -160,6 +160,8 @@ pub(crate) fn resolve(called: &str, pkg: &str, imports: &HashMap<String, String>
     };
     match (imports.get(first), rest) {
         (Some(path), Some(rest)) => format!("{path}.{rest}"),
+        // `import data.lib.f` (or `… as g`), then `f(x)`: the name is the import.
+        (Some(path), None) => path.clone(),
         _ => format!("data.{pkg}.{called}"),
     }
 }

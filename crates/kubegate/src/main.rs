@@ -30,6 +30,18 @@ fn quiet_library_backtraces() {
 
 fn main() -> ExitCode {
     quiet_library_backtraces();
+    // Every thread that may evaluate Rego gets kubegate-rego's evaluation stack (reserved,
+    // not used: only the pages touched take memory): the rayon workers that check the
+    // inputs, and the command itself, which checks a single input on its own thread.
+    let _ = rayon::ThreadPoolBuilder::new().stack_size(kubegate_rego::EVAL_STACK).build_global();
+    match std::thread::Builder::new().name("main".into()).stack_size(kubegate_rego::EVAL_STACK).spawn(command) {
+        // A panic has printed its message; 101 is the status a panic ends a process with.
+        Ok(thread) => thread.join().unwrap_or(ExitCode::from(101)),
+        Err(_) => command(),
+    }
+}
+
+fn command() -> ExitCode {
     let cli = Cli::parse();
     let mut out = Stdout::new();
     let exit = match cli.command {

@@ -98,7 +98,12 @@ pub fn serve(args: ServeArgs) -> Exit {
         max_body: args.max_body,
         client_timeout: args.client_timeout,
     });
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // Its threads evaluate Rego: they get kubegate-rego's evaluation stack.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(kubegate_rego::EVAL_STACK)
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => return failed(format!("cannot start the runtime: {e}")),
     };

@@ -185,6 +185,14 @@ fn policies_whose_expressions_would_overflow_the_stack_are_refused_and_the_other
             "calls.rego:36:4 parentheses and calls nest more than 32 levels deep here (kubegate's limit: the Rego parser recurses once per level, and deep nesting overflows its stack)",
         ),
         (
+            // Found by the rego_policy campaign: on text it then refuses, the parser
+            // recursed once per minus sign between names and overflowed the stack before
+            // failing. A policy is parsed once, on a thread with a deep stack.
+            "unparsed.rego",
+            format!("package main\n\nx := {} {{\n", vec![vec!["n--------------------"; 40].join(" "); 80].join("\n")),
+            "unparsed.rego:83:1 expecting expression",
+        ),
+        (
             "chain.rego",
             policy(&format!("1{}", "\n+ 1".repeat(19_000))),
             "chain.rego:4:1 an expression of this rule nests more than 256 levels deep (kubegate's limit: Rego's compiler and evaluator recurse once per level, and a long chain of operators overflows their stack)",
@@ -209,26 +217,52 @@ fn policies_whose_expressions_would_overflow_the_stack_are_refused_and_the_other
 
 #[test]
 fn policies_whose_rules_chain_too_deeply_are_refused_and_the_others_run() {
-    // Found by the rego_policy fuzz campaign: regorus evaluates a rule a body refers to by
-    // recursing, a few KiB of stack a rule, so a chain of rules (a := b, b := c, …; 560
-    // fit in a 4 KiB policy), or fewer rules with calls nested in each, aborted the process.
-    let names: Vec<String> = (0..600).map(|i| format!("r{i}")).collect();
+    // regorus evaluates a rule a body refers to by recursing, a few KiB of stack a rule,
+    // so a chain of rules (a := b, b := c, …; 560 fit in a 4 KiB policy), fewer rules with
+    // calls or long operator chains in each, rules that read their own package by a name
+    // known only while evaluating, or names imported under an alias, aborted the process.
+    let names: Vec<String> = (0..700).map(|i| format!("r{i}")).collect();
     let chain = |n: usize, wrap: &dyn Fn(&str) -> String| {
         let rules: String = (0..n).map(|i| format!("{} := {}\n", names[i], wrap(&names[i + 1]))).collect();
         format!("package main\n\n{rules}{} := 1\n\ndeny contains \"x\" if r0\n", names[n])
     };
     let plain = |name: &str| name.to_string();
     let calls = |name: &str| format!("{}{name}{}", "abs(".repeat(30), ")".repeat(30));
+    let operators = |name: &str| format!("{name}{}", "+0".repeat(250));
+    let dispatch: String = (0..600).map(|i| format!("r{i} := data.main[k] if k := \"r{}\"\n", i + 1)).collect();
+    let aliases: String = (0..600).map(|i| format!("import data.main.r{} as a{i}\n", i + 1)).collect();
+    let aliased: String = (0..600).map(|i| format!("r{i} := a{i}\n")).collect();
+    let limit = "(kubegate's limit: Rego's evaluator recurses into every rule and call it meets, and a long chain overflows its stack; a rule or function weighs 16, and along its deepest expression a call or comprehension 8, any other level 2)";
     let cases = [
         (
             "rules.rego",
             chain(560, &plain),
-            "rules.rego:565:1 main.deny evaluates through a chain of 562 rules and functions (main.deny → main.r0 → main.r1 → … → main.r560) that weighs 563 levels, more than 128 (kubegate's limit: Rego's evaluator recurses into every rule and call it meets, and a long chain overflows its stack); each rule or function is one level, plus how deeply calls and comprehensions nest in it",
+            format!("rules.rego:565:1 main.deny evaluates through a chain of 562 rules and functions (main.deny → main.r0 → main.r1 → … → main.r560) that weighs 9008, more than 2048 {limit}"),
         ),
         (
             "calls.rego",
             chain(16, &calls),
-            "calls.rego:21:1 main.deny evaluates through a chain of 18 rules and functions (main.deny → main.r0 → main.r1 → … → main.r16) that weighs 499 levels, more than 128 (kubegate's limit: Rego's evaluator recurses into every rule and call it meets, and a long chain overflows its stack); each rule or function is one level, plus how deeply calls and comprehensions nest in it",
+            format!("calls.rego:21:1 main.deny evaluates through a chain of 18 rules and functions (main.deny → main.r0 → main.r1 → … → main.r16) that weighs 4144, more than 2048 {limit}"),
+        ),
+        (
+            "operators.rego",
+            chain(20, &operators),
+            format!("operators.rego:25:1 main.deny evaluates through a chain of 22 rules and functions (main.deny → main.r0 → main.r1 → … → main.r20) that weighs 10368, more than 2048 {limit}"),
+        ),
+        (
+            "dispatch.rego",
+            format!("package main\n\n{dispatch}r600 := 1\n\ndeny contains \"x\" if r0\n"),
+            "dispatch.rego:3:1 600 rules of main read it as a whole (data.main[…]), so they can evaluate through one another in any order; together they weigh 12000, more than 2048 (kubegate's limit: Rego's evaluator recurses into every rule it meets, and a long chain overflows its stack)".to_string(),
+        ),
+        (
+            "aliases.rego",
+            format!("package main\n\n{aliases}\n{aliased}r600 := 1\n\ndeny contains \"x\" if r0\n"),
+            format!("aliases.rego:1206:1 main.deny evaluates through a chain of 602 rules and functions (main.deny → main.r0 → main.r1 → … → main.r600) that weighs 9648, more than 2048 {limit}"),
+        ),
+        (
+            "alias-recursion.rego",
+            "package main\n\nimport data.main.f as g\n\nf(x) := g(x)\n\ndeny contains \"x\" if f(1)\n".to_string(),
+            "alias-recursion.rego:5:1 function main.f calls itself: recursion is not allowed in Rego (OPA refuses it too: rego_recursion_error)".to_string(),
         ),
     ];
     for (file, text, error) in cases {
@@ -237,12 +271,16 @@ fn policies_whose_rules_chain_too_deeply_are_refused_and_the_others_run() {
         assert_eq!(code, 2, "{file}");
         assert_eq!(errors(&v), [error], "{file}");
     }
-    // Within the limit, the same shapes load and evaluate.
-    for text in [chain(120, &plain), chain(3, &calls)] {
-        let dir = scratch("rule-chain-ok", &[("ok.rego", text), ("pod.yaml", POD.into())]);
-        let (code, v) = json_in(&dir, &["test", "pod.yaml", "-p", "ok.rego"]);
+    // Within the limit, the same shapes load and evaluate, on several documents at once
+    // (each checked on a worker thread).
+    let pods: Vec<(String, String)> = (0..6).map(|i| (format!("pod{i}.yaml"), POD.to_string())).collect();
+    for text in [chain(126, &plain), chain(3, &calls)] {
+        let mut files: Vec<(&str, String)> = pods.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+        files.push(("ok.rego", text));
+        let dir = scratch("rule-chain-ok", &files);
+        let (code, v) = json_in(&dir, &["test", ".", "-p", "ok.rego"]);
         assert_eq!((code, errors(&v)), (1, Vec::<String>::new()));
-        assert_eq!(brief(&v), ["main.deny deny 1:1 x"]);
+        assert_eq!(brief(&v), vec!["main.deny deny 1:1 x"; 6]);
     }
 }
 
