@@ -126,6 +126,8 @@ pub fn render(
             // a log searched for one rule still gives its file, line and column.
             match snippet(lines, &g.file, g.line, g.column, g.end_line, g.end_column).filter(|_| k == 0) {
                 Some(s) => group = group.element(s),
+                // A finding of the whole input (`--combine`) has no line to name.
+                None if g.line == 0 => group = group.element(annotate_snippets::Origin::path(clean(&g.file))),
                 None => {
                     group = group.element(
                         annotate_snippets::Origin::path(clean(&g.file))

@@ -41,10 +41,13 @@ pub fn load_config(
 /// separate runs, or name one with `--config`.
 fn discover_for(cwd: &std::path::Path, paths: &[String]) -> Result<Option<PathBuf>, Vec<InputError>> {
     let mut found: Vec<(PathBuf, &str)> = Vec::new();
+    // Stdin's config is the working directory's.
     let mut starts: Vec<(PathBuf, &str)> = paths
         .iter()
-        .filter(|p| p.as_str() != "-")
         .filter_map(|p| {
+            if p == "-" {
+                return Some((cwd.to_path_buf(), "stdin"));
+            }
             let abs = config::lexical_normalize(&cwd.join(p));
             if abs.is_dir() {
                 Some((abs, p.as_str()))

@@ -796,6 +796,12 @@ fn the_config_is_found_upward_from_each_path_up_to_the_repository_root() {
             dir.join("repo/app/kubegate.yaml").display()
         )
     );
+    // Stdin's config is the working directory's (here the one above the repository,
+    // which no path's search reaches): a second config for the run.
+    let r = run_in(&dir, &["test", "repo/app", "-"], Some(pod));
+    assert_eq!(r.code, 2);
+    let stdin_config = format!("{} (for stdin); check them in separate runs", dir.join("kubegate.yaml").display());
+    assert!(r.stderr.contains(&stdin_config), "{}", r.stderr);
     // A kubegate.yaml that is a manifest (kubegate's own Deployment) is not a config: it is
     // checked, and the search for the config goes past it.
     write("repo/deploy/kubegate.yaml", pod);
