@@ -126,14 +126,14 @@ pub fn render(
             // a log searched for one rule still gives its file, line and column.
             match snippet(lines, &g.file, g.line, g.column, g.end_line, g.end_column).filter(|_| k == 0) {
                 Some(s) => group = group.element(s),
-                // A finding of the whole input (`--combine`) has no line to name.
-                None if g.line == 0 => group = group.element(annotate_snippets::Origin::path(clean(&g.file))),
                 None => {
-                    group = group.element(
-                        annotate_snippets::Origin::path(clean(&g.file))
-                            .line(g.line as usize)
-                            .char_column(g.column as usize),
-                    )
+                    let origin = annotate_snippets::Origin::path(clean(&g.file));
+                    // A finding of the whole input (`--combine`) has no line to name.
+                    group = group.element(if g.line == 0 {
+                        origin
+                    } else {
+                        origin.line(g.line as usize).char_column(g.column as usize)
+                    });
                 }
             }
             let help = super::fix_text(g);
